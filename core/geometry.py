@@ -1,0 +1,244 @@
+"""Sizes and positions of a sliding window: padding, output shape, receptive fields.
+
+Everything here is arithmetic on shapes; nothing touches pixel values. The GUI's size formula,
+hover inspector and step-through animation are built on these functions, so they are the single
+place where "where does the kernel sit for output pixel (r, c)?" is answered.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._checks import as_pair
+
+__all__ = [
+    "PADDING_WORDS",
+    "resolve_padding",
+    "output_size",
+    "output_shape",
+    "Window",
+    "input_window",
+    "outputs_reading",
+]
+
+#: The padding words the engine understands.
+PADDING_WORDS = ("valid", "same", "full")
+
+
+def _effective(k, d):
+    """Extent of a kernel of size ``k`` with dilation ``d``."""
+    return d * (k - 1) + 1
+
+
+def resolve_padding(padding, image_hw, kernel_hw, stride=(1, 1), dilation=(1, 1)):
+    """Turn any padding spec into explicit ``((top, bottom), (left, right))`` zero counts.
+
+    Parameters
+    ----------
+    padding : {'valid', 'same', 'full'}, int, (ph, pw) or ((top, bottom), (left, right))
+        ``'valid'``: no padding. ``'same'``: TensorFlow's SAME, output ``ceil(h / sh)``, the odd
+        pixel at the bottom/right. ``'full'``: ``k - 1`` (dilated extent) on each side.
+        ``(ph, pw)``: that many zeros on each side.
+    image_hw, kernel_hw, stride, dilation : pair of int
+        Image height/width, kernel height/width, stride and dilation.
+
+    Returns
+    -------
+    tuple of tuple of int
+        ``((top, bottom), (left, right))``.
+
+    Examples
+    --------
+    >>> resolve_padding('same', (28, 28), (3, 3))
+    ((1, 1), (1, 1))
+    >>> resolve_padding('same', (5, 5), (2, 2))
+    ((0, 1), (0, 1))
+    >>> resolve_padding((2, 4), (28, 28), (3, 3))
+    ((2, 2), (4, 4))
+    """
+    h, w = as_pair(image_hw, "image_hw")
+    kh, kw = as_pair(kernel_hw, "kernel_hw")
+    sh, sw = as_pair(stride, "stride")
+    dh, dw = as_pair(dilation, "dilation")
+    ekh, ekw = _effective(kh, dh), _effective(kw, dw)
+    if isinstance(padding, str):
+        word = padding.lower()
+        if word == "valid":
+            return ((0, 0), (0, 0))
+        if word == "full":
+            return ((ekh - 1, ekh - 1), (ekw - 1, ekw - 1))
+        if word == "same":
+            pads = []
+            for size, ek, s in ((h, ekh, sh), (w, ekw, sw)):
+                out = -(-size // s)
+                total = max((out - 1) * s + ek - size, 0)
+                pads.append((total // 2, total - total // 2))
+            return tuple(pads)
+        raise ValueError(
+            f"padding must be one of {', '.join(map(repr, PADDING_WORDS))}, "
+            f"(ph, pw) or ((top, bottom), (left, right)); got {padding!r}"
+        )
+    try:
+        items = tuple(padding) if not np.isscalar(padding) else None
+    except TypeError:
+        items = None
+    if items is not None and len(items) == 2 and all(np.ndim(p) == 1 for p in items):
+        (t, b), (l, r) = (as_pair(p, "padding", minimum=0) for p in items)
+        return ((t, b), (l, r))
+    try:
+        ph, pw = as_pair(padding, "padding", minimum=0)
+    except TypeError:
+        raise TypeError(
+            "padding must be 'valid', 'same', 'full', (ph, pw) or ((top, bottom), (left, right)); "
+            f"got {padding!r}"
+        ) from None
+    return ((ph, ph), (pw, pw))
+
+
+def output_size(size, kernel, pad_total, stride=1, dilation=1):
+    """Length of the output along one axis: ``floor((size + pad - d*(k-1) - 1) / s) + 1``.
+
+    Raises ``ValueError`` when the (dilated) kernel is larger than the padded input.
+
+    Examples
+    --------
+    >>> output_size(28, 3, 2, stride=2)
+    14
+    """
+    ek = _effective(kernel, dilation)
+    padded = size + pad_total
+    if ek > padded:
+        raise ValueError(
+            f"kernel extent {ek} is larger than the padded image ({size} + {pad_total} = {padded})"
+        )
+    return (padded - ek) // stride + 1
+
+
+def output_shape(image_hw, kernel_hw, padding="valid", stride=(1, 1), dilation=(1, 1)):
+    """Output ``(oh, ow)`` of a convolution (or, with ``padding='valid'``, a pooling).
+
+    Examples
+    --------
+    >>> output_shape((28, 28), (3, 3), 'valid', stride=(2, 2))
+    (13, 13)
+    >>> output_shape((28, 28), (3, 3), (2, 4))
+    (30, 34)
+    """
+    (t, b), (l, r) = resolve_padding(padding, image_hw, kernel_hw, stride, dilation)
+    h, w = as_pair(image_hw, "image_hw")
+    kh, kw = as_pair(kernel_hw, "kernel_hw")
+    sh, sw = as_pair(stride, "stride")
+    dh, dw = as_pair(dilation, "dilation")
+    try:
+        return (output_size(h, kh, t + b, sh, dh), output_size(w, kw, l + r, sw, dw))
+    except ValueError as exc:
+        raise ValueError(f"kernel: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Window:
+    """Where a kernel sits in the input for one output pixel.
+
+    ``rows``/``cols`` are the input coordinates of the kernel taps (dilation spacing included);
+    they can be negative or past the edge, where the tap falls on padding.
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+
+    @property
+    def top(self):
+        return int(self.rows[0])
+
+    @property
+    def left(self):
+        return int(self.cols[0])
+
+    @property
+    def bottom(self):
+        return int(self.rows[-1])
+
+    @property
+    def right(self):
+        return int(self.cols[-1])
+
+    def inside(self, image_hw):
+        """Boolean ``(kh, kw)`` mask of taps that fall on real pixels, not padding."""
+        h, w = image_hw
+        r_ok = (self.rows >= 0) & (self.rows < h)
+        c_ok = (self.cols >= 0) & (self.cols < w)
+        return r_ok[:, None] & c_ok[None, :]
+
+    def patch(self, image, fill=0):
+        """The ``(kh, kw[, c])`` input values under the kernel, ``fill`` on padding."""
+        image = np.asarray(image)
+        h, w = image.shape[:2]
+        rr = np.clip(self.rows, 0, h - 1)
+        cc = np.clip(self.cols, 0, w - 1)
+        values = image[rr[:, None], cc[None, :]].astype(np.float64)
+        mask = self.inside((h, w))
+        values[~mask] = fill
+        return values
+
+
+def input_window(out_rc, kernel_hw, pads=((0, 0), (0, 0)), stride=(1, 1), dilation=(1, 1)):
+    """The input window that produces output pixel ``out_rc``.
+
+    Parameters
+    ----------
+    out_rc : pair of int
+        Output row and column.
+    kernel_hw : pair of int
+        Kernel height and width.
+    pads : ((top, bottom), (left, right))
+        Resolved padding (see :func:`resolve_padding`).
+    stride, dilation : pair of int
+
+    Examples
+    --------
+    >>> win = input_window((0, 0), (3, 3), ((1, 1), (1, 1)))
+    >>> win.rows.tolist(), win.cols.tolist()
+    ([-1, 0, 1], [-1, 0, 1])
+    """
+    r, c = as_pair(out_rc, "out_rc", minimum=0)
+    kh, kw = as_pair(kernel_hw, "kernel_hw")
+    sh, sw = as_pair(stride, "stride")
+    dh, dw = as_pair(dilation, "dilation")
+    (t, _), (l, _) = pads
+    rows = r * sh - t + dh * np.arange(kh)
+    cols = c * sw - l + dw * np.arange(kw)
+    return Window(rows=rows, cols=cols)
+
+
+def outputs_reading(in_rc, kernel_hw, out_hw, pads=((0, 0), (0, 0)), stride=(1, 1),
+                    dilation=(1, 1)):
+    """All output pixels whose window reads input pixel ``in_rc``.
+
+    Returns
+    -------
+    list of (row, col)
+        Sorted output coordinates (may be empty, e.g. for pixels a stride skips).
+
+    Examples
+    --------
+    >>> outputs_reading((0, 0), (3, 3), (26, 26))
+    [(0, 0)]
+    """
+    y, x = in_rc
+    kh, kw = as_pair(kernel_hw, "kernel_hw")
+    oh, ow = out_hw
+    sh, sw = as_pair(stride, "stride")
+    dh, dw = as_pair(dilation, "dilation")
+    (t, _), (l, _) = pads
+
+    def along(pos, pad, k, s, d, n):
+        hits = set()
+        for i in range(k):
+            num = pos + pad - d * i
+            if num >= 0 and num % s == 0 and num // s < n:
+                hits.add(num // s)
+        return sorted(hits)
+
+    rows = along(y, t, kh, sh, dh, oh)
+    cols = along(x, l, kw, sw, dw, ow)
+    return [(r, c) for r in rows for c in cols]
