@@ -1,0 +1,1 @@
+"""Convolution Explorer's desktop application (PyQt5 + pyqtgraph)."""

@@ -1,0 +1,50 @@
+"""Every dialog the app shows goes through one of these functions, so tests can patch them.
+
+Tests replace them with ``monkeypatch.setattr(dialogs, "ask_open_path", lambda *a, **k: path)``.
+"""
+
+from PyQt5.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+__all__ = ["ask_open_path", "ask_save_path", "ask_folder", "show_error", "show_info",
+           "ask_yes_no", "ask_choice"]
+
+
+def ask_open_path(parent, title, filters="All files (*)"):
+    """Ask for an existing file; return its path, or ``None`` when cancelled."""
+    path, _ = QFileDialog.getOpenFileName(parent, title, "", filters)
+    return path or None
+
+
+def ask_save_path(parent, title, filters="All files (*)", suggested=""):
+    """Ask where to save; return the chosen path, or ``None`` when cancelled."""
+    path, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
+    return path or None
+
+
+def ask_folder(parent, title):
+    """Ask for a folder; return its path, or ``None`` when cancelled."""
+    path = QFileDialog.getExistingDirectory(parent, title)
+    return path or None
+
+
+def show_error(parent, title, message):
+    """Tell the user something went wrong (and that nothing was lost)."""
+    QMessageBox.warning(parent, title, message)
+
+
+def show_info(parent, title, message):
+    """Show a short informational message."""
+    QMessageBox.information(parent, title, message)
+
+
+def ask_yes_no(parent, title, question):
+    """Ask a yes/no question; return True for yes."""
+    answer = QMessageBox.question(parent, title, question, QMessageBox.Yes | QMessageBox.No,
+                                  QMessageBox.No)
+    return answer == QMessageBox.Yes
+
+
+def ask_choice(parent, title, label, choices):
+    """Let the user pick one of ``choices`` (strings); return it, or ``None`` when cancelled."""
+    choice, ok = QInputDialog.getItem(parent, title, label, list(choices), 0, False)
+    return choice if ok else None

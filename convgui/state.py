@@ -1,0 +1,218 @@
+"""The explorer's single source of truth.
+
+Every widget reads what it shows from an :class:`ExplorerState` and writes user edits back into
+it; views redraw when its signals fire. A field emits its signal (and the generic ``changed``)
+only when its value really changes, which keeps two-way bindings free of feedback loops.
+
+Kernels are stored as one read-only float64 array of shape ``(kh, kw, c, nc)``: ``c`` matches the
+dataset's channels and ``nc`` is the number of kernels in the bank. Edits replace the whole array.
+"""
+
+import numpy as np
+from PyQt5.QtCore import QObject, pyqtSignal
+
+from core import PADDING_WORDS, POOL_MODES
+
+__all__ = ["ExplorerState", "ACTIVATIONS", "POOLING", "COLORMAPS", "MAPPINGS", "MAX_KERNEL_SIZE",
+           "PARAMETER_FIELDS"]
+
+ACTIVATIONS = ("none", "relu", "abs")
+POOLING = ("off",) + POOL_MODES
+COLORMAPS = ("gray", "viridis", "diverging")
+MAPPINGS = ("minmax", "abs", "clip", "symmetric")
+MAX_KERNEL_SIZE = 15
+
+#: The fields that define the computation (what undo/redo and exports record).
+PARAMETER_FIELDS = ("kernels", "padding", "stride", "dilation", "flip", "activation",
+                    "pool_mode", "pool_shape", "pool_stride")
+
+
+def _same(a, b):
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and np.array_equal(a, b))
+    return a == b
+
+
+def _pair(value, name, minimum=1):
+    try:
+        first, second = (int(v) for v in value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a pair of ints, got {value!r}") from None
+    if first < minimum or second < minimum:
+        raise ValueError(f"{name} values must be >= {minimum}, got {(first, second)}")
+    return (first, second)
+
+
+def _choice(options):
+    def check(value, name):
+        if value not in options:
+            raise ValueError(f"{name} must be one of {options}, got {value!r}")
+        return value
+    return check
+
+
+def _check_kernels(value, name):
+    array = np.array(value, dtype=np.float64)
+    if array.ndim == 2:
+        array = array[:, :, None, None]
+    elif array.ndim == 3:
+        array = array[:, :, :, None]
+    if array.ndim != 4 or 0 in array.shape:
+        raise ValueError(f"{name} must be (kh, kw[, c[, nc]]), got shape {np.shape(value)}")
+    if max(array.shape[:2]) > MAX_KERNEL_SIZE:
+        raise ValueError(f"{name} may be at most {MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE}, "
+                         f"got {array.shape[0]}x{array.shape[1]}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} must hold finite numbers, found NaN or infinity")
+    array.flags.writeable = False
+    return array
+
+
+def _check_padding(value, name):
+    if isinstance(value, str):
+        if value not in PADDING_WORDS:
+            raise ValueError(f"{name} must be one of {PADDING_WORDS} or (ph, pw), got {value!r}")
+        return value
+    return _pair(value, name, minimum=0)
+
+
+class _Field:
+    """A state attribute with a default, a check, and a change signal named ``<camel>Changed``."""
+
+    def __init__(self, default, check=None):
+        self.default = default
+        self.check = check
+
+    def __set_name__(self, owner, name):
+        self.name = name
+        head, *rest = name.split("_")
+        self.signal = head + "".join(part.title() for part in rest) + "Changed"
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        return obj._values.get(self.name, self.default)
+
+    def __set__(self, obj, value):
+        if self.check is not None:
+            value = self.check(value, self.name)
+        if _same(self.__get__(obj), value):
+            return
+        obj._values[self.name] = value
+        getattr(obj, self.signal).emit(value)
+        obj.changed.emit(self.name)
+
+
+class ExplorerState(QObject):
+    """Dataset, image index, kernel bank, operation and display settings, with change signals.
+
+    Examples
+    --------
+    >>> state = ExplorerState()
+    >>> state.stride = (2, 2)
+    >>> state.stride
+    (2, 2)
+    """
+
+    changed = pyqtSignal(str)
+    datasetChanged = pyqtSignal(object)
+    indexChanged = pyqtSignal(int)
+    kernelsChanged = pyqtSignal(object)
+    activeKernelChanged = pyqtSignal(int)
+    activeChannelChanged = pyqtSignal(int)
+    paddingChanged = pyqtSignal(object)
+    strideChanged = pyqtSignal(object)
+    dilationChanged = pyqtSignal(object)
+    flipChanged = pyqtSignal(bool)
+    activationChanged = pyqtSignal(str)
+    poolModeChanged = pyqtSignal(str)
+    poolShapeChanged = pyqtSignal(object)
+    poolStrideChanged = pyqtSignal(object)
+    colormapChanged = pyqtSignal(str)
+    mappingChanged = pyqtSignal(str)
+
+    dataset = _Field(None)
+    index = _Field(0, lambda v, n: int(v))
+    kernels = _Field(np.array([[[[1.0]]]]), _check_kernels)
+    active_kernel = _Field(0, lambda v, n: int(v))
+    active_channel = _Field(0, lambda v, n: int(v))
+    padding = _Field("valid", _check_padding)
+    stride = _Field((1, 1), lambda v, n: _pair(v, n))
+    dilation = _Field((1, 1), lambda v, n: _pair(v, n))
+    flip = _Field(False, lambda v, n: bool(v))
+    activation = _Field("none", _choice(ACTIVATIONS))
+    pool_mode = _Field("off", _choice(POOLING))
+    pool_shape = _Field((2, 2), lambda v, n: _pair(v, n))
+    pool_stride = _Field((2, 2), lambda v, n: _pair(v, n))
+    colormap = _Field("gray", _choice(COLORMAPS))
+    mapping = _Field("minmax", _choice(MAPPINGS))
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._values = {}
+        self.datasetChanged.connect(self._fit_to_dataset)
+        self.kernelsChanged.connect(self._clamp_active)
+
+    # -- convenience -------------------------------------------------------------------------
+
+    @property
+    def channels(self):
+        """Channels of the current dataset's images (1 for grayscale or no dataset)."""
+        images = getattr(self.dataset, "images", None)
+        return 1 if images is None or images.ndim == 3 else int(images.shape[3])
+
+    @property
+    def image(self):
+        """The current image, ``(h, w)`` or ``(h, w, c)``, or ``None`` without a dataset."""
+        if self.dataset is None:
+            return None
+        return self.dataset.images[self.index]
+
+    @property
+    def kernel_2d(self):
+        """The (kh, kw) slice of the bank under edit (active kernel, active channel)."""
+        return self.kernels[:, :, self.active_channel, self.active_kernel]
+
+    def set_kernel_2d(self, values):
+        """Replace the active kernel's active channel with ``values`` (same kh, kw)."""
+        values = np.asarray(values, dtype=np.float64)
+        bank = np.array(self.kernels)
+        if values.shape != bank.shape[:2]:
+            raise ValueError(f"values must have the kernel's shape {bank.shape[:2]}, "
+                             f"got {values.shape}")
+        bank[:, :, self.active_channel, self.active_kernel] = values
+        self.kernels = bank
+
+    def parameters(self):
+        """A snapshot of the computation's settings (see ``PARAMETER_FIELDS``)."""
+        return {name: getattr(self, name) for name in PARAMETER_FIELDS}
+
+    def apply_parameters(self, snapshot):
+        """Restore a snapshot taken with :meth:`parameters` (e.g. for undo)."""
+        for name in PARAMETER_FIELDS:
+            if name in snapshot:
+                setattr(self, name, snapshot[name])
+
+    # -- invariants --------------------------------------------------------------------------
+
+    def _fit_to_dataset(self, dataset):
+        """Keep the kernel's channel count and the image index valid for a new dataset."""
+        if dataset is None:
+            return
+        count = len(dataset.images)
+        if self.index >= count:
+            self.index = count - 1
+        c = self.channels
+        bank = self.kernels
+        if bank.shape[2] != c:
+            # Reuse the first channel's weights in every channel of the new data.
+            self.kernels = np.repeat(bank[:, :, :1, :], c, axis=2)
+        if self.active_channel >= c:
+            self.active_channel = 0
+
+    def _clamp_active(self, bank):
+        if self.active_kernel >= bank.shape[3]:
+            self.active_kernel = bank.shape[3] - 1
+        if self.active_channel >= bank.shape[2]:
+            self.active_channel = bank.shape[2] - 1
