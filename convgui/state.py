@@ -12,11 +12,11 @@ import numpy as np
 from PyQt5.QtCore import QObject, pyqtSignal
 
 from core import PADDING_WORDS, POOL_MODES
+from core.pipeline import ACTIVATIONS, PipelineSpec
 
 __all__ = ["ExplorerState", "ACTIVATIONS", "POOLING", "COLORMAPS", "MAPPINGS", "MAX_KERNEL_SIZE",
            "PARAMETER_FIELDS"]
 
-ACTIVATIONS = ("none", "relu", "abs")
 POOLING = ("off",) + POOL_MODES
 COLORMAPS = ("gray", "viridis", "diverging")
 MAPPINGS = ("minmax", "abs", "clip", "symmetric")
@@ -183,6 +183,13 @@ class ExplorerState(QObject):
                              f"got {values.shape}")
         bank[:, :, self.active_channel, self.active_kernel] = values
         self.kernels = bank
+
+    def spec(self):
+        """The :class:`core.pipeline.PipelineSpec` of the current settings."""
+        return PipelineSpec(kernels=self.kernels, padding=self.padding, stride=self.stride,
+                            dilation=self.dilation, flip=self.flip, activation=self.activation,
+                            pool_mode=self.pool_mode, pool_shape=self.pool_shape,
+                            pool_stride=self.pool_stride)
 
     def parameters(self):
         """A snapshot of the computation's settings (see ``PARAMETER_FIELDS``)."""

@@ -1,0 +1,92 @@
+"""How numbers become pixels: value mappings, colormaps and 8-bit rendering.
+
+A feature map can hold any real values (an edge kernel gives negatives). The *mapping* decides
+which values are shown and which display range (levels) they span; the *colormap* turns the
+levels into colours. The views and the PNG export both go through :func:`render_rgb` /
+:func:`mapped_values`, so an exported PNG looks exactly like the view.
+"""
+
+import numpy as np
+import pyqtgraph as pg
+
+__all__ = ["MAPPING_LABELS", "COLORMAP_LABELS", "mapped_values", "levels_for", "lookup_table",
+           "render_rgb", "colormap"]
+
+MAPPING_LABELS = {
+    "minmax": "Min–max",
+    "abs": "Absolute value",
+    "clip": "Clip to image range",
+    "symmetric": "Symmetric around 0",
+}
+
+COLORMAP_LABELS = {
+    "gray": "Gray",
+    "viridis": "Viridis (perceptual)",
+    "diverging": "Blue–white–red (diverging)",
+}
+
+_COLORMAP_NAMES = {"gray": None, "viridis": "viridis", "diverging": "CET-D1"}
+
+
+def colormap(name):
+    """The pyqtgraph ColorMap for one of ``COLORMAP_LABELS``."""
+    if name not in _COLORMAP_NAMES:
+        raise ValueError(f"colormap must be one of {tuple(_COLORMAP_NAMES)}, got {name!r}")
+    source = _COLORMAP_NAMES[name]
+    if source is None:
+        return pg.ColorMap(pos=[0.0, 1.0], color=[(0, 0, 0), (255, 255, 255)])
+    return pg.colormap.get(source)
+
+
+def lookup_table(name, points=256):
+    """A ``(points, 3)`` uint8 RGB lookup table for colormap ``name``."""
+    return colormap(name).getLookupTable(nPts=points, alpha=False).astype(np.uint8)
+
+
+def mapped_values(values, mapping):
+    """The values actually displayed: ``|x|`` for ``'abs'``, unchanged otherwise."""
+    return np.abs(values) if mapping == "abs" else values
+
+
+def levels_for(values, mapping, image_range=(0.0, 255.0)):
+    """Display levels ``(low, high)`` for ``values`` under ``mapping``.
+
+    ``image_range`` is the value range of the source images ((0, 1) for float data in [0, 1],
+    (0, 255) for 8-bit), which ``'clip'`` uses.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> levels_for(np.array([-2.0, 1.0]), 'symmetric')
+    (-2.0, 2.0)
+    """
+    if mapping == "clip":
+        return (float(image_range[0]), float(image_range[1]))
+    shown = mapped_values(np.asarray(values), mapping)
+    low, high = float(np.min(shown)), float(np.max(shown))
+    if mapping == "symmetric":
+        bound = max(abs(low), abs(high))
+        low, high = -bound, bound
+    if high <= low:
+        high = low + 1.0
+    return (low, high)
+
+
+def render_rgb(values, mapping, colormap_name, levels=None, image_range=(0.0, 255.0)):
+    """Render a 2-D map to an ``(h, w, 3)`` uint8 RGB image exactly as the views show it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> render_rgb(np.array([[0.0, 1.0]]), 'minmax', 'gray')[0, :, 0].tolist()
+    [0, 255]
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if levels is None:
+        levels = levels_for(values, mapping, image_range)
+    low, high = levels
+    shown = mapped_values(values, mapping)
+    scaled = np.clip((shown - low) / (high - low), 0.0, 1.0)
+    table = lookup_table(colormap_name)
+    index = np.rint(scaled * (len(table) - 1)).astype(np.intp)
+    return table[index]

@@ -1,0 +1,235 @@
+"""The picture: the padded input and the feature maps, side by side, with pixel-exact zoom.
+
+Each map lives in its own :class:`MapPlot` (a pyqtgraph PlotItem holding one ImageItem), titled
+with its shape. Image coordinates are (row, col) with the origin at the top-left pixel of the
+*unpadded* input, so padding sits at negative coordinates and hover positions need no offsets.
+Views only display; they never change the state.
+"""
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt5.QtCore import QRectF, Qt, pyqtSignal
+from PyQt5.QtGui import QBrush, QColor, QPainterPath, QPen
+from PyQt5.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
+
+from . import display
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
+
+__all__ = ["MapPlot", "FeatureCanvas", "image_range"]
+
+PAD_FILL = QColor(80, 160, 255, 70)
+PAD_EDGE = QColor(255, 170, 0)
+
+
+def image_range(images):
+    """The value range images are meant in: (0, 1) for float data in [0, 1], else integer range."""
+    images = np.asarray(images[: min(len(images), 64)])
+    if images.dtype == np.uint8:
+        return (0.0, 255.0)
+    if images.dtype.kind in "ui":
+        return (0.0, float(np.iinfo(images.dtype).max if images.max() > 255 else 255))
+    high = float(np.nanmax(images)) if images.size else 1.0
+    low = float(np.nanmin(images)) if images.size else 0.0
+    if low >= 0 and high <= 1.0:
+        return (0.0, 1.0)
+    return (min(low, 0.0), max(high, 255.0))
+
+
+class MapPlot:
+    """One titled, zoomable image: a PlotItem without axes holding an ImageItem."""
+
+    def __init__(self, name):
+        self.name = name
+        self.plot = pg.PlotItem()
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.invertY(True)
+        self.plot.setAspectLocked(True)
+        self.image_item = pg.ImageItem()
+        self.plot.addItem(self.image_item)
+        self.values = None
+        self.origin = (0, 0)
+
+    @property
+    def view_box(self):
+        return self.plot.getViewBox()
+
+    def set_title(self, text):
+        self.plot.setTitle(text, size="11pt")
+
+    def set_values(self, values, shown, levels, lut=None, origin=(0, 0), fit=True):
+        """Show ``shown`` (already mapped) at ``origin`` = (top, left); keep ``values`` for read-out."""
+        self.values = values
+        self.origin = origin
+        old_shape = None if self.image_item.image is None else self.image_item.image.shape
+        self.image_item.setImage(shown, levels=levels, lut=lut, autoLevels=False)
+        top, left = origin
+        self.image_item.setRect(QRectF(left, top, shown.shape[1], shown.shape[0]))
+        if fit and old_shape != shown.shape:
+            self.view_box.autoRange(padding=0.02)
+
+    def value_at(self, row, col):
+        """The raw value at (row, col) in this map's coordinates, or None outside it."""
+        if self.values is None:
+            return None
+        top, left = self.origin
+        r, c = row - top, col - left
+        if 0 <= r < self.values.shape[0] and 0 <= c < self.values.shape[1]:
+            return self.values[r, c]
+        return None
+
+
+class FeatureCanvas(pg.GraphicsLayoutWidget):
+    """Input on the left, one row per kernel on the right: conv map, then pooled map.
+
+    Signals
+    -------
+    hovered(str, int, int, int, object)
+        ``(kind, kernel, row, col, value)`` under the mouse: kind is ``'input'``, ``'conv'`` or
+        ``'pooled'``; value is None off the image.
+    mapClicked(str, int)
+        ``(kind, kernel)`` of a clicked output map (selects it for the levels control).
+    """
+
+    hovered = pyqtSignal(str, int, int, int, object)
+    mapClicked = pyqtSignal(str, int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setBackground("#1e1e1e")
+        self.input = MapPlot("input")
+        self.conv = []
+        self.pooled = []
+        self._layout_key = None
+        self._pad_items = []
+        self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=60,
+                                     slot=self._on_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def _ensure_layout(self, count, pooled):
+        key = (count, pooled)
+        if key == self._layout_key:
+            return
+        self.clear()
+        self._layout_key = key
+        self.conv = [self.conv[k] if k < len(self.conv) else MapPlot("conv")
+                     for k in range(count)]
+        self.pooled = [self.pooled[k] if k < len(self.pooled) else MapPlot("pooled")
+                       for k in range(count)] if pooled else []
+        pairs_per_row = 1 if count <= 3 else 2
+        rows = math.ceil(count / pairs_per_row)
+        self.addItem(self.input.plot, row=0, col=0, rowspan=max(rows, 1))
+        for k in range(count):
+            row, slot = divmod(k, pairs_per_row)
+            col = 1 + slot * (2 if pooled else 1)
+            self.addItem(self.conv[k].plot, row=row, col=col)
+            if pooled:
+                self.addItem(self.pooled[k].plot, row=row, col=col + 1)
+        self.ci.layout.setColumnStretchFactor(0, 2 if count <= 3 else 3)
+
+    def maps(self):
+        """All MapPlots currently shown, as ``(kind, kernel, MapPlot)``."""
+        items = [("input", 0, self.input)]
+        items += [("conv", k, plot) for k, plot in enumerate(self.conv)]
+        items += [("pooled", k, plot) for k, plot in enumerate(self.pooled)]
+        return items
+
+    # -- content ---------------------------------------------------------------------------
+
+    def show_input(self, image, pads, value_range):
+        """Show ``image`` ((h, w) or (h, w, c)) with its zero padding drawn around it."""
+        (t, b), (l, r) = pads
+        image = np.asarray(image)
+        pad_spec = ((t, b), (l, r)) + ((0, 0),) * (image.ndim - 2)
+        padded = np.pad(image, pad_spec) if (t or b or l or r) else image
+        shown = padded
+        if padded.ndim == 3 and padded.shape[2] not in (3, 4):
+            shown = padded[:, :, 0]
+        elif padded.ndim == 3 and padded.shape[2] == 4:
+            shown = padded[:, :, :3]
+        self.input.set_values(image, shown, levels=value_range, origin=(-t, -l))
+        h, w = image.shape[:2]
+        kind = "×".join(str(s) for s in image.shape)
+        extra = f" + padding ({t},{b}) ({l},{r})" if (t or b or l or r) else ""
+        self.input.set_title(f"Input {kind}{extra}")
+        self._draw_padding(h, w, pads)
+
+    def _draw_padding(self, h, w, pads):
+        for item in self._pad_items:
+            self.input.plot.removeItem(item)
+        self._pad_items = []
+        (t, b), (l, r) = pads
+        edge = QGraphicsRectItem(QRectF(0, 0, w, h))
+        pen = QPen(PAD_EDGE)
+        pen.setCosmetic(True)
+        pen.setWidthF(2)
+        pen.setStyle(Qt.DashLine)
+        edge.setPen(pen)
+        self._pad_items.append(edge)
+        if t or b or l or r:
+            path = QPainterPath()
+            path.addRect(QRectF(-l, -t, w + l + r, h + t + b))
+            path.addRect(QRectF(0, 0, w, h))
+            frame = QGraphicsPathItem(path)
+            frame.setBrush(QBrush(PAD_FILL))
+            frame.setPen(QPen(Qt.NoPen))
+            self._pad_items.insert(0, frame)
+        for item in self._pad_items:
+            self.input.plot.addItem(item)
+
+    def show_outputs(self, result, mapping, colormap_name, value_range):
+        """Show each kernel's (activated) conv map and, when pooling is on, its pooled map."""
+        conv = result.activated[0]
+        pooled = None if result.pooled is None else result.pooled[0]
+        count = conv.shape[2]
+        self._ensure_layout(count, pooled is not None)
+        lut = display.lookup_table(colormap_name)
+        spec = result.spec
+        for k in range(count):
+            self._show_map(self.conv[k], conv[:, :, k], mapping, lut, value_range)
+            label = "Conv" if spec is None or spec.activation == "none" else \
+                f"Conv → {spec.activation}"
+            self.conv[k].set_title(self._title(label, k, count, conv.shape[:2]))
+            if pooled is not None:
+                self._show_map(self.pooled[k], pooled[:, :, k], mapping, lut, value_range)
+                self.pooled[k].set_title(
+                    self._title(f"{spec.pool_mode} pool", k, count, pooled.shape[:2]))
+
+    @staticmethod
+    def _title(label, k, count, hw):
+        prefix = f"K{k + 1} · " if count > 1 else ""
+        return f"{prefix}{label} {hw[0]}×{hw[1]}"
+
+    @staticmethod
+    def _show_map(plot, values, mapping, lut, value_range):
+        levels = display.levels_for(values, mapping, value_range)
+        plot.set_values(values, display.mapped_values(values, mapping), levels=levels, lut=lut)
+
+    # -- mouse -----------------------------------------------------------------------------
+
+    def _map_under(self, scene_pos):
+        for kind, k, plot in self.maps():
+            box = plot.view_box
+            if box.sceneBoundingRect().contains(scene_pos):
+                point = box.mapSceneToView(scene_pos)
+                return kind, k, plot, int(math.floor(point.y())), int(math.floor(point.x()))
+        return None
+
+    def _on_mouse_moved(self, event):
+        hit = self._map_under(event[0])
+        if hit is None:
+            return
+        kind, k, plot, row, col = hit
+        self.hovered.emit(kind, k, row, col, plot.value_at(row, col))
+
+    def _on_mouse_clicked(self, event):
+        hit = self._map_under(event.scenePos())
+        if hit is not None and hit[0] != "input":
+            self.mapClicked.emit(hit[0], hit[1])

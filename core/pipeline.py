@@ -1,0 +1,114 @@
+"""A small CNN layer: convolution, then an activation, then optional pooling.
+
+The explorer window, its exports and the batch tools all describe "what to compute" with one
+:class:`PipelineSpec` and run it with :func:`run_pipeline`, so the view, the exported arrays and the
+copied code can never disagree.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .engine import conv2d, pool2d
+from .geometry import output_shape
+
+__all__ = ["ACTIVATIONS", "PipelineSpec", "PipelineResult", "run_pipeline", "activate"]
+
+#: Activation names understood by :func:`activate`.
+ACTIVATIONS = ("none", "relu", "abs")
+
+
+def activate(values, activation):
+    """Apply ``'none'``, ``'relu'`` (max(x, 0)) or ``'abs'`` (|x|) and return the result.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> activate(np.array([-2.0, 3.0]), 'relu')
+    array([0., 3.])
+    """
+    if activation == "none":
+        return values
+    if activation == "relu":
+        return np.maximum(values, 0)
+    if activation == "abs":
+        return np.abs(values)
+    raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """Everything that defines one layer's computation.
+
+    ``kernels`` is always a ``(kh, kw, c, nc)`` bank; outputs are therefore ``(m, oh, ow, nc)``.
+    ``pool_mode`` is ``'off'``, ``'max'`` or ``'avg'``.
+    """
+
+    kernels: np.ndarray
+    padding: object = "valid"
+    stride: tuple = (1, 1)
+    dilation: tuple = (1, 1)
+    flip: bool = False
+    activation: str = "none"
+    pool_mode: str = "off"
+    pool_shape: tuple = (2, 2)
+    pool_stride: tuple = (2, 2)
+
+    def __post_init__(self):
+        kernels = np.asarray(self.kernels, dtype=np.float64)
+        if kernels.ndim != 4:
+            raise ValueError(f"kernels must be a (kh, kw, c, nc) bank, got shape {kernels.shape}")
+        object.__setattr__(self, "kernels", kernels)
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
+        if self.pool_mode not in ("off", "max", "avg"):
+            raise ValueError(f"pool_mode must be 'off', 'max' or 'avg', got {self.pool_mode!r}")
+
+    @property
+    def pooled(self):
+        return self.pool_mode != "off"
+
+    def shapes(self, image_hw):
+        """``(conv_hw, pooled_hw or None)`` for an input of size ``image_hw``."""
+        kh, kw = self.kernels.shape[:2]
+        conv_hw = output_shape(image_hw, (kh, kw), self.padding, self.stride, self.dilation)
+        if not self.pooled:
+            return conv_hw, None
+        pooled_hw = output_shape(conv_hw, self.pool_shape, "valid", self.pool_stride)
+        return conv_hw, pooled_hw
+
+
+@dataclass
+class PipelineResult:
+    """Each stage of the layer, all ``(m, oh, ow, nc)``; ``pooled`` is None without pooling."""
+
+    conv: np.ndarray
+    activated: np.ndarray
+    pooled: object = None
+    spec: PipelineSpec = field(default=None, repr=False)
+
+    @property
+    def final(self):
+        """The layer's output: pooled when pooling is on, else activated."""
+        return self.activated if self.pooled is None else self.pooled
+
+
+def run_pipeline(images, spec, *, dtype=np.float64):
+    """Run convolution → activation → pooling on ``images`` ((m, h, w) or (m, h, w, c)).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> spec = PipelineSpec(np.ones((3, 3, 1, 2)), pool_mode='max')
+    >>> result = run_pipeline(np.ones((1, 8, 8)), spec)
+    >>> result.conv.shape, result.pooled.shape
+    ((1, 6, 6, 2), (1, 3, 3, 2))
+    """
+    conv = conv2d(images, spec.kernels, padding=spec.padding, stride=spec.stride,
+                  dilation=spec.dilation, flip=spec.flip, dtype=dtype)
+    activated = activate(conv, spec.activation)
+    pooled = None
+    if spec.pooled:
+        pooled = pool2d(activated, spec.pool_shape, stride=spec.pool_stride,
+                        mode=spec.pool_mode, dtype=dtype)
+    return PipelineResult(conv=conv, activated=activated, pooled=pooled, spec=spec)
