@@ -6,7 +6,7 @@ Tests replace them with ``monkeypatch.setattr(dialogs, "ask_open_path", lambda *
 from PyQt5.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 __all__ = ["ask_open_path", "ask_save_path", "ask_folder", "show_error", "show_info",
-           "ask_yes_no", "ask_choice"]
+           "ask_yes_no", "ask_choice", "ask_text"]
 
 
 def ask_open_path(parent, title, filters="All files (*)"):
@@ -48,3 +48,10 @@ def ask_choice(parent, title, label, choices):
     """Let the user pick one of ``choices`` (strings); return it, or ``None`` when cancelled."""
     choice, ok = QInputDialog.getItem(parent, title, label, list(choices), 0, False)
     return choice if ok else None
+
+
+def ask_text(parent, title, label, default=""):
+    """Ask for one line of text; return it stripped, or ``None`` when cancelled or empty."""
+    text, ok = QInputDialog.getText(parent, title, label, text=default)
+    text = text.strip() if ok else ""
+    return text or None
