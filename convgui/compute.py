@@ -151,6 +151,11 @@ class Computation(QObject):
         self.latest = view
         self.resultReady.emit(view)
 
+    def is_current(self):
+        """True when ``latest`` was computed from the current settings."""
+        return (self.latest is not None and self.latest.generation == self.generation
+                and not self._pending.isActive())
+
     def wait_idle(self, timeout_ms=10_000):
         """Block until background jobs finish (for scripts and tests)."""
         QThreadPool.globalInstance().waitForDone(timeout_ms)

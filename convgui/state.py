@@ -28,10 +28,16 @@ PARAMETER_FIELDS = ("kernels", "padding", "stride", "dilation", "flip", "activat
 
 
 def _same(a, b):
+    """Equality for field values: arrays by content, plain values by ==, other objects by identity."""
+    if a is b:
+        return True
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
                 and np.array_equal(a, b))
-    return a == b
+    plain = (str, int, float, bool, tuple)
+    if isinstance(a, plain) and isinstance(b, plain):
+        return a == b
+    return False
 
 
 def _pair(value, name, minimum=1):

@@ -1,0 +1,67 @@
+"""Colormap, value mapping and the levels histogram of the selected feature map."""
+
+import pyqtgraph as pg
+from PyQt5.QtCore import QSignalBlocker
+from PyQt5.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+
+from . import display
+
+__all__ = ["DisplayPanel"]
+
+
+class DisplayPanel(QWidget):
+    """Bound both ways to ``state.colormap`` and ``state.mapping``; hosts the histogram."""
+
+    def __init__(self, state, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.colormap_combo = QComboBox()
+        for key, label in display.COLORMAP_LABELS.items():
+            self.colormap_combo.addItem(label, key)
+        self.colormap_combo.setToolTip("Colours of the feature maps. The diverging map shows "
+                                       "negative values in blue and positive in red.")
+        self.mapping_combo = QComboBox()
+        for key, label in display.MAPPING_LABELS.items():
+            self.mapping_combo.addItem(label, key)
+        self.mapping_combo.setToolTip(
+            "Which values are shown: the full range (min–max), |x|, the image's own range "
+            "(values outside are clipped), or a range centred on 0 (best with diverging colours)")
+        self.histogram = pg.HistogramLUTWidget(gradientPosition="right")
+        self.histogram.setToolTip("Histogram of the selected feature map; drag the bounds to "
+                                  "change its display levels. Click a map to select it.")
+        self.histogram.setMinimumHeight(140)
+        self.selected_label = QLabel("")
+        self._attached = None
+        form = QFormLayout()
+        form.addRow("Colours", self.colormap_combo)
+        form.addRow("Values", self.mapping_combo)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(form)
+        layout.addWidget(self.selected_label)
+        layout.addWidget(self.histogram, 1)
+        self.colormap_combo.currentIndexChanged.connect(
+            lambda _: setattr(state, "colormap", self.colormap_combo.currentData()))
+        self.mapping_combo.currentIndexChanged.connect(
+            lambda _: setattr(state, "mapping", self.mapping_combo.currentData()))
+        state.colormapChanged.connect(self._sync)
+        state.mappingChanged.connect(self._sync)
+        self._sync()
+
+    def _sync(self, *_):
+        with QSignalBlocker(self.colormap_combo), QSignalBlocker(self.mapping_combo):
+            self.colormap_combo.setCurrentIndex(self.colormap_combo.findData(self.state.colormap))
+            self.mapping_combo.setCurrentIndex(self.mapping_combo.findData(self.state.mapping))
+        self.histogram.item.gradient.setColorMap(display.colormap(self.state.colormap))
+
+    def attach(self, map_plot, title):
+        """Let the histogram show and control ``map_plot``'s levels (keeping its current ones)."""
+        self.selected_label.setText(f"Levels of: <b>{title}</b>")
+        item = map_plot.image_item
+        levels = item.getLevels()
+        if self._attached is not item:
+            self._attached = item
+            self.histogram.setImageItem(item)
+            self.histogram.item.gradient.setColorMap(display.colormap(self.state.colormap))
+        if levels is not None:
+            self.histogram.item.setLevels(*levels)

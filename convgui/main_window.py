@@ -1,0 +1,415 @@
+"""The explorer window: data and operation controls on the left, the kernel on the right, the
+input and its feature maps in the middle.
+
+The window owns the :class:`ExplorerState` and wires each part to it; it holds no settings of
+its own. Errors from loading, computing and exporting all end in :meth:`report_error`.
+"""
+
+import numpy as np
+from PyQt5.QtCore import QEvent, QObject, QSettings, Qt, QTimer
+from PyQt5.QtGui import QKeySequence
+from PyQt5.QtWidgets import (QAction, QDockWidget, QLabel, QMainWindow, QScrollArea,
+                             QTextBrowser, QVBoxLayout, QWidget)
+
+from core import kernels as kernel_library
+from core import resolve_padding
+from core.datasets import DEFAULT_SAMPLE, load_sample, load_samples
+
+from . import dialogs, export
+from .compute import Computation
+from .data_panel import DataPanel
+from .display_panel import DisplayPanel
+from .help_text import CONCEPTS_HTML
+from .history import History
+from .kernel_editor import KernelEditor
+from .loading import DATA_FILTERS, open_dataset
+from .operation_panel import OperationPanel
+from .session import restore_session, save_session
+from .state import ExplorerState
+from .views import FeatureCanvas, image_range
+
+__all__ = ["MainWindow"]
+
+APP_TITLE = "Convolution Explorer"
+
+
+def _dock(title, widget, name):
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(widget)
+    scroll.setFrameShape(QScrollArea.NoFrame)
+    dock = QDockWidget(title)
+    dock.setObjectName(name)
+    dock.setWidget(scroll)
+    dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
+    return dock
+
+
+class _ArrowKeysStayInTables(QObject):
+    """Lets the kernel grid keep ←/→ for moving between cells instead of changing image."""
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.ShortcutOverride and event.key() in (Qt.Key_Left,
+                                                                      Qt.Key_Right):
+            event.accept()
+            return True
+        return False
+
+
+class MainWindow(QMainWindow):
+    """The Convolution Explorer window.
+
+    Parameters
+    ----------
+    restore : bool
+        Reopen the last dataset, kernel and settings (``QSettings``) when True.
+    """
+
+    def __init__(self, *, restore=True, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(APP_TITLE)
+        self.setAcceptDrops(True)
+        self.state = ExplorerState(self)
+        self.value_range = (0.0, 1.0)
+        self.selected_map = ("conv", 0)
+        self.computation = Computation(self.state, self)
+        self.history = History(self.state, parent=self)
+        self._build_views()
+        self._build_actions()
+        self._build_menus()
+        self._connect()
+        if not (restore and restore_session(self)):
+            self.open_sample(DEFAULT_SAMPLE, record=False)
+        self.history.clear()
+        self.computation.compute_now()
+
+    # -- construction ----------------------------------------------------------------------
+
+    def _build_views(self):
+        self.canvas = FeatureCanvas()
+        self.setCentralWidget(self.canvas)
+        samples = [sample.name for sample in load_samples()]
+        self.data_panel = DataPanel(self.state, samples)
+        self.operation_panel = OperationPanel(self.state)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.addWidget(self.data_panel)
+        left_layout.addWidget(self.operation_panel, 1)
+        self.kernel_editor = KernelEditor(self.state)
+        self.display_panel = DisplayPanel(self.state)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.addWidget(self.kernel_editor)
+        right_layout.addWidget(self.display_panel, 1)
+        self.left_dock = _dock("Data & operation", left, "leftDock")
+        self.right_dock = _dock("Kernel & display", right, "rightDock")
+        self.left_dock.setMinimumWidth(300)
+        self.right_dock.setMinimumWidth(330)
+        self.addDockWidget(Qt.LeftDockWidgetArea, self.left_dock)
+        self.addDockWidget(Qt.RightDockWidgetArea, self.right_dock)
+        self.readout = QLabel("")
+        self.readout.setMinimumWidth(360)
+        self.timing = QLabel("")
+        self.statusBar().addPermanentWidget(self.readout)
+        self.statusBar().addPermanentWidget(self.timing)
+        self._arrow_filter = _ArrowKeysStayInTables(self)
+        for table in self.kernel_editor.findChildren(QWidget):
+            if table.inherits("QAbstractItemView"):
+                table.installEventFilter(self._arrow_filter)
+
+    def _action(self, text, slot, shortcut=None, tip=None):
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self):
+        a = self._action
+        self.open_action = a("&Open…", self.open_file_dialog, QKeySequence.Open,
+                             "Open a dataset (.npz, .npy, MNIST IDX, CIFAR batch) or an image")
+        self.open_folder_action = a("Open &folder of images…", self.open_folder_dialog, None,
+                                    "Open every image of a folder as one dataset")
+        self.export_maps_action = a("Feature maps as &PNG…", lambda: self.export_maps(1),
+                                    "Ctrl+E", "Save each output map as a PNG at its own size")
+        self.export_big_action = a("Feature maps as PNG, &enlarged ×8…",
+                                   lambda: self.export_maps(8), "Ctrl+Shift+E",
+                                   "Save each output map as a PNG with 8×8 blocks per pixel")
+        self.export_view_action = a("Side-by-side &view as PNG…", self.export_view_png, None,
+                                    "Save the picture of the input and outputs as one PNG")
+        self.export_arrays_action = a("&Arrays (.npz / .npy)…", self.export_arrays, None,
+                                      "Save input, outputs, kernels and settings as NumPy files")
+        self.export_kernel_action = a("&Kernel as JSON…", self.export_kernel, None,
+                                      "Save the kernel (bank) as a JSON file")
+        self.quit_action = a("&Quit", self.close, QKeySequence.Quit)
+        self.undo_action = a("&Undo", self.history.undo, QKeySequence.Undo,
+                             "Undo the last kernel or setting change")
+        self.redo_action = a("&Redo", self.history.redo, "Ctrl+Shift+Z",
+                             "Redo the change just undone")
+        self.undo_action.setEnabled(False)
+        self.redo_action.setEnabled(False)
+        self.prev_action = a("&Previous image", lambda: self.data_panel.step(-1), Qt.Key_Left)
+        self.next_action = a("&Next image", lambda: self.data_panel.step(1), Qt.Key_Right)
+        self.random_action = a("&Random image", self.data_panel.random_image, Qt.Key_R)
+        self.help_action = a("&Concepts and keys", self.show_help, QKeySequence.HelpContents,
+                             "What kernels, padding, stride, channels and pooling are")
+
+    def _build_menus(self):
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.open_action)
+        file_menu.addAction(self.open_folder_action)
+        samples_menu = file_menu.addMenu("&Samples")
+        for sample in load_samples():
+            action = samples_menu.addAction(sample.name)
+            action.setStatusTip(sample.description)
+            action.triggered.connect(lambda _=False, n=sample.name: self.open_sample(n))
+        export_menu = file_menu.addMenu("&Export")
+        for action in (self.export_maps_action, self.export_big_action,
+                       self.export_view_action, self.export_arrays_action,
+                       self.export_kernel_action):
+            export_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        view_menu = bar.addMenu("&View")
+        for action in (self.prev_action, self.next_action, self.random_action):
+            view_menu.addAction(action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.left_dock.toggleViewAction())
+        view_menu.addAction(self.right_dock.toggleViewAction())
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.help_action)
+
+    def _connect(self):
+        s = self.state
+        self.computation.resultReady.connect(self._on_result)
+        self.computation.failed.connect(self._on_compute_failed)
+        self.computation.busyChanged.connect(
+            lambda busy: self.timing.setText("computing…" if busy else self.timing.text()))
+        s.colormapChanged.connect(lambda _: self._redraw())
+        s.mappingChanged.connect(lambda _: self._redraw())
+        s.datasetChanged.connect(self._on_dataset_changed)
+        self.history.availabilityChanged.connect(self._on_history_changed)
+        self.canvas.hovered.connect(self._on_hover)
+        self.canvas.mapClicked.connect(self._on_map_clicked)
+        self.data_panel.sampleRequested.connect(self.open_sample)
+        self.data_panel.arrayRequested.connect(self.open_array)
+        self.data_panel.openRequested.connect(self.open_file_dialog)
+        for name in ("editStarted", "editFinished"):
+            signal = getattr(self.kernel_editor, name, None)
+            if signal is not None:
+                signal.connect(self.history.begin_group if name == "editStarted"
+                               else self.history.end_group)
+
+    # -- data ------------------------------------------------------------------------------
+
+    def set_dataset(self, dataset, origin=None):
+        """Show ``dataset``; ``origin`` (a dict) is remembered for the next start."""
+        self._origin = origin
+        self.value_range = image_range(dataset.images)
+        self.state.index = 0
+        self.state.dataset = dataset
+        self.setWindowTitle(f"{dataset.name} — {APP_TITLE}")
+
+    def open_sample(self, name, record=True):
+        try:
+            dataset = load_sample(name)
+        except (ValueError, OSError) as exc:
+            self.report_error("Could not open the sample", str(exc))
+            return False
+        self.set_dataset(dataset, {"kind": "sample", "name": name})
+        return True
+
+    def open_path(self, path):
+        """Open a dataset file, an image file or a folder of images; report errors, keep state."""
+        dataset = open_dataset(self, path)
+        if dataset is None:
+            return False
+        self.set_dataset(dataset, {"kind": "file", "path": str(path), "key": dataset.key})
+        return True
+
+    def open_array(self, key):
+        dataset = self.state.dataset
+        try:
+            other = dataset.load_alternative(key)
+        except (ValueError, OSError) as exc:
+            self.report_error("Could not open that array", str(exc))
+            self.data_panel._on_dataset_changed(dataset)
+            return
+        origin = dict(getattr(self, "_origin", None) or {})
+        if origin.get("kind") == "sample":
+            other.name = f"{dataset.name}: {key}"
+        origin["key"] = key
+        self.set_dataset(other, origin)
+
+    def open_file_dialog(self):
+        path = dialogs.ask_open_path(self, "Open a dataset or image", DATA_FILTERS)
+        if path:
+            self.open_path(path)
+
+    def open_folder_dialog(self):
+        path = dialogs.ask_folder(self, "Open a folder of images")
+        if path:
+            self.open_path(path)
+
+    def _on_dataset_changed(self, dataset):
+        self.selected_map = ("conv", 0)
+
+    # -- drag and drop ---------------------------------------------------------------------
+
+    def dragEnterEvent(self, event):
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, lambda: self.open_path(urls[0]))
+
+    # -- results ---------------------------------------------------------------------------
+
+    def _on_result(self, view):
+        self.timing.setText(f"{view.seconds * 1000:.1f} ms")
+        self._redraw()
+
+    def _redraw(self):
+        view = self.computation.latest
+        if view is None:
+            return
+        s = self.state
+        h, w = view.image.shape[:2]
+        kh, kw = view.spec.kernels.shape[:2]
+        pads = resolve_padding(view.spec.padding, (h, w), (kh, kw), view.spec.stride,
+                               view.spec.dilation)
+        self.canvas.show_input(view.image, pads, self.value_range)
+        self.canvas.show_outputs(view.result, s.mapping, s.colormap, self.value_range)
+        self._attach_histogram()
+
+    def _attach_histogram(self):
+        kind, k = self.selected_map
+        plots = self.canvas.pooled if kind == "pooled" else self.canvas.conv
+        if not plots:
+            plots, kind = self.canvas.conv, "conv"
+        if not plots:
+            return
+        k = min(k, len(plots) - 1)
+        self.display_panel.attach(plots[k], plots[k].plot.titleLabel.text)
+
+    def _on_map_clicked(self, kind, k):
+        self.selected_map = (kind, k)
+        self._attach_histogram()
+
+    def _on_compute_failed(self, message):
+        self.statusBar().showMessage(f"Cannot compute with these settings: {message}", 8000)
+
+    def _on_hover(self, kind, k, row, col, value):
+        if value is None:
+            self.readout.setText("")
+            return
+        where = {"input": "input", "conv": f"conv K{k + 1}", "pooled": f"pooled K{k + 1}"}[kind]
+        if np.ndim(value):
+            text = ", ".join(f"{v:.4g}" for v in np.ravel(value))
+            self.readout.setText(f"{where} [{row}, {col}] = ({text})")
+        else:
+            self.readout.setText(f"{where} [{row}, {col}] = {float(value):.5g}")
+
+    def _on_history_changed(self, can_undo, can_redo):
+        self.undo_action.setEnabled(can_undo)
+        self.redo_action.setEnabled(can_redo)
+
+    # -- exports ---------------------------------------------------------------------------
+
+    def _current_view(self):
+        """The result for the current settings, or None (with a message) if there is none yet."""
+        if not self.computation.is_current():
+            self.computation.compute_now()
+        if not self.computation.is_current():
+            self.statusBar().showMessage("Still computing — export again in a moment", 5000)
+            return None
+        return self.computation.latest
+
+    def _final_maps(self):
+        view = self._current_view()
+        if view is None:
+            return None, None
+        pooled = view.result.pooled is not None
+        plots = self.canvas.pooled if pooled else self.canvas.conv
+        levels = [tuple(p.image_item.getLevels()) for p in plots]
+        return view.result.final[0], levels
+
+    def export_maps(self, scale=1):
+        maps, levels = self._final_maps()
+        if maps is None:
+            return None
+        path = dialogs.ask_save_path(self, "Export feature maps as PNG", "PNG image (*.png)",
+                                     "feature_map.png")
+        if not path:
+            return None
+        return self._export(lambda: export.export_feature_maps(
+            path, maps, self.state.mapping, self.state.colormap, self.value_range, scale,
+            levels))
+
+    def export_view_png(self):
+        path = dialogs.ask_save_path(self, "Export the view as PNG", "PNG image (*.png)",
+                                     "convolution_view.png")
+        if path:
+            return self._export(lambda: export.export_view(path, self.canvas))
+        return None
+
+    def export_arrays(self):
+        view = self._current_view()
+        if view is None:
+            return None
+        path = dialogs.ask_save_path(self, "Export arrays", "NumPy archive (*.npz);;"
+                                     "NumPy array of the output (*.npy)", "feature_maps.npz")
+        if not path:
+            return None
+        name = getattr(self.state.dataset, "name", "")
+        return self._export(lambda: export.export_arrays(
+            path, view.image, self.state.spec(), dataset=name, index=int(self.state.index)))
+
+    def export_kernel(self):
+        path = dialogs.ask_save_path(self, "Export the kernel", "Kernel JSON (*.json)",
+                                     "kernel.json")
+        if path:
+            return self._export(lambda: [kernel_library.save_kernel(path, self.state.kernels)])
+        return None
+
+    def _export(self, write):
+        try:
+            paths = write()
+        except (OSError, ValueError) as exc:
+            self.report_error("Export failed", f"{exc}\n\nNothing was written.")
+            return None
+        names = ", ".join(str(p) for p in paths[:3]) + (" …" if len(paths) > 3 else "")
+        self.statusBar().showMessage(f"Saved {names}", 8000)
+        return paths
+
+    # -- misc ------------------------------------------------------------------------------
+
+    def report_error(self, title, message):
+        """The one place errors reach the user: a dialog, and the status bar."""
+        self.statusBar().showMessage(f"{title}: {message.splitlines()[0]}", 8000)
+        dialogs.show_error(self, title, message)
+
+    def show_help(self):
+        if not hasattr(self, "_help"):
+            self._help = QTextBrowser()
+            self._help.setWindowTitle(f"{APP_TITLE} — concepts")
+            self._help.setHtml(CONCEPTS_HTML)
+            self._help.resize(640, 720)
+        self._help.show()
+        self._help.raise_()
+        return self._help
+
+    def closeEvent(self, event):
+        save_session(self)
+        super().closeEvent(event)
