@@ -105,6 +105,7 @@ def is_image_path(path):
 
 _GRAY_FORMATS = {QImage.Format_Grayscale8, QImage.Format_Mono, QImage.Format_MonoLSB,
                  QImage.Format_Indexed8, QImage.Format_Alpha8}
+_PLAIN_GRAY = {QImage.Format_Grayscale8, QImage.Format_Grayscale16}
 _WIDE_FORMATS = {QImage.Format_RGBA64, QImage.Format_RGBX64, QImage.Format_RGBA64_Premultiplied}
 if hasattr(QImage, "Format_BGR30"):
     _WIDE_FORMATS |= {QImage.Format_BGR30, QImage.Format_RGB30, QImage.Format_A2BGR30_Premultiplied,
@@ -151,7 +152,7 @@ def qimage_to_array(image):
     fmt = image.format()
     if fmt == QImage.Format_Grayscale16:
         return _pixels(image, np.uint16, 1)
-    if fmt in _GRAY_FORMATS and fmt != QImage.Format_Alpha8 and image.isGrayscale():
+    if fmt in _GRAY_FORMATS and fmt != QImage.Format_Alpha8 and image.allGray():
         return _pixels(image.convertToFormat(QImage.Format_Grayscale8), np.uint8, 1)
     if fmt in _WIDE_FORMATS:
         return _over_white(_pixels(image.convertToFormat(QImage.Format_RGBA64), np.uint16, 4))
@@ -209,7 +210,7 @@ def read_image(path, *, grayscale=False, max_pixels=MAX_PIXELS, downscale=False)
     check_file(path)
     reader = QImageReader(str(path))
     reader.setAutoTransform(True)
-    size = reader.size()
+    size, source_format = reader.size(), reader.imageFormat()
     if size.isValid() and size.width() * size.height() > max_pixels:
         if not downscale:
             raise ImageTooLarge(path, (size.width(), size.height()), max_pixels)
@@ -223,6 +224,8 @@ def read_image(path, *, grayscale=False, max_pixels=MAX_PIXELS, downscale=False)
             raise ImageTooLarge(path, (image.width(), image.height()), max_pixels)
         target = _fitted(image.size(), max_pixels)
         image = image.scaled(target, Qt.IgnoreAspectRatio, Qt.SmoothTransformation)
+    if source_format in _PLAIN_GRAY and image.format() != source_format:  # scaling made it RGB
+        image = image.convertToFormat(source_format)
     array = qimage_to_array(image)
     return to_grayscale(array) if grayscale and array.ndim == 3 else array
 
