@@ -61,6 +61,8 @@ _CLASS_NAME_KEYS = ("class_names", "label_names", "classes")
 
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
+_CIFAR_NAMES = ("data_batch", "test_batch", "batches.meta")
+
 _FORMATS_READ = ".npz, .npy, MNIST IDX (raw or .gz) or a CIFAR-10 python batch"
 
 
@@ -260,6 +262,8 @@ def _sniff(path, head):
     if _looks_like_idx(head):
         return "idx"
     if head[:1] == b"\x80" and 2 <= head[1] <= 5:
+        return "pickle"
+    if path.name.startswith(_CIFAR_NAMES) and head[:1] in b"(}]cd":
         return "pickle"
     for magic, what in _IMAGE_MAGIC.items():
         if head.startswith(magic):

@@ -291,7 +291,7 @@ def test_cifar_batch_with_meta(tmp_path):
     assert d.images[0, 1, 2, 1] == raw[1024 + 32 + 2]
 
 
-@pytest.mark.parametrize("protocol", [2, 4, 5])
+@pytest.mark.parametrize("protocol", [0, 1, 2, 4, 5])
 def test_cifar_batch_with_text_keys_and_no_meta(tmp_path, protocol):
     batch, expected, labels = cifar_batch(4)
     batch = {k.decode(): v for k, v in batch.items()}
@@ -361,12 +361,13 @@ class _RunsAShellCommand:
 
 @pytest.mark.parametrize("payload", [_WritesAFile, _RunsAShellCommand])
 @pytest.mark.parametrize("hidden", [False, True])
-def test_hostile_pickle_is_refused_without_running(tmp_path, payload, hidden):
+@pytest.mark.parametrize("protocol", [0, 2])
+def test_hostile_pickle_is_refused_without_running(tmp_path, payload, hidden, protocol):
     target = tmp_path / "pwned.txt"
     evil = payload(str(target))
     content = {b"data": np.zeros((1, 3072), np.uint8), b"labels": [evil]} if hidden else evil
     path = tmp_path / "data_batch_1"
-    path.write_bytes(pickle.dumps(content, protocol=2))
+    path.write_bytes(pickle.dumps(content, protocol=protocol))
     with pytest.raises(ValueError, match="refused"):
         load_dataset(path)
     assert not target.exists()
@@ -407,6 +408,18 @@ def test_no_permission(tmp_path):
             load_dataset(path)
     finally:
         path.chmod(0o644)
+
+
+def test_permission_error_message_even_as_root(tmp_path, monkeypatch):
+    path = tmp_path / "secret.npy"
+    np.save(path, np.zeros((2, 4, 4)))
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(datasets, "open", refuse, raising=False)
+    with pytest.raises(PermissionError, match="secret.npy: permission denied"):
+        load_dataset(path)
 
 
 def test_empty_file(tmp_path):
