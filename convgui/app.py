@@ -1,4 +1,8 @@
-"""Application start-up: the QApplication, the window, and command-line options."""
+"""Application start-up: the QApplication, the window, and the command line.
+
+``python main.py`` opens the window; ``python main.py apply …`` processes a whole dataset
+without one (see :mod:`convgui.cli`).
+"""
 
 import argparse
 import sys
@@ -10,19 +14,34 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="main.py",
         description="Convolution Explorer: see image convolution and pooling on real images. "
-                    "With no arguments, opens the window.")
+                    "With no command, opens the window.")
     parser.add_argument("--sample", help="open this bundled sample instead of the last dataset")
     parser.add_argument("--open", metavar="PATH", help="open this dataset, image or folder")
     parser.add_argument("--fresh", action="store_true",
                         help="ignore the settings remembered from the last run")
     parser.add_argument("--quit-after", type=int, metavar="MS", help=argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from .cli import configure_apply_parser
+
+    apply_parser = commands.add_parser(
+        "apply", help="apply a kernel (and pooling) to a whole dataset and save the result",
+        description="Apply a kernel, padding, stride and pooling to every image of a dataset.")
+    configure_apply_parser(apply_parser)
     return parser
 
 
 def main(argv=None):
-    """Start the GUI and return its exit code."""
+    """Run the command line or start the GUI; return the exit code."""
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
-    from PyQt5.QtCore import Qt
+    if args.command == "apply":
+        from .cli import run_apply
+
+        return run_apply(args)
+    return run_gui(args)
+
+
+def run_gui(args):
+    from PyQt5.QtCore import Qt, QTimer
     from PyQt5.QtWidgets import QApplication
 
     QApplication.setAttribute(Qt.AA_EnableHighDpiScaling, True)
@@ -41,7 +60,5 @@ def main(argv=None):
     window.resize(1500, 900)
     window.show()
     if args.quit_after is not None:
-        from PyQt5.QtCore import QTimer
-
         QTimer.singleShot(args.quit_after, window.close)
     return app.exec_()
