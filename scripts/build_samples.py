@@ -129,7 +129,7 @@ def save(path, **arrays):
     with atomic_path(path) as tmp:
         np.savez_compressed(tmp, **arrays)
     path.chmod(0o644)
-    print(f"{path.relative_to(ROOT)}: {path.stat().st_size / 1024:.0f} KiB")
+    print(f"{path}: {path.stat().st_size / 1024:.0f} KiB")
 
 
 def build(wheels, out):
