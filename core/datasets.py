@@ -198,7 +198,7 @@ def _finish_images(array, where):
     return array.reshape(stack)
 
 
-def _labels_from(values, count, where):
+def _labels_from(values, count):
     """Return ``values`` as (m,) integer labels, or None when they do not fit the images."""
     values = np.asarray(values)
     if values.ndim == 2 and values.shape[1] == 1:
@@ -374,6 +374,9 @@ def _pick_image_key(path, headers, key):
         if key not in usable:
             shape, dtype = headers[key]
             _check_dtype(dtype, f"{path.name}: {key}")
+            if int(np.prod(shape)) == 0:
+                raise ValueError(f"{path.name}: {key} is empty (shape {shape}), there are no "
+                                 "pixels to show")
             raise ValueError(f"{path.name}: {key} is not image-shaped: expected (m, h, w), "
                              f"(m, h, w, c) or one (h, w[, c]) image, got shape {shape}")
         return key, [k for k in usable if k != key]
@@ -402,18 +405,23 @@ def _npz_read(path, archive, key):
         raise ValueError(f"{path.name}: array {key} is damaged or truncated ({exc})") from None
 
 
+def _npz_labels(path, archive, headers, key, count):
+    """The first label array that goes with ``key`` (e.g. Y_valid for X_valid), or None."""
+    for label_key in _label_keys(key):
+        shape, dtype = headers.get(label_key, ((), np.dtype(object)))
+        if label_key != key and not dtype.hasobject and len(shape) in (1, 2):
+            labels = _labels_from(_npz_read(path, archive, label_key), count)
+            if labels is not None:
+                return labels
+    return None
+
+
 def _load_npz(path, key):
     headers = _npz_headers(path)
     key, others = _pick_image_key(path, headers, key)
     with np.load(path, allow_pickle=False) as archive:
         images = _finish_images(_npz_read(path, archive, key), f"{path.name}: {key}")
-        labels = None
-        for label_key in _label_keys(key):
-            shape, dtype = headers.get(label_key, ((), np.dtype(object)))
-            if label_key != key and not dtype.hasobject and len(shape) in (1, 2):
-                labels = _labels_from(_npz_read(path, archive, label_key), len(images), path.name)
-                if labels is not None:
-                    break
+        labels = _npz_labels(path, archive, headers, key, len(images))
         class_names = _npz_class_names(path, archive, headers)
     return Dataset(images=images, labels=labels, class_names=class_names,
                    name=f"{path.name}: {key}", source=str(path), key=key, alternatives=others)
@@ -510,7 +518,7 @@ def _load_idx(path, gzipped):
                 values = _read_idx(label_path, label_path.suffix == ".gz")
             except ValueError:
                 continue
-            labels = _labels_from(values, len(images), label_path.name)
+            labels = _labels_from(values, len(images))
             if labels is not None:
                 break
     return Dataset(images=images, labels=labels, name=path.name, source=str(path))
@@ -602,7 +610,7 @@ def _load_cifar(path):
                          f"{', '.join(map(str, batch)) or 'nothing'}{hint}")
     images = _finish_images(_cifar_images(path, batch["data"]), path.name)
     raw_labels = batch.get("labels", batch.get("fine_labels"))
-    labels = None if raw_labels is None else _labels_from(raw_labels, len(images), path.name)
+    labels = None if raw_labels is None else _labels_from(raw_labels, len(images))
     return Dataset(images=images, labels=labels, class_names=_cifar_class_names(path),
                    name=path.name, source=str(path))
 

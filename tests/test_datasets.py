@@ -563,3 +563,25 @@ def test_to_grayscale_uses_bt601_and_keeps_dtype():
     np.testing.assert_allclose(floats, expected / 255, atol=0.5 / 255 + 1e-6)
     rgba = np.concatenate([rgb, np.zeros_like(rgb[..., :1])], axis=-1)
     np.testing.assert_array_equal(to_grayscale(rgba), gray)
+
+
+def test_npz_reads_only_the_arrays_it_needs(mnist_npz, monkeypatch):
+    path, _ = mnist_npz
+    read = []
+    original = np.lib.npyio.NpzFile.__getitem__
+
+    def spy(self, key):
+        read.append(key)
+        return original(self, key)
+
+    monkeypatch.setattr(np.lib.npyio.NpzFile, "__getitem__", spy)
+    load_dataset(path, key="X_test")
+    assert read == ["X_test", "Y_test"]
+
+
+def test_empty_array_asked_for_by_key(tmp_path):
+    path = tmp_path / "e.npz"
+    np.savez(path, X_train=np.zeros((2, 3, 3)), X_test=np.zeros((0, 28, 28)))
+    with pytest.raises(ValueError, match="X_test is empty"):
+        load_dataset(path, key="X_test")
+    assert load_dataset(path).alternatives == []
