@@ -544,8 +544,16 @@ class KernelEditor(QWidget):
         self._connect()
         self._fill_preset_combo()
         self.sync_from_state()
-        for warning in self.store.take_warnings():
-            self._warn(warning)
+        startup_warnings = self.store.take_warnings()
+        if startup_warnings:
+            self._show_hint(startup_warnings[-1])
+            self._hint_timer.stop()
+            QTimer.singleShot(0, lambda: self._report(startup_warnings))
+
+    def _report(self, warnings):
+        """Emit warnings found while building, once the owner had a chance to connect."""
+        for warning in warnings:
+            self.warningIssued.emit(warning)
 
     # -- building ----------------------------------------------------------------------------
 
