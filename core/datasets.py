@@ -465,6 +465,18 @@ def _open_stream(path, gzipped):
     return gzip.open(path, "rb") if gzipped else open(path, "rb")
 
 
+def _read_at_most(fh, count, chunk=1 << 24):
+    """Read up to ``count`` bytes in chunks: a damaged header promising terabytes allocates none."""
+    chunks = []
+    while count > 0:
+        data = fh.read(min(count, chunk))
+        if not data:
+            break
+        chunks.append(data)
+        count -= len(data)
+    return bytearray().join(chunks)
+
+
 def _read_idx(path, gzipped):
     """Read an IDX file (the format of the original MNIST download) into an ndarray."""
     try:
@@ -478,14 +490,13 @@ def _read_idx(path, gzipped):
                 raise ValueError(f"{path.name} is truncated: its header is incomplete")
             dtype = np.dtype(_IDX_DTYPES[head[2]])
             expected = int(np.prod(shape)) * dtype.itemsize
-            buffer = bytearray(expected)
-            got = fh.readinto(buffer)
+            buffer = _read_at_most(fh, expected)
             extra = fh.read(1)
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise ValueError(f"{path.name} is a damaged or truncated gzip file ({exc})") from None
-    if got != expected:
+    if len(buffer) != expected:
         raise ValueError(f"{path.name} is truncated: its header promises shape {shape} "
-                         f"({expected} bytes of data) but it holds {got} bytes")
+                         f"({expected} bytes of data) but it holds {len(buffer)} bytes")
     if extra:
         raise ValueError(f"{path.name} has more data than its header {shape} describes; it is "
                          "not a valid IDX file")

@@ -585,3 +585,10 @@ def test_empty_array_asked_for_by_key(tmp_path):
     with pytest.raises(ValueError, match="X_test is empty"):
         load_dataset(path, key="X_test")
     assert load_dataset(path).alternatives == []
+
+
+def test_idx_header_promising_terabytes_is_refused_without_allocating(tmp_path):
+    path = tmp_path / "train-images-idx3-ubyte"
+    path.write_bytes(bytes([0, 0, 0x08, 3]) + struct.pack(">3I", 60000, 100000, 100000) + b"x" * 50)
+    with pytest.raises(ValueError, match="truncated.*holds 50 bytes"):
+        load_dataset(path)
