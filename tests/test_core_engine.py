@@ -7,6 +7,8 @@ an explicitly padded input, never from the core itself. Inputs come from a seede
 import numpy as np
 import pytest
 import scipy.signal
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core import conv2d, pool2d
 from test_core_reference import reference_conv2d, reference_pool, scipy_conv2d
@@ -487,3 +489,104 @@ def test_pool2d_window_as_large_as_image():
     got = pool2d(images, (5, 4), mode="avg")
     assert got.shape == (3, 1, 1, 2)
     assert_close(got[:, 0, 0], images.mean(axis=(1, 2)))
+
+
+# --------------------------------------------------------------------------------------------
+# Memory layouts: views, reversed and Fortran-ordered arrays, out= slices of a larger array
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kernel_shape", [(3, 2, 3), (3, 2, 3, 1), (3, 2, 3, 4)], ids=repr)
+def test_conv2d_non_contiguous_images(kernel_shape):
+    rng = rng_for("layout-images", kernel_shape)
+    base = rng.normal(size=(9, 10, 4, 3))
+    images = base.transpose(2, 0, 1, 3)[:, ::-1, 1:]       # (4, 9, 9, 3), no longer C-ordered
+    assert not images.flags.c_contiguous
+    kernels = rng.normal(size=kernel_shape)
+    got = conv2d(images, kernels, padding="same", stride=(2, 1))
+    assert_close(got, reference_conv2d(images, kernels, "same", (2, 1)))
+
+
+def test_conv2d_fortran_ordered_uint8_images():
+    rng = rng_for("fortran")
+    images = np.asfortranarray(rng.integers(0, 256, size=(3, 8, 9)).astype(np.uint8))
+    kernel = rng.normal(size=(2, 3))
+    assert_close(conv2d(images, kernel), reference_conv2d(images, kernel))
+
+
+@pytest.mark.parametrize("kernel_shape, out_shape, index", [
+    ((3, 3), (5, 6, 6, 3), (..., 1)),
+    ((3, 3, 1, 1), (5, 6, 6, 1, 2), (..., 0)),
+    ((3, 3, 1, 3), (5, 6, 6, 3, 2), (..., 1)),
+    ((3, 3), (10, 6, 6), (slice(None, None, 2),)),
+], ids=["single-in-channel-slice", "bank1-slice", "bank3-slice", "every-other-image"])
+def test_conv2d_out_may_be_a_strided_view(kernel_shape, out_shape, index):
+    rng = rng_for("out-view", kernel_shape)
+    images = rng.normal(size=(5, 8, 8))
+    kernels = rng.normal(size=kernel_shape)
+    big = np.zeros(out_shape)
+    view = big[index]
+    conv2d(images, kernels, out=view)
+    assert_close(big[index], reference_conv2d(images, kernels))
+    rest = np.ones(out_shape, dtype=bool)
+    rest[index] = False
+    np.testing.assert_array_equal(big[rest], 0.0)
+
+
+def test_pool2d_non_contiguous_images():
+    rng = rng_for("pool-view")
+    images = rng.normal(size=(10, 9, 4, 2)).transpose(2, 1, 0, 3)[:, ::-1]
+    for mode in ("max", "avg"):
+        got = pool2d(images, (2, 3), stride=(1, 2), mode=mode)
+        assert_close(got, reference_pool(images, (2, 3), (1, 2), mode))
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_conv2d_float32_overflow_is_reported_not_returned_as_inf():
+    images = np.full((2, 5, 5), 3e38, dtype=np.float32)
+    with pytest.raises(ValueError, match="overflow"):
+        conv2d(images, np.ones((3, 3)), dtype=np.float32)
+
+
+def test_conv2d_huge_float64_values_that_fit_are_fine():
+    images = np.full((1, 5, 5), 1e300)
+    got = conv2d(images, np.ones((3, 3)))
+    np.testing.assert_allclose(got, 9e300)
+
+
+# --------------------------------------------------------------------------------------------
+# Hypothesis: random configurations against the brute-force reference
+# --------------------------------------------------------------------------------------------
+
+_paddings = st.one_of(
+    st.sampled_from(["valid", "same", "full"]),
+    st.integers(0, 2),
+    st.tuples(st.integers(0, 2), st.integers(0, 2)),
+    st.tuples(st.tuples(st.integers(0, 2), st.integers(0, 2)),
+              st.tuples(st.integers(0, 2), st.integers(0, 2))),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(h=st.integers(1, 9), w=st.integers(1, 9), kh=st.integers(1, 4), kw=st.integers(1, 4),
+       sh=st.integers(1, 3), sw=st.integers(1, 3), dh=st.integers(1, 2), dw=st.integers(1, 2),
+       channels=st.sampled_from([None, 1, 2]), nc=st.sampled_from([None, 1, 3]),
+       padding=_paddings, flip=st.booleans(), seed=st.integers(0, 2**16))
+def test_conv2d_random_configurations_match_brute_force(h, w, kh, kw, sh, sw, dh, dw, channels,
+                                                        nc, padding, flip, seed):
+    rng = np.random.default_rng(seed)
+    images = rng.integers(-9, 10, size=(2, h, w) + ((channels,) if channels else ()))
+    c = channels or 1
+    if nc is None:
+        kernel_shape = (kh, kw) if channels is None else (kh, kw, c)
+    else:
+        kernel_shape = (kh, kw, c, nc)
+    kernels = rng.integers(-3, 4, size=kernel_shape).astype(np.float64)
+    args = dict(padding=padding, stride=(sh, sw), dilation=(dh, dw), flip=flip)
+    try:
+        expected = reference_conv2d(images, kernels, padding, (sh, sw), (dh, dw), flip)
+    except AssertionError:
+        with pytest.raises(ValueError, match="kernel"):
+            conv2d(images, kernels, **args)
+        return
+    got = conv2d(images, kernels, **args)
+    np.testing.assert_array_equal(got, expected)
