@@ -251,6 +251,8 @@ def test_exif_rotation_is_applied(tmp_path):
     upright = np.rot90(image, k=-1)
     assert array.shape == (64, 32, 3)
     assert_jpeg_close(array, upright)
+    small = read_image(path, max_pixels=800, downscale=True)
+    assert small.shape[0] == 2 * small.shape[1] and small.size <= 800 * 3
 
 
 # ------------------------------------------------------------------------------------------
