@@ -26,6 +26,7 @@ can ask "downscale?" and call again with ``downscale=True``.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from pathlib import Path
@@ -77,6 +78,7 @@ class ImageTooLarge(ValueError):
             "comfortably; it can be downscaled to fit")
 
 
+@functools.lru_cache(maxsize=None)
 def image_suffixes():
     """File suffixes (``".png"``, ...) of the photo formats the installed Qt can read.
 
