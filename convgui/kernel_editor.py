@@ -47,7 +47,7 @@ _NEGATIVE = QColor(200, 50, 40)
 _ZERO = QColor(250, 250, 250)
 _GRID_LINE = QColor(175, 175, 175)
 _REJECTED = QColor(255, 120, 120)
-_MAX_CELL = 76
+_MAX_CELL = 96
 _MIN_CELL = 16
 _HINT_MS = 9000
 _FLASH_MS = 700
@@ -878,18 +878,16 @@ class KernelEditor(QWidget):
     def _replace_bank(self, bank, reset_active=False, active_kernel=None):
         """Write a whole bank; emit ``editFinished`` if anything changed."""
         state = self.state
-        before = (state.kernels, state.active_kernel, state.active_channel)
+        before = state.kernels
         state.kernels = bank
         if reset_active:
             state.active_kernel = 0
             state.active_channel = 0
         if active_kernel is not None:
             state.active_kernel = active_kernel
-        if state.kernels is not before[0]:
+        if state.kernels is not before:
             self._show_hint("")
             self.editFinished.emit()
-        elif (state.active_kernel, state.active_channel) != before[1:]:
-            self.sync_from_state()
 
     def _replace_slice(self, values, finished=True):
         before = self.state.kernels

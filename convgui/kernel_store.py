@@ -72,9 +72,15 @@ class KernelStore:
 
     def reload(self):
         """Read the file again; return the warnings this produced (also kept for
-        :meth:`take_warnings`)."""
+        :meth:`take_warnings`). Never raises: an unreadable file gives an empty list and a
+        warning, and is left untouched."""
         before = len(self._warnings)
-        self._entries = self._read()
+        try:
+            self._entries = self._read()
+        except OSError as exc:
+            self._entries = {}
+            self._warnings.append(f"My kernels ({self.path}) could not be opened: {exc}. "
+                                  "The file was left as it is.")
         return list(self._warnings[before:])
 
     def take_warnings(self):

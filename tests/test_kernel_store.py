@@ -119,3 +119,13 @@ def test_default_path_is_in_the_app_config_folder():
     assert store.path.exists()
     assert KernelStore().names() == ["x"]
     assert str(location).startswith(os.environ["HOME"])
+
+
+def test_unopenable_file_gives_a_warning_and_writes_fail_loudly(path):
+    path.mkdir(parents=True)
+    store = KernelStore(path)
+    assert store.names() == []
+    assert "could not be opened" in store.take_warnings()[0]
+    with pytest.raises(OSError):
+        store.add("x", [[1]])
+    assert path.is_dir()
