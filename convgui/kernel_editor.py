@@ -16,13 +16,16 @@ Decisions
   explains; Escape or clicking elsewhere gives up.
 * **Drawing**: with *Draw* on, a left-button drag paints the brush value into every cell the
   pointer crosses and a right-button drag sets them to 0. The state is written at every cell
-  entered (the outputs follow live); :attr:`KernelEditor.editFinished` is emitted once at mouse
-  release, so one drag is one undo step. Every other edit emits ``editFinished`` right after it.
+  entered (the outputs follow live). :attr:`KernelEditor.editStarted` is emitted at the press
+  and :attr:`KernelEditor.editFinished` once at the release, so one drag can be one undo step.
+  Every other edit is wrapped the same way: ``editStarted``, the write(s), ``editFinished``.
 * **Normalise** scales the slice to sum 1. A slice that sums to 0 (an edge detector) cannot be
   scaled to sum 1: it is left unchanged and the hint line says why (no modal dialog).
 * **New kernels** added to the bank start as the identity (weight 1 at the anchor of every
   channel), so the new feature map shows the image straight away.
 """
+
+from contextlib import contextmanager
 
 import numpy as np
 from PyQt5.QtCore import QPoint, QRect, QSignalBlocker, QSize, Qt, QTimer, pyqtSignal
@@ -508,9 +511,13 @@ class KernelEditor(QWidget):
 
     Signals
     -------
+    editStarted()
+        A user edit is about to write the state (a typed weight, a drawing stroke, an
+        operation, a resize, a preset, a file, a bank change).
     editFinished()
-        One complete user edit changed ``state.kernels`` (a typed weight, a whole drawing
-        stroke, an operation, a resize, a preset, a file): record one undo step here.
+        That edit is complete. The two always come in pairs, so an undo history can group
+        everything in between into one step (``History.begin_group`` / ``end_group``); the
+        state may be unchanged (e.g. a weight typed over with the same value).
     warningIssued(message)
         Something the user should know that is not an error of theirs (e.g. the My kernels file
         was corrupt and set aside). Also shown on the editor's hint line.
@@ -527,6 +534,7 @@ class KernelEditor(QWidget):
         The same names, plus ``"store_save"`` and ``"store_delete"``.
     """
 
+    editStarted = pyqtSignal()
     editFinished = pyqtSignal()
     warningIssued = pyqtSignal(str)
 
@@ -537,7 +545,7 @@ class KernelEditor(QWidget):
         self.store = store if store is not None else KernelStore()
         self.actions = {}
         self.buttons = {}
-        self._stroke_start = None
+        self._stroking = False
         self._hint_timer = QTimer(self, singleShot=True, interval=_HINT_MS)
         self._hint_timer.timeout.connect(lambda: self._show_hint(""))
         self._build()
@@ -875,29 +883,34 @@ class KernelEditor(QWidget):
 
     # -- writing the state -------------------------------------------------------------------
 
-    def _replace_bank(self, bank, reset_active=False, active_kernel=None):
-        """Write a whole bank; emit ``editFinished`` if anything changed."""
-        state = self.state
-        before = state.kernels
-        state.kernels = bank
-        if reset_active:
-            state.active_kernel = 0
-            state.active_channel = 0
-        if active_kernel is not None:
-            state.active_kernel = active_kernel
-        if state.kernels is not before:
-            self._show_hint("")
-            self.editFinished.emit()
-
-    def _replace_slice(self, values, finished=True):
+    @contextmanager
+    def _one_edit(self):
+        """Wrap one user edit in ``editStarted`` / ``editFinished``; clear the hint if it
+        changed the kernels."""
         before = self.state.kernels
-        self.state.set_kernel_2d(values)
-        changed = self.state.kernels is not before
-        if changed:
-            self._show_hint("")
-        if changed and finished:
+        self.editStarted.emit()
+        try:
+            yield
+        finally:
             self.editFinished.emit()
-        return changed
+        if self.state.kernels is not before:
+            self._show_hint("")
+
+    def _replace_bank(self, bank, reset_active=False, active_kernel=None):
+        """Write a whole bank (one edit), optionally selecting a kernel."""
+        state = self.state
+        with self._one_edit():
+            state.kernels = bank
+            if reset_active:
+                state.active_kernel = 0
+                state.active_channel = 0
+            if active_kernel is not None:
+                state.active_kernel = active_kernel
+
+    def _replace_slice(self, values):
+        """Write the slice under edit (one edit)."""
+        with self._one_edit():
+            self.state.set_kernel_2d(values)
 
     def _slice(self):
         return np.array(self.state.kernel_2d)
@@ -910,16 +923,18 @@ class KernelEditor(QWidget):
         self._replace_slice(values)
 
     def _on_q_cell_painted(self, row, col, value):
-        if self._stroke_start is None:
-            self._stroke_start = self.state.kernels
+        if not self._stroking:
+            self._stroking = True
+            self.editStarted.emit()
         values = self._slice()
         if values[row, col] != value:
             values[row, col] = value
-            self._replace_slice(values, finished=False)
+            self.state.set_kernel_2d(values)
+            self._show_hint("")
 
     def _on_q_stroke_finished(self):
-        start, self._stroke_start = self._stroke_start, None
-        if start is not None and self.state.kernels is not start:
+        if self._stroking:
+            self._stroking = False
             self.editFinished.emit()
 
     def _on_q_brush(self, value):

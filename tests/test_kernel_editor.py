@@ -90,6 +90,7 @@ def test_typing_nonsense_is_rejected_and_nothing_changes(make_editor, qtbot, sta
     before = state.kernels
     emitted = []
     state.kernelsChanged.connect(emitted.append)
+    editor.editStarted.connect(lambda: emitted.append("started"))
     editor.editFinished.connect(lambda: emitted.append("finished"))
     line = _type_into(qtbot, editor, 1, 1, "abc")
     assert emitted == []
@@ -145,13 +146,15 @@ def test_left_drag_paints_the_brush_value_and_is_one_edit(make_editor, qtbot, st
     _click(qtbot, editor, "draw")
     assert editor.actions["draw"].isChecked()
     editor.brush_spin.setValue(2.5)
-    finished = []
-    editor.editFinished.connect(lambda: finished.append(True))
+    events = []
+    editor.editStarted.connect(lambda: events.append("started"))
+    editor.editFinished.connect(lambda: events.append("finished"))
+    state.kernelsChanged.connect(lambda _: events.append("kernels"))
     _drag(qtbot, editor, [(0, 0), (0, 1), (1, 1)])
     expected = np.zeros((3, 3))
     expected[0, 0] = expected[0, 1] = expected[1, 1] = 2.5
     np.testing.assert_array_equal(state.kernel_2d, expected)
-    assert finished == [True]
+    assert events == ["started", "kernels", "kernels", "kernels", "finished"]
 
 
 def test_right_drag_erases(make_editor, qtbot, state):
@@ -232,12 +235,13 @@ def test_resizing_acts_on_the_whole_bank(make_editor, state):
                                        "assignment_vertical_edges"])
 def test_choosing_a_preset_gives_exactly_its_kernel(make_editor, state, preset_id):
     editor = make_editor()
-    finished = []
-    editor.editFinished.connect(lambda: finished.append(True))
+    events = []
+    editor.editStarted.connect(lambda: events.append("started"))
+    editor.editFinished.connect(lambda: events.append("finished"))
     editor.preset_combo.setCurrentIndex(editor.preset_index(preset_id))
     np.testing.assert_array_equal(state.kernels[:, :, 0, 0], find_preset(preset_id).kernel)
     assert state.kernels.shape[2:] == (1, 1)
-    assert finished == [True]
+    assert events == ["started", "finished"]
 
 
 def test_preset_resets_active_kernel_and_channel(make_editor, state):
@@ -460,3 +464,18 @@ def test_corrupt_my_kernels_file_is_reported_not_fatal(qtbot, state, tmp_path):
     qtbot.addWidget(editor)
     assert "could not be read" in editor.hint_label.text()
     assert any(".corrupt-" in p.name for p in tmp_path.iterdir())
+
+
+def test_one_drag_is_one_undo_step_in_a_grouping_history(make_editor, qtbot, state):
+    history = pytest.importorskip("convgui.history").History(state)
+    editor = make_editor(np.zeros((3, 3)))
+    editor.editStarted.connect(history.begin_group)
+    editor.editFinished.connect(history.end_group)
+    _click(qtbot, editor, "draw")
+    _drag(qtbot, editor, [(0, 0), (0, 1), (0, 2)])
+    _click(qtbot, editor, "negate")
+    np.testing.assert_array_equal(state.kernel_2d, [[-1, -1, -1], [0, 0, 0], [0, 0, 0]])
+    history.undo()
+    np.testing.assert_array_equal(state.kernel_2d, [[1, 1, 1], [0, 0, 0], [0, 0, 0]])
+    history.undo()
+    np.testing.assert_array_equal(state.kernel_2d, np.zeros((3, 3)))
