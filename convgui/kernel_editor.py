@@ -52,6 +52,8 @@ _GRID_LINE = QColor(175, 175, 175)
 _REJECTED = QColor(255, 120, 120)
 _MAX_CELL = 96
 _MIN_CELL = 16
+_HINT_CELL = 64
+_HINT_EXTENT = 280
 _HINT_MS = 9000
 _FLASH_MS = 700
 _FILE_FILTERS = "Kernel files (*.json *.npy);;JSON kernel (*.json);;NumPy array (*.npy)"
@@ -210,7 +212,7 @@ class KernelGrid(QWidget):
 
     def sizeHint(self):
         rows, cols = self._values.shape
-        size = max(36, min(_MAX_CELL, 264 // max(rows, cols)))
+        size = max(_MIN_CELL + 2, min(_HINT_CELL, _HINT_EXTENT // max(rows, cols)))
         return QSize(cols * size + 2, rows * size + 2)
 
     def minimumSizeHint(self):
