@@ -21,6 +21,7 @@ from .data_panel import DataPanel
 from .display_panel import DisplayPanel
 from .help_text import CONCEPTS_HTML
 from .history import History
+from .inspector import Inspector, InspectorPanel
 from .kernel_editor import KernelEditor
 from .loading import DATA_FILTERS, open_dataset
 from .operation_panel import OperationPanel
@@ -107,6 +108,16 @@ class MainWindow(QMainWindow):
         self.right_dock.setMinimumWidth(330)
         self.addDockWidget(Qt.LeftDockWidgetArea, self.left_dock)
         self.addDockWidget(Qt.RightDockWidgetArea, self.right_dock)
+        self.inspector_panel = InspectorPanel()
+        self.inspector = Inspector(self.state, self.computation, self.canvas,
+                                   self.inspector_panel, self)
+        self.inspector_dock = QDockWidget("Inspector — how one pixel is computed")
+        self.inspector_dock.setObjectName("inspectorDock")
+        self.inspector_dock.setWidget(self.inspector_panel)
+        self.inspector_dock.setFeatures(QDockWidget.DockWidgetMovable
+                                        | QDockWidget.DockWidgetFloatable)
+        self.addDockWidget(Qt.BottomDockWidgetArea, self.inspector_dock)
+        self.resizeDocks([self.inspector_dock], [230], Qt.Vertical)
         self.readout = QLabel("")
         self.readout.setMinimumWidth(360)
         self.timing = QLabel("")
@@ -155,6 +166,7 @@ class MainWindow(QMainWindow):
         self.prev_action = a("&Previous image", lambda: self.data_panel.step(-1), Qt.Key_Left)
         self.next_action = a("&Next image", lambda: self.data_panel.step(1), Qt.Key_Right)
         self.random_action = a("&Random image", self.data_panel.random_image, Qt.Key_R)
+        self.unpin_action = a("Unpin the inspected pixel", self.inspector.clear, Qt.Key_Escape)
         self.help_action = a("&Concepts and keys", self.show_help, QKeySequence.HelpContents,
                              "What kernels, padding, stride, channels and pooling are")
 
@@ -184,6 +196,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.left_dock.toggleViewAction())
         view_menu.addAction(self.right_dock.toggleViewAction())
+        view_menu.addAction(self.inspector_dock.toggleViewAction())
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.help_action)
 
@@ -245,7 +258,7 @@ class MainWindow(QMainWindow):
             return
         origin = dict(getattr(self, "_origin", None) or {})
         if origin.get("kind") == "sample":
-            other.name = f"{dataset.name}: {key}"
+            other.name = f"{origin['name']}: {key}"
         origin["key"] = key
         self.set_dataset(other, origin)
 
@@ -261,6 +274,7 @@ class MainWindow(QMainWindow):
 
     def _on_dataset_changed(self, dataset):
         self.selected_map = ("conv", 0)
+        self.inspector.clear()
 
     # -- drag and drop ---------------------------------------------------------------------
 
@@ -292,6 +306,7 @@ class MainWindow(QMainWindow):
         self.canvas.show_input(view.image, pads, self.value_range)
         self.canvas.show_outputs(view.result, s.mapping, s.colormap, self.value_range)
         self._attach_histogram()
+        self.inspector.refresh()
 
     def _attach_histogram(self):
         kind, k = self.selected_map

@@ -22,6 +22,8 @@ __all__ = ["MapPlot", "FeatureCanvas", "image_range"]
 
 PAD_FILL = QColor(80, 160, 255, 70)
 PAD_EDGE = QColor(255, 170, 0)
+MARK_EDGE = QColor(0, 230, 120)
+MARK_FILL = QColor(0, 230, 120, 60)
 
 
 def image_range(images):
@@ -54,6 +56,28 @@ class MapPlot:
         self.plot.addItem(self.image_item)
         self.values = None
         self.origin = (0, 0)
+        self.marked, self.marked_outline = [], None
+        self.marks = QGraphicsPathItem()
+        pen = QPen(MARK_EDGE)
+        pen.setCosmetic(True)
+        pen.setWidthF(2)
+        self.marks.setPen(pen)
+        self.marks.setBrush(QBrush(MARK_FILL))
+        self.marks.setZValue(10)
+        self.view_box.addItem(self.marks, ignoreBounds=True)
+
+    def mark_cells(self, cells, outline=None):
+        """Highlight ``cells`` (``(row, col)`` pairs) and optionally an ``outline`` rectangle
+        ``(top, left, height, width)``; an empty list clears the highlight."""
+        self.marked = list(cells)
+        self.marked_outline = outline
+        path = QPainterPath()
+        for row, col in cells:
+            path.addRect(QRectF(col, row, 1, 1))
+        if outline is not None:
+            top, left, height, width = outline
+            path.addRect(QRectF(left, top, width, height))
+        self.marks.setPath(path)
 
     @property
     def view_box(self):
@@ -69,9 +93,10 @@ class MapPlot:
         old_shape = None if self.image_item.image is None else self.image_item.image.shape
         self.image_item.setImage(shown, levels=levels, lut=lut, autoLevels=False)
         top, left = origin
-        self.image_item.setRect(QRectF(left, top, shown.shape[1], shown.shape[0]))
+        rect = QRectF(left, top, shown.shape[1], shown.shape[0])
+        self.image_item.setRect(rect)
         if fit and old_shape != shown.shape:
-            self.view_box.autoRange(padding=0.02)
+            self.view_box.setRange(rect, padding=0.02)
 
     def value_at(self, row, col):
         """The raw value at (row, col) in this map's coordinates, or None outside it."""
@@ -94,10 +119,13 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         ``'pooled'``; value is None off the image.
     mapClicked(str, int)
         ``(kind, kernel)`` of a clicked output map (selects it for the levels control).
+    pixelClicked(str, int, int, int)
+        ``(kind, kernel, row, col)`` of a left click on any map (pins the inspector).
     """
 
     hovered = pyqtSignal(str, int, int, int, object)
     mapClicked = pyqtSignal(str, int)
+    pixelClicked = pyqtSignal(str, int, int, int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -163,7 +191,7 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
 
     def _draw_padding(self, h, w, pads):
         for item in self._pad_items:
-            self.input.plot.removeItem(item)
+            self.input.view_box.removeItem(item)
         self._pad_items = []
         (t, b), (l, r) = pads
         edge = QGraphicsRectItem(QRectF(0, 0, w, h))
@@ -182,7 +210,7 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
             frame.setPen(QPen(Qt.NoPen))
             self._pad_items.insert(0, frame)
         for item in self._pad_items:
-            self.input.plot.addItem(item)
+            self.input.view_box.addItem(item, ignoreBounds=True)
 
     def show_outputs(self, result, mapping, colormap_name, value_range):
         """Show each kernel's (activated) conv map and, when pooling is on, its pooled map."""
@@ -212,6 +240,18 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         levels = display.levels_for(values, mapping, value_range)
         plot.set_values(values, display.mapped_values(values, mapping), levels=levels, lut=lut)
 
+    def clear_marks(self):
+        """Remove every highlight from every map."""
+        for _, _, plot in self.maps():
+            plot.mark_cells([])
+
+    def plot_for(self, kind, k=0):
+        """The MapPlot of ``kind`` ('input', 'conv', 'pooled') and kernel ``k``, or None."""
+        if kind == "input":
+            return self.input
+        plots = self.conv if kind == "conv" else self.pooled
+        return plots[k] if k < len(plots) else None
+
     # -- mouse -----------------------------------------------------------------------------
 
     def _map_under(self, scene_pos):
@@ -231,5 +271,9 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
 
     def _on_mouse_clicked(self, event):
         hit = self._map_under(event.scenePos())
-        if hit is not None and hit[0] != "input":
-            self.mapClicked.emit(hit[0], hit[1])
+        if hit is None or event.button() != Qt.LeftButton:
+            return
+        kind, k, _, row, col = hit
+        if kind != "input":
+            self.mapClicked.emit(kind, k)
+        self.pixelClicked.emit(kind, k, row, col)

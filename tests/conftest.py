@@ -28,3 +28,46 @@ def _fresh_settings(tmp_path_factory, monkeypatch):
         QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(home / "settings"))
         QSettings.setDefaultFormat(QSettings.IniFormat)
     yield
+
+
+@pytest.fixture
+def errors(monkeypatch):
+    """Record error dialogs instead of showing them: a list of ``(title, message)``."""
+    from convgui import dialogs
+
+    shown = []
+    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, message:
+                        shown.append((title, message)))
+    return shown
+
+
+@pytest.fixture
+def make_window(qtbot):
+    """Factory for explorer windows (shown, closed after the test)."""
+    from convgui.main_window import MainWindow
+
+    windows = []
+
+    def make(restore=False):
+        window = MainWindow(restore=restore)
+        qtbot.addWidget(window)
+        window.resize(1400, 900)
+        window.show()
+        qtbot.waitExposed(window)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+
+
+@pytest.fixture
+def window(make_window):
+    """An explorer window on the default MNIST sample, without remembered settings."""
+    return make_window()
+
+
+def settle(qtbot, window):
+    """Wait until the window's views show the result of the current settings."""
+    qtbot.waitUntil(window.computation.is_current, timeout=5000)

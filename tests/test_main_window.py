@@ -13,7 +13,7 @@ from PyQt5.QtGui import QDropEvent, QImage
 from scipy import signal
 
 from convgui import dialogs
-from convgui.main_window import MainWindow
+from conftest import settle
 
 EDGE = np.array([[1.0, 0.0, -1.0]] * 3)
 
@@ -39,45 +39,8 @@ def brute_max_pool(values, size, stride):
                       for c in range(ow)] for r in range(oh)])
 
 
-@pytest.fixture
-def errors(monkeypatch):
-    """Record error dialogs instead of showing them."""
-    shown = []
-    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, message:
-                        shown.append((title, message)))
-    return shown
-
-
-@pytest.fixture
-def make_window(qtbot):
-    windows = []
-
-    def make(restore=False):
-        window = MainWindow(restore=restore)
-        qtbot.addWidget(window)
-        window.resize(1400, 900)
-        window.show()
-        qtbot.waitExposed(window)
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        window.close()
-
-
-@pytest.fixture
-def window(make_window):
-    return make_window()
-
-
 def shown_conv(window, k=0):
     return window.canvas.conv[k].values
-
-
-def settle(qtbot, window):
-    """Wait until the views show the result of the current settings."""
-    qtbot.waitUntil(window.computation.is_current, timeout=5000)
 
 
 def type_into_spin(qtbot, spin, text):

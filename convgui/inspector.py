@@ -1,0 +1,376 @@
+"""The hover inspector: what one output pixel is made of.
+
+Hovering an output pixel highlights its receptive field in the input (through padding, stride and
+dilation) and the panel shows the input patch, the kernel actually applied, their products and
+the sum; for a pooled pixel, its window in the feature map and the value that won (max) or the
+mean (avg). Hovering an input pixel highlights every output pixel it feeds. A left click pins the
+current pixel (the panel stops following the mouse); Esc or a second click on it unpins.
+"""
+
+import numpy as np
+from PyQt5.QtCore import QObject, QSignalBlocker, Qt, pyqtSignal
+from PyQt5.QtGui import QBrush, QColor
+from PyQt5.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QTableWidget,
+                             QTableWidgetItem, QVBoxLayout, QWidget, QAbstractItemView,
+                             QHeaderView)
+
+from core.explain import explain_conv_pixel, explain_pool_pixel
+from core.geometry import input_window, outputs_reading, resolve_padding
+
+__all__ = ["InspectorPanel", "Inspector", "sum_expression"]
+
+CHANNEL_NAMES = {3: ("R", "G", "B"), 4: ("R", "G", "B", "A")}
+_MAX_TERMS = 12
+
+
+def _fmt(value):
+    value = float(value)
+    if value == int(value) and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+def sum_expression(patch, kernel, total):
+    """``'0.5·1 + 0.2·(−1) + … = 0.3'``: the products that make an output value.
+
+    Long sums list the first terms and the count of the rest.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sum_expression(np.array([1.0, 2.0]), np.array([3.0, -1.0]), 1.0)
+    '1·3 + 2·(−1) = 1'
+    """
+    terms = []
+    for p, k in zip(np.ravel(patch), np.ravel(kernel)):
+        k_text = _fmt(k)
+        if k < 0:
+            k_text = f"(−{k_text[1:]})"
+        p_text = _fmt(p) if p >= 0 else f"(−{_fmt(p)[1:]})"
+        terms.append(f"{p_text}·{k_text}")
+    if len(terms) > _MAX_TERMS:
+        shown = " + ".join(terms[:_MAX_TERMS])
+        return f"{shown} + … ({len(terms) - _MAX_TERMS} more) = {_fmt(total)}"
+    return f"{' + '.join(terms)} = {_fmt(total)}"
+
+
+class _Grid(QTableWidget):
+    """A small read-only table of numbers, tinted by sign and size."""
+
+    def __init__(self, title, parent=None):
+        super().__init__(parent)
+        self.title = title
+        self.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.NoSelection)
+        self.setFocusPolicy(Qt.NoFocus)
+        self.horizontalHeader().hide()
+        self.verticalHeader().hide()
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.setMinimumSize(120, 90)
+        self.setMaximumHeight(220)
+
+    def show_values(self, values, mask=None, highlight=None):
+        values = np.atleast_2d(values)
+        self.setRowCount(values.shape[0])
+        self.setColumnCount(values.shape[1])
+        scale = float(np.max(np.abs(values))) or 1.0
+        for r in range(values.shape[0]):
+            for c in range(values.shape[1]):
+                item = QTableWidgetItem(_fmt(values[r, c]))
+                item.setTextAlignment(Qt.AlignCenter)
+                strength = int(90 * abs(values[r, c]) / scale)
+                if values[r, c] > 0:
+                    item.setBackground(QBrush(QColor(255, 255 - strength, 255 - strength)))
+                elif values[r, c] < 0:
+                    item.setBackground(QBrush(QColor(255 - strength, 255 - strength, 255)))
+                if mask is not None and not mask[r, c]:
+                    item.setBackground(QBrush(QColor(200, 225, 255)))
+                    item.setToolTip("padding (zero)")
+                if highlight is not None and (r, c) == highlight:
+                    item.setBackground(QBrush(QColor(120, 230, 150)))
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.setItem(r, c, item)
+
+    def cell_text(self, row, col):
+        item = self.item(row, col)
+        return None if item is None else item.text()
+
+
+class InspectorPanel(QWidget):
+    """Shows a :class:`core.explain.ConvPixel` / ``PoolPixel`` / input pixel in words and tables."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.heading = QLabel("Hover over an output pixel to see how it is computed; "
+                              "click to pin it.")
+        self.heading.setWordWrap(True)
+        self.heading.setObjectName("inspectorHeading")
+        self.channel_combo = QComboBox()
+        self.channel_combo.setToolTip("Which colour channel's patch, weights and products to show")
+        self.channel_combo.currentIndexChanged.connect(lambda _: self._refresh())
+        self.patch_grid = _Grid("Input patch")
+        self.kernel_grid = _Grid("Kernel")
+        self.product_grid = _Grid("Products")
+        grids = QGridLayout()
+        self.grid_titles = []
+        for col, (grid, label) in enumerate(((self.patch_grid, "Input patch"),
+                                             (self.kernel_grid, "× Kernel (as applied)"),
+                                             (self.product_grid, "= Products"))):
+            title = QLabel(f"<b>{label}</b>")
+            self.grid_titles.append(title)
+            grids.addWidget(title, 0, col)
+            grids.addWidget(grid, 1, col)
+        self.formula = QLabel("")
+        self.formula.setWordWrap(True)
+        self.formula.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.formula.setObjectName("inspectorFormula")
+        top = QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.channel_combo)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addLayout(grids, 1)
+        layout.addWidget(self.formula)
+        self._shown = None
+        self.channel_combo.hide()
+
+    def _show_grids(self, count, first_title="Input patch"):
+        """Show the first ``count`` grids (1: values only; 3: patch, kernel, products)."""
+        self.grid_titles[0].setText(f"<b>{first_title}</b>")
+        for i, grid in enumerate((self.patch_grid, self.kernel_grid, self.product_grid)):
+            grid.setVisible(i < count)
+            self.grid_titles[i].setVisible(i < count)
+
+    def clear(self, message="Hover over an output pixel to see how it is computed; "
+                            "click to pin it."):
+        self._shown = None
+        self.heading.setText(message)
+        self.formula.setText("")
+        for grid in (self.patch_grid, self.kernel_grid, self.product_grid):
+            grid.setRowCount(0)
+            grid.setColumnCount(0)
+
+    def show_conv(self, pixel, label, shown_value, activation, pinned):
+        self._shown = ("conv", pixel, label, shown_value, activation, pinned)
+        channels = pixel.patch.shape[2]
+        with QSignalBlocker(self.channel_combo):
+            if self.channel_combo.count() != channels + (1 if channels > 1 else 0):
+                self.channel_combo.clear()
+                names = CHANNEL_NAMES.get(channels, tuple(str(i) for i in range(channels)))
+                for i, name in enumerate(names):
+                    self.channel_combo.addItem(f"Channel {name}", i)
+        self.channel_combo.setVisible(channels > 1)
+        self._refresh()
+
+    def show_pool(self, pixel, label, conv_label, shown_value, pinned):
+        self._shown = ("pool", pixel, label, conv_label, shown_value, pinned)
+        self.channel_combo.hide()
+        self._refresh()
+
+    def show_input(self, row, col, value, feeds, pinned):
+        self._shown = None
+        self.channel_combo.hide()
+        value_text = (", ".join(_fmt(v) for v in np.ravel(value)) if np.ndim(value)
+                      else _fmt(value))
+        if feeds:
+            listed = ", ".join(f"[{r}, {c}]" for r, c in feeds[:8])
+            more = f" and {len(feeds) - 8} more" if len(feeds) > 8 else ""
+            text = f"feeds {len(feeds)} output pixel(s): {listed}{more}"
+        else:
+            text = "feeds no output pixel (the stride skips it)"
+        pin = " <i>(pinned — Esc to release)</i>" if pinned else ""
+        self.heading.setText(f"<b>Input [{row}, {col}]</b> = {value_text}{pin}")
+        self.formula.setText(f"This pixel {text}.")
+        self._show_grids(0)
+
+    def _refresh(self):
+        if self._shown is None:
+            return
+        if self._shown[0] == "conv":
+            self._refresh_conv(*self._shown[1:])
+        else:
+            self._refresh_pool(*self._shown[1:])
+
+    def _refresh_conv(self, pixel, label, shown_value, activation, pinned):
+        channel = max(self.channel_combo.currentIndex(), 0)
+        channels = pixel.patch.shape[2]
+        channel = min(channel, channels - 1)
+        patch = pixel.patch[:, :, channel]
+        kernel = pixel.kernel[:, :, channel]
+        self._show_grids(3)
+        self.patch_grid.show_values(patch, mask=pixel.inside)
+        self.kernel_grid.show_values(kernel)
+        self.product_grid.show_values(pixel.products[:, :, channel])
+        pin = " <i>(pinned — Esc to release)</i>" if pinned else ""
+        self.heading.setText(f"<b>{label} [{pixel.row}, {pixel.col}]</b> = {_fmt(pixel.activated)}"
+                             f"{pin} — window rows {pixel.window.top}…{pixel.window.bottom}, "
+                             f"cols {pixel.window.left}…{pixel.window.right}")
+        lines = []
+        if channels > 1:
+            sums = pixel.products.sum(axis=(0, 1))
+            names = CHANNEL_NAMES.get(channels, tuple(str(i) for i in range(channels)))
+            lines.append(f"Channel {names[channel]}: "
+                         f"{sum_expression(patch, kernel, sums[channel])}")
+            parts = " + ".join(f"{names[i]} {_fmt(s)}" for i, s in enumerate(sums))
+            lines.append(f"Sum over channels: {parts} = <b>{_fmt(pixel.total)}</b>")
+        else:
+            lines.append(f"Sum: {sum_expression(patch, kernel, pixel.total)}")
+        if activation != "none":
+            name = "ReLU" if activation == "relu" else "abs"
+            lines.append(f"{name}({_fmt(pixel.total)}) = <b>{_fmt(pixel.activated)}</b>")
+        if shown_value is not None:
+            lines.append(f"<span style='color:gray'>Feature map shows {_fmt(shown_value)}</span>")
+        self.formula.setText("<br>".join(lines))
+
+    def _refresh_pool(self, pixel, label, conv_label, shown_value, pinned):
+        winner = None
+        if pixel.winner is not None:
+            winner = (int(np.flatnonzero(pixel.window.rows == pixel.winner[0])[0]),
+                      int(np.flatnonzero(pixel.window.cols == pixel.winner[1])[0]))
+        self._show_grids(1, f"Window of {conv_label}")
+        self.patch_grid.show_values(pixel.values, highlight=winner)
+        pin = " <i>(pinned — Esc to release)</i>" if pinned else ""
+        self.heading.setText(f"<b>{label} [{pixel.row}, {pixel.col}]</b> = "
+                             f"{_fmt(pixel.result)}{pin}")
+        kh, kw = pixel.values.shape
+        if pixel.mode == "max":
+            text = (f"Largest value of the {kh}×{kw} window of {conv_label} = "
+                    f"<b>{_fmt(pixel.result)}</b>, at [{pixel.winner[0]}, {pixel.winner[1]}]")
+        else:
+            text = (f"Mean of the {kh}×{kw} window of {conv_label}: "
+                    f"{_fmt(pixel.values.sum())} / {kh * kw} = <b>{_fmt(pixel.result)}</b>")
+        self.formula.setText(text)
+
+
+class Inspector(QObject):
+    """Connects the canvas's hover and clicks to the panel and the highlights.
+
+    Signals
+    -------
+    targetChanged(object)
+        The inspected pixel as ``(kind, kernel, row, col)``, or None.
+    """
+
+    targetChanged = pyqtSignal(object)
+
+    def __init__(self, state, computation, canvas, panel, parent=None):
+        super().__init__(parent)
+        self.state, self.computation, self.canvas, self.panel = state, computation, canvas, panel
+        self.target = None
+        self.pinned = False
+        canvas.hovered.connect(self._on_hover)
+        canvas.pixelClicked.connect(self._on_click)
+
+    def _on_hover(self, kind, k, row, col, value):
+        if self.pinned:
+            return
+        if value is None:
+            return
+        self.inspect(kind, k, row, col)
+
+    def _on_click(self, kind, k, row, col):
+        if self.pinned and self.target == (kind, k, row, col):
+            self.unpin()
+            return
+        if self.canvas.plot_for(kind, k) is None or \
+                self.canvas.plot_for(kind, k).value_at(row, col) is None:
+            return
+        self.pinned = True
+        self.inspect(kind, k, row, col)
+
+    def unpin(self):
+        self.pinned = False
+        if self.target is not None:
+            self.inspect(*self.target)
+
+    def refresh(self):
+        """Re-inspect the current target after a new result (or clear if it no longer exists)."""
+        if self.target is None:
+            return
+        plot = self.canvas.plot_for(self.target[0], self.target[1])
+        if plot is None or plot.value_at(*self.target[2:]) is None:
+            self.clear()
+            return
+        self.inspect(*self.target)
+
+    def clear(self):
+        self.target = None
+        self.pinned = False
+        self.canvas.clear_marks()
+        self.panel.clear()
+        self.targetChanged.emit(None)
+
+    def inspect(self, kind, k, row, col):
+        """Show the arithmetic of pixel ``(row, col)`` of map ``kind``/``k`` and highlight it."""
+        view = self.computation.latest
+        if view is None:
+            return
+        self.target = (kind, k, row, col)
+        self.canvas.clear_marks()
+        if kind == "conv":
+            self._inspect_conv(view, k, row, col)
+        elif kind == "pooled":
+            self._inspect_pool(view, k, row, col)
+        else:
+            self._inspect_input(view, row, col)
+        self.targetChanged.emit(self.target)
+
+    def _pads(self, view):
+        h, w = view.image.shape[:2]
+        kh, kw = view.spec.kernels.shape[:2]
+        return resolve_padding(view.spec.padding, (h, w), (kh, kw), view.spec.stride,
+                               view.spec.dilation)
+
+    def _label(self, view, kind, k):
+        count = view.spec.kernels.shape[3]
+        prefix = f"K{k + 1} " if count > 1 else ""
+        return f"{prefix}{'conv' if kind == 'conv' else view.spec.pool_mode + ' pool'}"
+
+    def _mark_window(self, plot, window):
+        cells = [(int(r), int(c)) for r in window.rows for c in window.cols]
+        outline = (window.top, window.left, window.bottom - window.top + 1,
+                   window.right - window.left + 1)
+        plot.mark_cells(cells, outline)
+
+    def _inspect_conv(self, view, k, row, col):
+        pixel = explain_conv_pixel(view.image, view.spec, k, row, col)
+        self._mark_window(self.canvas.input, pixel.window)
+        self.canvas.conv[k].mark_cells([(row, col)])
+        shown = self.canvas.conv[k].value_at(row, col)
+        self.panel.show_conv(pixel, self._label(view, "conv", k), shown, view.spec.activation,
+                             self.pinned)
+
+    def _inspect_pool(self, view, k, row, col):
+        feature_map = view.result.activated[0, :, :, k]
+        pixel = explain_pool_pixel(feature_map, view.spec, row, col)
+        self._mark_window(self.canvas.conv[k], pixel.window)
+        self.canvas.pooled[k].mark_cells([(row, col)])
+        # The input region that feeds the whole pooling window.
+        kh, kw = view.spec.kernels.shape[:2]
+        pads = self._pads(view)
+        first = input_window((pixel.window.top, pixel.window.left), (kh, kw), pads,
+                             view.spec.stride, view.spec.dilation)
+        last = input_window((pixel.window.bottom, pixel.window.right), (kh, kw), pads,
+                            view.spec.stride, view.spec.dilation)
+        self.canvas.input.mark_cells([], (first.top, first.left, last.bottom - first.top + 1,
+                                          last.right - first.left + 1))
+        shown = self.canvas.pooled[k].value_at(row, col)
+        self.panel.show_pool(pixel, self._label(view, "pooled", k),
+                             self._label(view, "conv", k), shown, self.pinned)
+
+    def _inspect_input(self, view, row, col):
+        h, w = view.image.shape[:2]
+        if not (0 <= row < h and 0 <= col < w):
+            return
+        kh, kw = view.spec.kernels.shape[:2]
+        conv_hw = view.result.conv.shape[1:3]
+        feeds = outputs_reading((row, col), (kh, kw), conv_hw, self._pads(view),
+                                view.spec.stride, view.spec.dilation)
+        self.canvas.input.mark_cells([(row, col)])
+        for plot in self.canvas.conv:
+            plot.mark_cells(feeds)
+        self.panel.show_input(row, col, view.image[row, col], feeds, self.pinned)
