@@ -18,16 +18,58 @@ Modes and their zero padding, for a signal of ``n`` values and a kernel of ``k``
     arrays; here a longer kernel is an error, so the picture always slides the kernel).
 """
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._checks import as_array, check_finite
 
-__all__ = ["MODES", "Step", "Walkthrough", "convolve1d", "convolve1d_steps", "padding1d"]
+__all__ = ["MODES", "Step", "Walkthrough", "convolve1d", "convolve1d_steps", "padding1d",
+           "parse_sequence"]
 
 #: The modes understood by :func:`convolve1d`.
 MODES = ("full", "same", "valid")
+
+
+def parse_sequence(text, name="sequence", *, max_values=None):
+    """Read typed numbers separated by commas, semicolons or spaces (``"1, 2, 5, 4"``).
+
+    Brackets are ignored, so ``"[6, 2]"`` works too; each value may be a fraction (``1/3``).
+    Whole numbers come back as ``int``, the others as ``float``.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and the offending text when it is empty, not a number, not finite, or
+        longer than ``max_values``.
+
+    Examples
+    --------
+    >>> parse_sequence("1, 2 5;4")
+    (1, 2, 5, 4)
+    >>> parse_sequence("[0.5, -1/4]")
+    (0.5, -0.25)
+    """
+    cleaned = re.sub(r"[\[\]()]", " ", str(text)).replace("\u2212", "-")
+    tokens = [t for t in re.split(r"[,;\s]+", cleaned) if t]
+    if not tokens:
+        raise ValueError(f"{name} is empty: type numbers separated by commas, e.g. 1, 2, 5, 4")
+    if max_values is not None and len(tokens) > max_values:
+        raise ValueError(f"{name} has {len(tokens)} values; at most {max_values} fit the picture")
+    values = []
+    for token in tokens:
+        parts = token.split("/")
+        try:
+            if len(parts) > 2:
+                raise ValueError
+            value = float(parts[0]) if len(parts) == 1 else float(parts[0]) / float(parts[1])
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(f"{name}: {token!r} is not a number") from None
+        if not np.isfinite(value):
+            raise ValueError(f"{name}: {token!r} is not a finite number")
+        values.append(int(value) if value.is_integer() and abs(value) < 1e15 else value)
+    return tuple(values)
 
 
 def _as_sequence(values, name):

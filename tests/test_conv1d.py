@@ -111,3 +111,25 @@ def test_bad_mode_and_valid_with_long_kernel():
         convolve1d([1, 2], [1], "circular")
     with pytest.raises(ValueError, match="kernel has 4 values but signal only 2"):
         convolve1d([6, 2], [1, 2, 5, 4], "valid")
+
+
+def test_parse_sequence_accepts_what_people_type():
+    from core.conv1d import parse_sequence
+    assert parse_sequence("1, 2, 5, 4") == (1, 2, 5, 4)
+    assert parse_sequence(" [6 2] ") == (6, 2)
+    assert parse_sequence("0.5;-1/4,\u22123") == (0.5, -0.25, -3)
+    assert all(type(v) is int for v in parse_sequence("1 2.0 -3"))
+
+
+@pytest.mark.parametrize("text, match", [
+    ("", "kernel is empty"),
+    ("1, x", "kernel: 'x' is not a number"),
+    ("1/0", "kernel: '1/0' is not a number"),
+    ("1/2/3", "is not a number"),
+    ("nan", "'nan' is not a finite number"),
+    ("1 2 3 4", "kernel has 4 values; at most 3"),
+])
+def test_parse_sequence_errors_name_the_box(text, match):
+    from core.conv1d import parse_sequence
+    with pytest.raises(ValueError, match=match):
+        parse_sequence(text, "kernel", max_values=3)
