@@ -61,8 +61,7 @@ def sum_text(walk, step):
 
     Examples
     --------
-    >>> from core.codegen import format_number
-from core.conv1d import convolve1d_steps
+    >>> from core.conv1d import convolve1d_steps
     >>> sum_text(convolve1d_steps([1, 2, 5, 4], [6, 2]), 1)
     'y[1] = 2·1 + 6·2 = 14'
     """
