@@ -1,0 +1,26 @@
+"""Smoke test: the core benchmark runs end to end on small sizes and prints its table."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_core_quick_runs_and_prints_the_table():
+    env = dict(os.environ, BENCH_NO_TORCH="1")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_core.py"), "--quick", "--no-torch",
+         "--repeat", "1"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    header = [line for line in lines if line.startswith("workload") and "median s" in line]
+    assert header, result.stdout
+    for workload in ("W1", "W5", "W7", "W9"):
+        rows = [line for line in lines if line.startswith(workload + " ")]
+        methods = {row.split()[1] for row in rows}
+        assert {"seed", "engine32", "two-loop"} <= methods, (workload, rows)
+    assert "peak memory" in result.stdout
