@@ -20,6 +20,7 @@ from .compute import Computation
 from .data_panel import DataPanel
 from .display_panel import DisplayPanel
 from .help_text import CONCEPTS_HTML
+from .animation import StepControls, StepThrough
 from .history import History
 from .inspector import Inspector, InspectorPanel
 from .kernel_editor import KernelEditor
@@ -111,13 +112,21 @@ class MainWindow(QMainWindow):
         self.inspector_panel = InspectorPanel()
         self.inspector = Inspector(self.state, self.computation, self.canvas,
                                    self.inspector_panel, self)
+        self.stepper = StepThrough(self.state, self.computation, self.canvas, self.inspector,
+                                   self)
+        self.step_controls = StepControls(self.stepper)
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(4, 0, 4, 0)
+        bottom_layout.addWidget(self.step_controls)
+        bottom_layout.addWidget(self.inspector_panel, 1)
         self.inspector_dock = QDockWidget("Inspector — how one pixel is computed")
         self.inspector_dock.setObjectName("inspectorDock")
-        self.inspector_dock.setWidget(self.inspector_panel)
+        self.inspector_dock.setWidget(bottom)
         self.inspector_dock.setFeatures(QDockWidget.DockWidgetMovable
                                         | QDockWidget.DockWidgetFloatable)
         self.addDockWidget(Qt.BottomDockWidgetArea, self.inspector_dock)
-        self.resizeDocks([self.inspector_dock], [230], Qt.Vertical)
+        self.resizeDocks([self.inspector_dock], [260], Qt.Vertical)
         self.readout = QLabel("")
         self.readout.setMinimumWidth(360)
         self.timing = QLabel("")
@@ -163,8 +172,12 @@ class MainWindow(QMainWindow):
                              "Redo the change just undone")
         self.undo_action.setEnabled(False)
         self.redo_action.setEnabled(False)
-        self.prev_action = a("&Previous image", lambda: self.data_panel.step(-1), Qt.Key_Left)
-        self.next_action = a("&Next image", lambda: self.data_panel.step(1), Qt.Key_Right)
+        self.prev_action = a("&Previous image / step", lambda: self._step(-1), Qt.Key_Left,
+                             "Previous image, or one step back in step-through")
+        self.next_action = a("&Next image / step", lambda: self._step(1), Qt.Key_Right,
+                             "Next image, or one step forward in step-through")
+        self.play_action = a("&Play / pause step-through", self.stepper.toggle_play,
+                             Qt.Key_Space, "Slide the kernel across the input")
         self.random_action = a("&Random image", self.data_panel.random_image, Qt.Key_R)
         self.unpin_action = a("Unpin the inspected pixel", self.inspector.clear, Qt.Key_Escape)
         self.help_action = a("&Concepts and keys", self.show_help, QKeySequence.HelpContents,
@@ -191,7 +204,8 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
         view_menu = bar.addMenu("&View")
-        for action in (self.prev_action, self.next_action, self.random_action):
+        for action in (self.prev_action, self.next_action, self.random_action,
+                       self.play_action):
             view_menu.addAction(action)
         view_menu.addSeparator()
         view_menu.addAction(self.left_dock.toggleViewAction())
@@ -210,6 +224,9 @@ class MainWindow(QMainWindow):
         s.mappingChanged.connect(lambda _: self._redraw())
         s.datasetChanged.connect(self._on_dataset_changed)
         self.history.availabilityChanged.connect(self._on_history_changed)
+        self.stepper.activeChanged.connect(lambda on: None if on else self._redraw())
+        self.kernel_editor.warningIssued.connect(
+            lambda text: self.statusBar().showMessage(text, 10000))
         self.canvas.hovered.connect(self._on_hover)
         self.canvas.mapClicked.connect(self._on_map_clicked)
         self.data_panel.sampleRequested.connect(self.open_sample)
@@ -272,6 +289,13 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(path)
 
+    def _step(self, delta):
+        """←/→: step the kernel in step-through, otherwise browse images."""
+        if self.stepper.active:
+            self.stepper.step(delta)
+        else:
+            self.data_panel.step(delta)
+
     def _on_dataset_changed(self, dataset):
         self.selected_map = ("conv", 0)
         self.inspector.clear()
@@ -307,6 +331,7 @@ class MainWindow(QMainWindow):
         self.canvas.show_outputs(view.result, s.mapping, s.colormap, self.value_range)
         self._attach_histogram()
         self.inspector.refresh()
+        self.stepper.apply()
 
     def _attach_histogram(self):
         kind, k = self.selected_map

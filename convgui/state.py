@@ -75,6 +75,15 @@ def _check_kernels(value, name):
     return array
 
 
+def _fit_channels(state, bank):
+    """A one-channel kernel on colour data gets the same weights in every channel."""
+    channels = state.channels
+    if bank.shape[2] == 1 and channels > 1:
+        bank = np.repeat(bank, channels, axis=2)
+        bank.flags.writeable = False
+    return bank
+
+
 def _check_padding(value, name):
     if isinstance(value, str):
         if value not in PADDING_WORDS:
@@ -86,9 +95,10 @@ def _check_padding(value, name):
 class _Field:
     """A state attribute with a default, a check, and a change signal named ``<camel>Changed``."""
 
-    def __init__(self, default, check=None):
+    def __init__(self, default, check=None, adapt=None):
         self.default = default
         self.check = check
+        self.adapt = adapt
 
     def __set_name__(self, owner, name):
         self.name = name
@@ -103,6 +113,8 @@ class _Field:
     def __set__(self, obj, value):
         if self.check is not None:
             value = self.check(value, self.name)
+        if self.adapt is not None:
+            value = self.adapt(obj, value)
         if _same(self.__get__(obj), value):
             return
         obj._values[self.name] = value
@@ -140,7 +152,7 @@ class ExplorerState(QObject):
 
     dataset = _Field(None)
     index = _Field(0, lambda v, n: int(v))
-    kernels = _Field(np.array([[[[1.0]]]]), _check_kernels)
+    kernels = _Field(np.array([[[[1.0]]]]), _check_kernels, _fit_channels)
     active_kernel = _Field(0, lambda v, n: int(v))
     active_channel = _Field(0, lambda v, n: int(v))
     padding = _Field("valid", _check_padding)

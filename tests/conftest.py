@@ -12,6 +12,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import pytest  # noqa: E402
+from PyQt5.QtCore import QPoint, QPointF  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -71,3 +72,29 @@ def window(make_window):
 def settle(qtbot, window):
     """Wait until the window's views show the result of the current settings."""
     qtbot.waitUntil(window.computation.is_current, timeout=5000)
+
+
+def window_point(window, plot, row, col):
+    """Where pixel (row, col) of ``plot`` is, in the top-level window's coordinates."""
+    scene = plot.view_box.mapViewToScene(QPointF(col + 0.5, row + 0.5))
+    pos = window.canvas.mapFromScene(scene)
+    return window.canvas.viewport().mapTo(window, QPoint(pos.x(), pos.y()))
+
+
+def hover(qtbot, window, plot, row, col, kind=None, k=0):
+    """Move the mouse onto pixel (row, col) of ``plot`` until the inspector reports it.
+
+    Events go to the QWindow, as a real mouse's do. The point is recomputed on each try
+    because the docks may still be settling into their sizes just after the window opens.
+    """
+    kind = kind or next(name for name, kk, p in window.canvas.maps() if p is plot)
+    wanted = (kind, k, row, col)
+    for _ in range(20):
+        qtbot.mouseMove(window.windowHandle(), QPoint(2, 2))
+        qtbot.mouseMove(window.windowHandle(), window_point(window, plot, row, col))
+        try:
+            qtbot.waitUntil(lambda: window.inspector.target == wanted, timeout=250)
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"hovering never reached {wanted}; got {window.inspector.target}")

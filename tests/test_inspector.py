@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PyQt5.QtCore import QPoint, QPointF, Qt
 
-from conftest import settle
+from conftest import hover, settle, window_point
 
 
 def brute_window(out_rc, kernel_hw, pads_tl, stride, dilation):
@@ -27,19 +27,9 @@ def brute_pixel(image, kernel, rows, cols):
     return patch, products, products.sum()
 
 
-def scene_point(window, plot, row, col):
-    scene = plot.view_box.mapViewToScene(QPointF(col + 0.5, row + 0.5))
-    pos = window.canvas.mapFromScene(scene)
-    return QPoint(pos.x(), pos.y())
-
-
-def hover(qtbot, window, plot, row, col):
-    qtbot.mouseMove(window.canvas.viewport(), scene_point(window, plot, row, col))
-
-
 def click(qtbot, window, plot, row, col):
-    qtbot.mouseClick(window.canvas.viewport(), Qt.LeftButton,
-                     pos=scene_point(window, plot, row, col))
+    qtbot.mouseClick(window.windowHandle(), Qt.LeftButton,
+                     pos=window_point(window, plot, row, col))
 
 
 def grid_values(grid):
@@ -163,8 +153,8 @@ def test_click_pins_and_escape_releases(window, qtbot):
     click(qtbot, window, plot, 10, 11)
     qtbot.waitUntil(lambda: window.inspector.pinned)
     assert window.inspector.target == ("conv", 0, 10, 11)
-    hover(qtbot, window, plot, 3, 3)
-    qtbot.wait(50)
+    qtbot.mouseMove(window.windowHandle(), window_point(window, plot, 3, 3))
+    qtbot.wait(100)
     assert window.inspector.target == ("conv", 0, 10, 11)
     # Changing the kernel keeps the pinned pixel and refreshes its numbers.
     window.state.kernels = 2 * KERNEL

@@ -13,7 +13,7 @@ from PyQt5.QtGui import QDropEvent, QImage
 from scipy import signal
 
 from convgui import dialogs
-from conftest import settle
+from conftest import hover, settle
 
 EDGE = np.array([[1.0, 0.0, -1.0]] * 3)
 
@@ -333,10 +333,7 @@ def test_colormap_and_mapping_choices(window):
 def test_hovering_an_output_pixel_shows_its_value(window, qtbot):
     window.state.kernels = EDGE
     window.computation.compute_now()
-    plot = window.canvas.conv[0]
-    scene_pos = plot.view_box.mapViewToScene(QPointF(5.5, 7.5))  # (x=col, y=row)
-    pos = window.canvas.mapFromScene(scene_pos)
-    qtbot.mouseMove(window.canvas.viewport(), QPoint(pos.x(), pos.y()))
+    hover(qtbot, window, window.canvas.conv[0], 7, 5)
     expected = brute_conv(window.state.image, EDGE)[7, 5]
     qtbot.waitUntil(lambda: "conv K1 [7, 5]" in window.readout.text())
     assert f"{expected:.5g}" in window.readout.text()

@@ -1,0 +1,212 @@
+"""Step-through: the kernel slides across the padded input, one stride at a time.
+
+While step-through is on, the selected kernel's feature map shows only the outputs computed so
+far (the rest stays empty), the input view highlights the kernel's current window, and the
+inspector spells out the current products and sum. Play/pause, single steps, a scrub slider and
+a speed control drive it; Space, ← and → too.
+"""
+
+import numpy as np
+from PyQt5.QtCore import QObject, QSignalBlocker, Qt, QTimer, pyqtSignal
+from PyQt5.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox,
+                             QToolButton, QWidget)
+
+from . import display
+
+__all__ = ["StepThrough", "StepControls"]
+
+
+class StepThrough(QObject):
+    """The position of the sliding kernel, in raster order over the output map.
+
+    Signals
+    -------
+    positionChanged(int, int)
+        ``(position, count)`` after every step or scrub.
+    activeChanged(bool)
+        Step-through was switched on or off (off: the owner redraws the full maps).
+    playingChanged(bool)
+    """
+
+    positionChanged = pyqtSignal(int, int)
+    activeChanged = pyqtSignal(bool)
+    playingChanged = pyqtSignal(bool)
+
+    def __init__(self, state, computation, canvas, inspector, parent=None):
+        super().__init__(parent)
+        self.state, self.computation = state, computation
+        self.canvas, self.inspector = canvas, inspector
+        self.active = False
+        self.position = 0
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self._on_tick)
+        self.set_speed(4)
+
+    # -- geometry --------------------------------------------------------------------------
+
+    @property
+    def kernel(self):
+        view = self.computation.latest
+        count = 1 if view is None else view.spec.kernels.shape[3]
+        return min(self.state.active_kernel, count - 1)
+
+    def output_hw(self):
+        view = self.computation.latest
+        return (0, 0) if view is None else tuple(view.result.conv.shape[1:3])
+
+    def count(self):
+        oh, ow = self.output_hw()
+        return oh * ow
+
+    def row_col(self, position=None):
+        """Output ``(row, col)`` of ``position`` (default: the current one)."""
+        oh, ow = self.output_hw()
+        position = self.position if position is None else position
+        return divmod(position, max(ow, 1))
+
+    # -- control ---------------------------------------------------------------------------
+
+    def set_active(self, on):
+        on = bool(on)
+        if on == self.active:
+            return
+        self.active = on
+        if not on:
+            self.pause()
+            self.inspector.clear()
+        self.activeChanged.emit(on)
+        if on:
+            self.seek(0)
+
+    def set_speed(self, steps_per_second):
+        self.speed = max(1, int(steps_per_second))
+        self.timer.setInterval(int(1000 / self.speed))
+
+    def play(self):
+        if not self.active:
+            self.set_active(True)
+        if self.position >= self.count() - 1:
+            self.seek(0)
+        self.timer.start()
+        self.playingChanged.emit(True)
+
+    def pause(self):
+        if self.timer.isActive():
+            self.timer.stop()
+            self.playingChanged.emit(False)
+
+    def toggle_play(self):
+        if self.timer.isActive():
+            self.pause()
+        else:
+            self.play()
+
+    def step(self, delta):
+        if not self.active:
+            self.set_active(True)
+            return
+        self.seek(self.position + delta)
+
+    def seek(self, position):
+        """Move the kernel to output number ``position`` (raster order), clamped to the map."""
+        count = self.count()
+        if count == 0:
+            return
+        self.position = int(np.clip(position, 0, count - 1))
+        self.apply()
+        self.positionChanged.emit(self.position, count)
+
+    def _on_tick(self):
+        if self.position >= self.count() - 1:
+            self.pause()
+            return
+        self.seek(self.position + 1)
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def apply(self):
+        """Draw the partial output up to the current position and inspect the current pixel."""
+        view = self.computation.latest
+        if not self.active or view is None:
+            return
+        count = self.count()
+        if self.position >= count:
+            self.position = count - 1
+        k = self.kernel
+        plot = self.canvas.conv[k]
+        full = view.result.activated[0, :, :, k]
+        partial = np.full(full.shape, np.nan, dtype=np.float64)
+        flat = partial.reshape(-1)
+        flat[:self.position + 1] = full.reshape(-1)[:self.position + 1]
+        mapping = self.state.mapping
+        levels = plot.image_item.getLevels()
+        plot.image_item.setImage(display.mapped_values(partial, mapping), autoLevels=False,
+                                 levels=levels)
+        row, col = self.row_col()
+        self.inspector.pinned = True
+        self.inspector.inspect("conv", k, row, col)
+
+
+class StepControls(QWidget):
+    """Buttons, scrub slider and speed for a :class:`StepThrough`."""
+
+    def __init__(self, stepper, parent=None):
+        super().__init__(parent)
+        self.stepper = stepper
+        self.enable_check = QCheckBox("Step-through")
+        self.enable_check.setToolTip("Slide the kernel across the input one step at a time; "
+                                     "the output fills in as it goes (Space plays, ←/→ step)")
+        self.first_button = self._button("⏮", "Back to the first position",
+                                          lambda: stepper.seek(0))
+        self.prev_button = self._button("◀", "One step back (←)", lambda: stepper.step(-1))
+        self.play_button = self._button("▶", "Play / pause (Space)", stepper.toggle_play)
+        self.next_button = self._button("▶|", "One step forward (→)", lambda: stepper.step(1))
+        self.slider = QSlider(Qt.Horizontal)
+        self.slider.setToolTip("Scrub through the kernel's positions")
+        self.slider.valueChanged.connect(stepper.seek)
+        self.speed = QSpinBox()
+        self.speed.setRange(1, 60)
+        self.speed.setValue(stepper.speed)
+        self.speed.setSuffix(" steps/s")
+        self.speed.setToolTip("Playing speed")
+        self.speed.valueChanged.connect(stepper.set_speed)
+        self.where = QLabel("")
+        self.where.setMinimumWidth(150)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.enable_check)
+        for widget in (self.first_button, self.prev_button, self.play_button,
+                       self.next_button):
+            layout.addWidget(widget)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.where)
+        layout.addWidget(self.speed)
+        self.enable_check.toggled.connect(stepper.set_active)
+        stepper.activeChanged.connect(self._on_active)
+        stepper.positionChanged.connect(self._on_position)
+        stepper.playingChanged.connect(
+            lambda playing: self.play_button.setText("⏸" if playing else "▶"))
+        self._on_active(False)
+
+    @staticmethod
+    def _button(text, tip, slot):
+        button = QToolButton()
+        button.setText(text)
+        button.setToolTip(tip)
+        button.clicked.connect(slot)
+        return button
+
+    def _on_active(self, on):
+        with QSignalBlocker(self.enable_check):
+            self.enable_check.setChecked(on)
+        for widget in (self.first_button, self.prev_button, self.next_button, self.slider):
+            widget.setEnabled(on)
+        if not on:
+            self.where.setText("")
+
+    def _on_position(self, position, count):
+        with QSignalBlocker(self.slider):
+            self.slider.setRange(0, count - 1)
+            self.slider.setValue(position)
+        row, col = self.stepper.row_col(position)
+        self.where.setText(f"step {position + 1} / {count} — output [{row}, {col}]")

@@ -1,0 +1,96 @@
+"""Step-through: the kernel slides in stride steps, the output fills in, keys drive it."""
+
+import numpy as np
+from PyQt5.QtCore import Qt
+
+from conftest import settle
+
+KERNEL = np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+
+
+def brute(image, kernel, pad, stride):
+    padded = np.pad(image.astype(np.float64), pad)
+    oh = (padded.shape[0] - 3) // stride + 1
+    ow = (padded.shape[1] - 3) // stride + 1
+    return np.array([[np.sum(padded[r * stride:r * stride + 3, c * stride:c * stride + 3]
+                             * kernel) for c in range(ow)] for r in range(oh)])
+
+
+def shown_image(window):
+    return window.canvas.conv[0].image_item.image
+
+
+def start(window, qtbot):
+    qtbot.mouseClick(window.step_controls.enable_check, Qt.LeftButton)
+    assert window.stepper.active
+
+
+def test_stepping_fills_the_output_in_raster_order(window, qtbot):
+    window.state.kernels = KERNEL
+    window.state.padding = "same"
+    window.state.stride = (2, 2)
+    settle(qtbot, window)
+    start(window, qtbot)
+    window.canvas.setFocus()
+    for _ in range(16):
+        qtbot.keyClick(window.canvas, Qt.Key_Right)
+    # 28 / 2 = 14 outputs per row: step 16 is row 1, column 2.
+    assert window.stepper.position == 16
+    assert window.inspector.target == ("conv", 0, 1, 2)
+    expected = brute(window.state.image, KERNEL, ((0, 1), (0, 1)), 2)
+    shown = shown_image(window).reshape(-1)
+    np.testing.assert_allclose(shown[:17], expected.reshape(-1)[:17], atol=1e-5)
+    assert np.isnan(shown[17:]).all()
+    # The kernel's window in the input: rows 2..4, cols 4..6 (no padding at the top/left).
+    rows = sorted({r for r, _ in window.canvas.input.marked})
+    cols = sorted({c for _, c in window.canvas.input.marked})
+    assert rows == [2, 3, 4] and cols == [4, 5, 6]
+    assert "step 17 / 196" in window.step_controls.where.text()
+    qtbot.keyClick(window.canvas, Qt.Key_Left)
+    assert window.stepper.position == 15
+    assert window.state.index == 0  # arrows step the kernel, not the images
+
+
+def test_play_advances_and_pause_stops(window, qtbot):
+    window.state.kernels = KERNEL
+    settle(qtbot, window)
+    window.step_controls.speed.setValue(50)
+    qtbot.mouseClick(window.step_controls.play_button, Qt.LeftButton)
+    assert window.stepper.active
+    qtbot.waitUntil(lambda: window.stepper.position >= 5, timeout=3000)
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key_Space)
+    stopped_at = window.stepper.position
+    qtbot.wait(150)
+    assert window.stepper.position == stopped_at
+    assert window.step_controls.play_button.text() == "▶"
+
+
+def test_scrubbing_and_turning_off_restores_the_full_map(window, qtbot):
+    window.state.kernels = KERNEL
+    settle(qtbot, window)
+    start(window, qtbot)
+    window.step_controls.slider.setValue(100)
+    assert window.stepper.position == 100
+    assert window.inspector.target == ("conv", 0, 100 // 26, 100 % 26)
+    qtbot.mouseClick(window.step_controls.enable_check, Qt.LeftButton)
+    assert not window.stepper.active
+    full = shown_image(window)
+    assert not np.isnan(full).any()
+    np.testing.assert_allclose(full, brute(window.state.image, KERNEL, ((0, 0), (0, 0)), 1),
+                               atol=1e-5)
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key_Right)
+    assert window.state.index == 1
+
+
+def test_changing_the_kernel_keeps_stepping_at_the_same_place(window, qtbot):
+    window.state.kernels = KERNEL
+    settle(qtbot, window)
+    start(window, qtbot)
+    window.stepper.seek(30)
+    window.state.kernels = -KERNEL
+    settle(qtbot, window)
+    assert window.stepper.position == 30
+    expected = -brute(window.state.image, KERNEL, ((0, 0), (0, 0)), 1).reshape(-1)[:31]
+    np.testing.assert_allclose(shown_image(window).reshape(-1)[:31], expected, atol=1e-5)
