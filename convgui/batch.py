@@ -330,6 +330,8 @@ class BatchDialog(QDialog):
         self.result = None
         self.worker = None
         self._started = None
+        self._source = None
+        self._ranged_dataset = None
         self._build()
         state.datasetChanged.connect(lambda _: self.refresh())
         state.changed.connect(lambda _: self.refresh())
@@ -451,6 +453,9 @@ class BatchDialog(QDialog):
         count = 0 if dataset is None else len(dataset)
         if self.all_images.isChecked():
             return 0, count
+        if self.last.value() < self.first.value():
+            raise ValueError(f"the range ends (image {self.last.value()}) before it starts "
+                             f"(image {self.first.value()})")
         return self.first.value(), self.last.value() + 1
 
     def set_range(self, start, stop):
@@ -472,9 +477,13 @@ class BatchDialog(QDialog):
             widget.blockSignals(True)
             widget.setRange(0, count - 1)
             widget.blockSignals(False)
-        if self.last.value() < self.first.value():
+        if dataset is not self._ranged_dataset:
+            self._ranged_dataset = dataset
             self.last.blockSignals(True)
-            self.last.setValue(count - 1 if self.all_images.isChecked() else self.first.value())
+            self.first.blockSignals(True)
+            self.first.setValue(0)
+            self.last.setValue(count - 1)
+            self.first.blockSignals(False)
             self.last.blockSignals(False)
         try:
             spec = self.state.spec()
@@ -539,6 +548,7 @@ class BatchDialog(QDialog):
             if path is None:
                 return False
         self.result = None
+        self._source = dataset
         self.grid.result = None
         self.grid.show_page(0)
         self._set_busy(True, exports=False)
@@ -616,8 +626,7 @@ class BatchDialog(QDialog):
             widget.setEnabled(not busy)
 
     def _show_in_window(self, index):
-        dataset = self.state.dataset
-        if self.result is not None and dataset is not None and dataset.name == self.result.name:
+        if self.result is not None and self.state.dataset is self._source:
             self.state.index = index
 
     # -- exports -------------------------------------------------------------------------

@@ -327,3 +327,14 @@ def test_closing_the_dialog_cancels(qtbot, window, answers, monkeypatch):
     dialog.close()
     assert not dialog.is_running()
     qtbot.keyClick(window, Qt.Key_Right)
+
+
+def test_range_spin_boxes_follow_the_dataset(qtbot, window, answers):
+    dialog = open_dialog(window)
+    assert (dialog.first.value(), dialog.last.value()) == (0, 299)
+    dialog.set_range(50, 11)
+    assert "Cannot process" in dialog.size_label.text()
+    assert dialog.start() is False and "before it starts" in answers["errors"][-1]
+    window.set_dataset(Dataset(np.zeros((7, 20, 20)), name="small"))
+    assert (dialog.first.value(), dialog.last.value()) == (0, 6)
+    assert "7 images" in dialog.summary.text()
