@@ -28,7 +28,8 @@ allocations but not memory maps) and compared with the output size and one chunk
 
 Event-loop latency: a real ``MainWindow`` (offscreen) with the same data; while a
 ``BatchWorker`` runs the batch on its thread, a 10 ms ``QTimer`` records how late each tick
-fires. Reported: p50 / p99 / max lateness during the batch, and the same with no batch.
+fires. A W1 batch takes well under a second, so batches run back to back for a few seconds.
+Reported: p50 / p99 / max lateness during the batches, and the same with no batch.
 """
 
 import argparse
@@ -169,7 +170,7 @@ def _lateness(app, until, interval_ms=10):
     return late
 
 
-def event_loop_latency(images, spec, idle_seconds=1.0):
+def event_loop_latency(images, spec, idle_seconds=1.0, busy_seconds=2.0):
     _quiet_settings()
     from PyQt5.QtWidgets import QApplication
 
@@ -191,21 +192,34 @@ def event_loop_latency(images, spec, idle_seconds=1.0):
     began = time.perf_counter()
     idle = _lateness(app, lambda: time.perf_counter() - began > idle_seconds)
 
-    ended = []
-    worker = BatchWorker(batch_job(dataset, spec, dtype=F32))
-    worker.finished.connect(lambda result: ended.append(result))
-    worker.failed.connect(lambda message: ended.append(message))
-    progress = []
-    worker.progress.connect(lambda done, total: progress.append(done))
+    # One W1 batch takes a fraction of a second, so batches run back to back (each on a new
+    # worker thread, as the dialog does) until about ``busy_seconds`` passed.
+    results, progress, workers = [], [], []
+
+    def launch():
+        worker = BatchWorker(batch_job(dataset, spec, dtype=F32))
+        worker.finished.connect(on_end)
+        worker.failed.connect(on_end)
+        worker.progress.connect(lambda done, total: progress.append(done))
+        workers.append(worker)
+        worker.start()
+
+    def on_end(result):
+        workers[-1].wait()
+        results.append(result)
+        if time.perf_counter() - began < busy_seconds and isinstance(result, batch.BatchResult):
+            launch()
+
     began = time.perf_counter()
-    worker.start()
-    busy = _lateness(app, lambda: bool(ended))
-    seconds = time.perf_counter() - began
-    worker.wait()
-    if not isinstance(ended[0], batch.BatchResult):
-        raise RuntimeError(f"the batch failed in the window: {ended[0]}")
+    launch()
+    busy = _lateness(app, lambda: bool(results) and not workers[-1].is_running()
+                     and len(results) == len(workers))
+    seconds = (time.perf_counter() - began) / len(results)
+    failures = [r for r in results if not isinstance(r, batch.BatchResult)]
+    if failures:
+        raise RuntimeError(f"the batch failed in the window: {failures[0]}")
     window.close()
-    return idle, busy, seconds, len(progress)
+    return idle, busy, seconds, len(results), len(progress)
 
 
 def _stats(values):
@@ -264,15 +278,17 @@ def main(argv=None):
 
     if args.no_gui:
         return 0
-    idle, busy, seconds, reports = event_loop_latency(images, spec, 0.5 if args.quick else 1.0)
+    idle, busy, seconds, runs, reports = event_loop_latency(
+        images, spec, *((0.5, 0.5) if args.quick else (1.0, 3.0)))
     print("\nevent-loop lateness of a 10 ms QTimer in the window (ms):")
     print(f"{'':<22} {'ticks':>6} {'p50':>7} {'p99':>7} {'max':>7}")
     for name, values in (("idle", idle), ("during the batch", busy)):
         p50, p99, worst = _stats(values)
         print(f"{name:<22} {len(values):>6} {p50:>7.1f} {p99:>7.1f} {worst:>7.1f}")
     p99 = _stats(busy)[1]
-    print(f"batch in the window: {seconds:.3f} s ({seconds / bare:.2f}x bare core), "
-          f"{reports} progress signals; p99 lateness {p99:.1f} ms (target <= 100 ms)")
+    print(f"{runs} batches back to back in the window: {seconds:.3f} s each "
+          f"({seconds / bare:.2f}x bare core), {reports} progress signals in all; "
+          f"p99 lateness {p99:.1f} ms (target <= 100 ms)")
     return 0
 
 
