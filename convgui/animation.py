@@ -145,6 +145,8 @@ class StepThrough(QObject):
         row, col = self.row_col()
         self.inspector.pinned = True
         self.inspector.inspect("conv", k, row, col)
+        # Frame the whole map so its empty (not yet computed) part stays visible.
+        plot.mark_cells([(row, col)], outline=(0, 0) + full.shape)
 
 
 class StepControls(QWidget):
@@ -156,7 +158,7 @@ class StepControls(QWidget):
         self.enable_check = QCheckBox("Step-through")
         self.enable_check.setToolTip("Slide the kernel across the input one step at a time; "
                                      "the output fills in as it goes (Space plays, ←/→ step)")
-        self.first_button = self._button("⏮", "Back to the first position",
+        self.first_button = self._button("|◀", "Back to the first position",
                                           lambda: stepper.seek(0))
         self.prev_button = self._button("◀", "One step back (←)", lambda: stepper.step(-1))
         self.play_button = self._button("▶", "Play / pause (Space)", stepper.toggle_play)

@@ -68,7 +68,6 @@ class _Grid(QTableWidget):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.verticalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.setMinimumSize(120, 90)
-        self.setMaximumHeight(220)
 
     def show_values(self, values, mask=None, highlight=None):
         values = np.atleast_2d(values)

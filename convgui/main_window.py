@@ -8,15 +8,18 @@ its own. Errors from loading, computing and exporting all end in :meth:`report_e
 import numpy as np
 from PyQt5.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import (QAction, QDockWidget, QLabel, QMainWindow, QScrollArea,
-                             QTextBrowser, QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import (QAction, QApplication, QDockWidget, QLabel, QMainWindow,
+                             QScrollArea, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
 
 from core import kernels as kernel_library
 from core import resolve_padding
+from core.codegen import ImageSource, python_snippet
 from core.datasets import DEFAULT_SAMPLE, load_sample, load_samples
 
-from . import dialogs, export
+from . import dialogs, export, views
+from .compare_tab import CompareTab
 from .compute import Computation
+from .conv1d_tab import Conv1DTab
 from .data_panel import DataPanel
 from .display_panel import DisplayPanel
 from .help_text import CONCEPTS_HTML
@@ -26,6 +29,7 @@ from .inspector import Inspector, InspectorPanel
 from .kernel_editor import KernelEditor
 from .loading import DATA_FILTERS, open_dataset
 from .operation_panel import OperationPanel
+from .pipeline_tab import PipelineTab
 from .session import restore_session, save_session
 from .state import ExplorerState
 from .views import FeatureCanvas, image_range
@@ -33,6 +37,12 @@ from .views import FeatureCanvas, image_range
 __all__ = ["MainWindow"]
 
 APP_TITLE = "Convolution Explorer"
+
+PRESENTATION_STYLE = """
+QWidget { font-size: 17pt; }
+QDockWidget::title { font-size: 17pt; }
+QTableWidget { font-size: 15pt; }
+"""
 
 
 def _dock(title, widget, name):
@@ -73,6 +83,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.state = ExplorerState(self)
         self.value_range = (0.0, 1.0)
+        self._presentation = None
         self.selected_map = ("conv", 0)
         self.computation = Computation(self.state, self)
         self.history = History(self.state, parent=self)
@@ -89,7 +100,21 @@ class MainWindow(QMainWindow):
 
     def _build_views(self):
         self.canvas = FeatureCanvas()
-        self.setCentralWidget(self.canvas)
+        value_range = lambda: self.value_range  # noqa: E731  (read when drawing)
+        self.pipeline_tab = PipelineTab(self.state, self.computation, value_range)
+        self.compare_tab = CompareTab(self.state, self.computation, value_range)
+        self.conv1d_tab = Conv1DTab()
+        self.conv1d_tab.setMinimumSize(420, 300)  # let the inspector dock grow beneath the tabs
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.canvas, "Feature maps")
+        self.tabs.addTab(self.pipeline_tab, "Pipeline")
+        self.tabs.addTab(self.compare_tab, "Compare")
+        self.tabs.addTab(self.conv1d_tab, "1-D convolution")
+        self.tabs.setTabToolTip(1, "Input → convolution → activation → pooling; channels; "
+                                   "correlation vs. convolution")
+        self.tabs.setTabToolTip(2, "Two settings side by side with their difference")
+        self.tabs.setTabToolTip(3, "The lesson's 1-D convolution, step by step")
+        self.setCentralWidget(self.tabs)
         samples = [sample.name for sample in load_samples()]
         self.data_panel = DataPanel(self.state, samples)
         self.operation_panel = OperationPanel(self.state)
@@ -179,6 +204,11 @@ class MainWindow(QMainWindow):
         self.play_action = a("&Play / pause step-through", self.stepper.toggle_play,
                              Qt.Key_Space, "Slide the kernel across the input")
         self.random_action = a("&Random image", self.data_panel.random_image, Qt.Key_R)
+        self.copy_code_action = a("Copy as &code", self.copy_as_code, "Ctrl+Shift+C",
+                                  "Put Python code that reproduces this output on the clipboard")
+        self.presentation_action = a("&Presentation mode", self.toggle_presentation, Qt.Key_F11,
+                                     "Full screen, large fonts, side panels hidden (F11)")
+        self.presentation_action.setCheckable(True)
         self.unpin_action = a("Unpin the inspected pixel", self.inspector.clear, Qt.Key_Escape)
         self.help_action = a("&Concepts and keys", self.show_help, QKeySequence.HelpContents,
                              "What kernels, padding, stride, channels and pooling are")
@@ -203,11 +233,14 @@ class MainWindow(QMainWindow):
         edit_menu = bar.addMenu("&Edit")
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.copy_code_action)
         view_menu = bar.addMenu("&View")
         for action in (self.prev_action, self.next_action, self.random_action,
                        self.play_action):
             view_menu.addAction(action)
         view_menu.addSeparator()
+        view_menu.addAction(self.presentation_action)
         view_menu.addAction(self.left_dock.toggleViewAction())
         view_menu.addAction(self.right_dock.toggleViewAction())
         view_menu.addAction(self.inspector_dock.toggleViewAction())
@@ -227,6 +260,7 @@ class MainWindow(QMainWindow):
         self.stepper.activeChanged.connect(lambda on: None if on else self._redraw())
         self.kernel_editor.warningIssued.connect(
             lambda text: self.statusBar().showMessage(text, 10000))
+        self.tabs.currentChanged.connect(lambda _: self._update_side_tabs())
         self.canvas.hovered.connect(self._on_hover)
         self.canvas.mapClicked.connect(self._on_map_clicked)
         self.data_panel.sampleRequested.connect(self.open_sample)
@@ -332,6 +366,13 @@ class MainWindow(QMainWindow):
         self._attach_histogram()
         self.inspector.refresh()
         self.stepper.apply()
+        self._update_side_tabs()
+
+    def _update_side_tabs(self):
+        """Recompute the pipeline or compare tab, only while it is the one shown."""
+        current = self.tabs.currentWidget()
+        if current in (self.pipeline_tab, self.compare_tab):
+            current.update_view()
 
     def _attach_histogram(self):
         kind, k = self.selected_map
@@ -432,6 +473,50 @@ class MainWindow(QMainWindow):
         names = ", ".join(str(p) for p in paths[:3]) + (" …" if len(paths) > 3 else "")
         self.statusBar().showMessage(f"Saved {names}", 8000)
         return paths
+
+    # -- teaching --------------------------------------------------------------------------
+
+    def copy_as_code(self):
+        """Put a runnable snippet reproducing the current output on the clipboard."""
+        image = self.state.image
+        if image is None:
+            return None
+        origin = getattr(self, "_origin", None) or {}
+        if origin.get("kind") == "sample" and not origin.get("key"):
+            source = ImageSource.sample(origin["name"])
+        else:
+            source = self.state.dataset
+        code = python_snippet(self.state.spec(), image_source=source, index=int(self.state.index),
+                              image_shape=tuple(image.shape))
+        QApplication.clipboard().setText(code)
+        self.statusBar().showMessage("Python code for this output copied to the clipboard", 6000)
+        return code
+
+    def toggle_presentation(self, on=None):
+        """Full screen with large fonts and the side panels hidden, for a projector; again to
+        restore the previous layout."""
+        if on is None:
+            on = self._presentation is None
+        if on and self._presentation is None:
+            self._presentation = (self.saveState(), self.isFullScreen(), self.styleSheet())
+            self.left_dock.hide()
+            self.right_dock.hide()
+            self.inspector_dock.show()
+            self.setStyleSheet(PRESENTATION_STYLE)
+            views.TITLE_SIZE[0] = "18pt"
+            self.showFullScreen()
+            QTimer.singleShot(0, lambda: self.resizeDocks([self.inspector_dock], [460],
+                                                          Qt.Vertical))
+        elif not on and self._presentation is not None:
+            layout, was_full, style = self._presentation
+            self._presentation = None
+            views.TITLE_SIZE[0] = "11pt"
+            self.setStyleSheet(style)
+            if not was_full:
+                self.showNormal()
+            self.restoreState(layout)
+        self.presentation_action.setChecked(self._presentation is not None)
+        self._redraw()
 
     # -- misc ------------------------------------------------------------------------------
 

@@ -23,6 +23,8 @@ __all__ = ["MapPlot", "FeatureCanvas", "image_range"]
 PAD_FILL = QColor(80, 160, 255, 70)
 PAD_EDGE = QColor(255, 170, 0)
 MARK_EDGE = QColor(0, 230, 120)
+#: Font size of map titles (a one-item list so presentation mode can enlarge it).
+TITLE_SIZE = ["11pt"]
 MARK_FILL = QColor(0, 230, 120, 60)
 
 
@@ -65,6 +67,10 @@ class MapPlot:
         self.marks.setBrush(QBrush(MARK_FILL))
         self.marks.setZValue(10)
         self.view_box.addItem(self.marks, ignoreBounds=True)
+        self.outline = QGraphicsPathItem()
+        self.outline.setPen(pen)
+        self.outline.setZValue(11)
+        self.view_box.addItem(self.outline, ignoreBounds=True)
 
     def mark_cells(self, cells, outline=None):
         """Highlight ``cells`` (``(row, col)`` pairs) and optionally an ``outline`` rectangle
@@ -74,17 +80,19 @@ class MapPlot:
         path = QPainterPath()
         for row, col in cells:
             path.addRect(QRectF(col, row, 1, 1))
+        self.marks.setPath(path)
+        frame = QPainterPath()
         if outline is not None:
             top, left, height, width = outline
-            path.addRect(QRectF(left, top, width, height))
-        self.marks.setPath(path)
+            frame.addRect(QRectF(left, top, width, height))
+        self.outline.setPath(frame)
 
     @property
     def view_box(self):
         return self.plot.getViewBox()
 
     def set_title(self, text):
-        self.plot.setTitle(text, size="11pt")
+        self.plot.setTitle(text, size=TITLE_SIZE[0])
 
     def set_values(self, values, shown, levels, lut=None, origin=(0, 0), fit=True):
         """Show ``shown`` (already mapped) at ``origin`` = (top, left); keep ``values`` for read-out."""

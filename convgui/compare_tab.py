@@ -1,0 +1,133 @@
+"""The compare tab: two settings side by side, with their difference or combined magnitude.
+
+Variant B is derived from the current settings A (max vs. average pooling, the kernel vs. its
+transpose — Sobel x vs. y —, stride 1 vs. 2, correlation vs. convolution) or is a snapshot of
+earlier settings.
+"""
+
+from dataclasses import replace
+
+import numpy as np
+from PyQt5.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget)
+
+from core.pipeline import run_pipeline
+
+from .map_board import MapBoard, Tile, shape_text
+
+__all__ = ["CompareTab", "VARIANTS", "COMBINATIONS", "variant_specs", "combine"]
+
+VARIANTS = (("transpose", "Kernel vs. its transpose (Sobel x vs. y)"),
+            ("pooling", "Max vs. average pooling"),
+            ("stride", "Stride 1 vs. stride 2"),
+            ("flip", "Correlation vs. true convolution"),
+            ("snapshot", "Current vs. saved settings"))
+COMBINATIONS = (("magnitude", "Magnitude √(A² + B²)"), ("difference", "Difference A − B"))
+
+
+def variant_specs(spec, variant, snapshot=None):
+    """``(spec_a, spec_b, label_a, label_b)`` for one of :data:`VARIANTS`."""
+    if variant == "transpose":
+        return spec, replace(spec, kernels=spec.kernels.transpose(1, 0, 2, 3)), \
+            "A: kernel", "B: kernel transposed"
+    if variant == "pooling":
+        return replace(spec, pool_mode="max"), replace(spec, pool_mode="avg"), \
+            "A: max pooling", "B: average pooling"
+    if variant == "stride":
+        return replace(spec, stride=(1, 1)), replace(spec, stride=(2, 2)), \
+            "A: stride 1", "B: stride 2"
+    if variant == "flip":
+        return replace(spec, flip=False), replace(spec, flip=True), \
+            "A: correlation", "B: convolution"
+    if variant == "snapshot":
+        if snapshot is None:
+            raise ValueError("no saved settings yet: press “Save current as B” first")
+        return spec, snapshot, "A: current settings", "B: saved settings"
+    raise ValueError(f"variant must be one of {[v for v, _ in VARIANTS]}, got {variant!r}")
+
+
+def combine(a, b, how):
+    """``a − b`` or ``sqrt(a² + b²)``; None when the shapes differ.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> combine(np.array([3.0]), np.array([4.0]), 'magnitude')
+    array([5.])
+    """
+    if a.shape != b.shape:
+        return None
+    if how == "difference":
+        return a - b
+    return np.sqrt(a.astype(np.float64) ** 2 + b.astype(np.float64) ** 2)
+
+
+class CompareTab(QWidget):
+    """Variant and combination pickers above a board of three maps: A, B and A∘B."""
+
+    def __init__(self, state, computation, value_range, parent=None):
+        super().__init__(parent)
+        self.state, self.computation, self.value_range = state, computation, value_range
+        self.snapshot = None
+        self.variant_combo = QComboBox()
+        for key, label in VARIANTS:
+            self.variant_combo.addItem(label, key)
+        self.variant_combo.setToolTip("What B changes compared with the current settings A")
+        self.combine_combo = QComboBox()
+        for key, label in COMBINATIONS:
+            self.combine_combo.addItem(label, key)
+        self.combine_combo.setToolTip("How the third map combines A and B")
+        self.save_button = QPushButton("Save current as B")
+        self.save_button.setToolTip("Remember the current settings; pick “Current vs. saved "
+                                    "settings” to compare later changes with them")
+        self.save_button.clicked.connect(self.save_snapshot)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Compare"))
+        bar.addWidget(self.variant_combo, 2)
+        bar.addWidget(QLabel("Show"))
+        bar.addWidget(self.combine_combo, 1)
+        bar.addWidget(self.save_button)
+        self.board = MapBoard()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.message)
+        layout.addWidget(self.board, 1)
+        self.variant_combo.currentIndexChanged.connect(lambda _: self.update_view())
+        self.combine_combo.currentIndexChanged.connect(lambda _: self.update_view())
+
+    def save_snapshot(self):
+        self.snapshot = self.state.spec()
+        self.variant_combo.setCurrentIndex(self.variant_combo.findData("snapshot"))
+        self.update_view()
+
+    def update_view(self):
+        view = self.computation.latest
+        if view is None:
+            return
+        k = min(self.state.active_kernel, view.spec.kernels.shape[3] - 1)
+        try:
+            spec_a, spec_b, label_a, label_b = variant_specs(
+                view.spec, self.variant_combo.currentData(), self.snapshot)
+            a = run_pipeline(view.image[None], spec_a, dtype=np.float32).final[0]
+            b = run_pipeline(view.image[None], spec_b, dtype=np.float32).final[0]
+        except ValueError as exc:
+            self.message.setText(f"<span style='color:#c33'>{exc}</span>")
+            return
+        k_b = min(k, b.shape[2] - 1)
+        a, b = a[:, :, k], b[:, :, k_b]
+        how = self.combine_combo.currentData()
+        both = combine(a, b, how)
+        tiles = [Tile(label_a, a, shape_text(a)), Tile(label_b, b, shape_text(b))]
+        if both is None:
+            self.message.setText("A and B have different shapes, so they cannot be combined "
+                                 "pixel by pixel.")
+            tiles.append(Tile("(no combination)", np.zeros((1, 1)), ""))
+        else:
+            self.message.setText("")
+            title = "A − B" if how == "difference" else "√(A² + B²)"
+            tiles.append(Tile(title, both, shape_text(both)))
+        self.tiles = tiles
+        self.board.show_rows([tiles], self.state.mapping, self.state.colormap,
+                             self.value_range())

@@ -1,0 +1,91 @@
+"""The pipeline tab: one CNN layer as a row of maps, how channels add up, and what flipping does.
+
+Row 1: input → convolution → activation → pooling, the shape under each map.
+Row 2 (colour input): each channel convolved with its own grid of the kernel; the partial maps
+add up to the feature map ("convolution over volumes").
+Row 3: correlation vs. true convolution: the kernel as drawn, as applied when flipped, both results
+and their difference.
+"""
+
+import numpy as np
+from PyQt5.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from core import conv2d
+from .map_board import MapBoard, Tile, shape_text as _shape
+
+__all__ = ["PipelineTab"]
+
+CHANNEL_NAMES = ("R", "G", "B", "A")
+
+
+class PipelineTab(QWidget):
+    """Shows the current image's layer for the kernel being edited."""
+
+    def __init__(self, state, computation, value_range, parent=None):
+        super().__init__(parent)
+        self.state, self.computation = state, computation
+        self.value_range = value_range
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        self.board = MapBoard()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.intro)
+        layout.addWidget(self.board, 1)
+
+    def update_view(self):
+        """Recompute the breakdown for the latest result (call when the tab is visible)."""
+        view = self.computation.latest
+        if view is None:
+            return
+        spec = view.spec
+        k = min(self.state.active_kernel, spec.kernels.shape[3] - 1)
+        image = view.image
+        kernel = spec.kernels[:, :, :, k]
+        conv_args = dict(padding=spec.padding, stride=spec.stride, dilation=spec.dilation,
+                         dtype=np.float32)
+        conv = view.result.conv[0, :, :, k]
+        layer = [Tile("Input", image, _shape(image), raw=True),
+                 Tile(f"Conv K{k + 1}", conv, _shape(conv))]
+        if spec.activation != "none":
+            activated = view.result.activated[0, :, :, k]
+            name = "ReLU" if spec.activation == "relu" else "|x|"
+            layer.append(Tile(name, activated, _shape(activated)))
+        if view.result.pooled is not None:
+            pooled = view.result.pooled[0, :, :, k]
+            layer.append(Tile(f"{spec.pool_mode.capitalize()} pool "
+                              f"{spec.pool_shape[0]}×{spec.pool_shape[1]}", pooled,
+                              _shape(pooled)))
+        rows = [layer]
+        channels = kernel.shape[2]
+        if channels > 1:
+            partials = []
+            for ch in range(channels):
+                part = conv2d(image[None, :, :, ch], kernel[:, :, ch], flip=spec.flip,
+                              **conv_args)[0]
+                name = CHANNEL_NAMES[ch] if channels <= 4 else str(ch)
+                partials.append(Tile(f"{name} ∗ kernel {name}", part, _shape(part)))
+            partials.append(Tile("Sum = Conv", conv, _shape(conv)))
+            rows.append(partials)
+        channel = min(self.state.active_channel, channels - 1)
+        drawn = kernel[:, :, channel]
+        correlation = conv2d(image[None], kernel, flip=False, **conv_args)[0]
+        convolution = conv2d(image[None], kernel, flip=True, **conv_args)[0]
+        rows.append([
+            Tile("Kernel", drawn, _shape(drawn)),
+            Tile("Rotated 180°", drawn[::-1, ::-1],
+                 "applied now" if spec.flip else "used by convolution"),
+            Tile("Correlation", correlation, _shape(correlation)),
+            Tile("Convolution", convolution, _shape(convolution)),
+            Tile("Conv − corr", convolution - correlation, "0 for symmetric kernels"),
+        ])
+        self.rows = rows
+        self.board.show_rows(rows, self.state.mapping, self.state.colormap, self.value_range())
+        applied = "true convolution (kernel rotated 180°)" if spec.flip else "cross-correlation"
+        text = (f"<b>One CNN layer</b> for kernel {k + 1}: the input is combined with the "
+                f"kernel by {applied}, then the activation and the pooling are applied. ")
+        if channels > 1:
+            text += ("Row 2: each colour channel meets its own grid of the kernel, and the "
+                     "partial maps add up to the feature map. ")
+        text += "The last row contrasts correlation with true convolution (kernel rotated 180°)."
+        self.intro.setText(text)
