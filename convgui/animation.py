@@ -8,7 +8,7 @@ a speed control drive it; Space, ← and → too.
 
 import numpy as np
 from PyQt5.QtCore import QObject, QSignalBlocker, Qt, QTimer, pyqtSignal
-from PyQt5.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox,
+from PyQt5.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSlider, QSpinBox,
                              QToolButton, QWidget)
 
 from . import display

@@ -11,7 +11,6 @@ Call :func:`install_batch_actions` once on the main window to get File → Proce
 
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 from PyQt5.QtCore import QObject, QSize, Qt, QThread, pyqtSignal
@@ -297,11 +296,6 @@ class ThumbnailGrid(QWidget):
 
 def _megabytes(nbytes):
     return f"{nbytes / 2**20:,.1f} MB"
-
-
-def _with_suffix(path, suffix):
-    path = str(path)
-    return path if path.lower().endswith(suffix) else path + suffix
 
 
 class BatchDialog(QDialog):
@@ -632,14 +626,7 @@ class BatchDialog(QDialog):
     # -- exports -------------------------------------------------------------------------
 
     def _ask_target(self, title, filters, suggested, suffix):
-        path = dialogs.ask_save_path(self, title, filters, suggested)
-        if not path:
-            return None
-        path = _with_suffix(path, suffix)
-        if Path(path).exists() and not dialogs.ask_yes_no(
-                self, "Replace the file?", f"{path} already exists. Replace it?"):
-            return None
-        return path
+        return dialogs.ask_save_target(self, title, filters, suggested, suffix)
 
     def export_npz(self):
         """Save the result as ``.npz`` in the source file's layout. Returns the path or None."""

@@ -3,9 +3,11 @@
 Tests replace them with ``monkeypatch.setattr(dialogs, "ask_open_path", lambda *a, **k: path)``.
 """
 
+import os
+
 from PyQt5.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
-__all__ = ["ask_open_path", "ask_save_path", "ask_folder", "show_error", "show_info",
+__all__ = ["ask_open_path", "ask_save_path", "ask_save_target", "ask_folder", "show_error", "show_info",
            "ask_yes_no", "ask_choice", "ask_text"]
 
 
@@ -16,9 +18,27 @@ def ask_open_path(parent, title, filters="All files (*)"):
 
 
 def ask_save_path(parent, title, filters="All files (*)", suggested=""):
-    """Ask where to save; return the chosen path, or ``None`` when cancelled."""
-    path, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
+    """Ask where to save; return the chosen path, or ``None`` when cancelled.
+
+    It does not ask about replacing an existing file: :func:`ask_save_target` does, once.
+    """
+    path, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters,
+                                          options=QFileDialog.DontConfirmOverwrite)
     return path or None
+
+
+def ask_save_target(parent, title, filters="All files (*)", suggested="", suffix=None):
+    """Ask where to save, add ``suffix`` when the name lacks it, and ask once before replacing
+    an existing file. Returns the path, or ``None`` when cancelled."""
+    path = ask_save_path(parent, title, filters, suggested)
+    if not path:
+        return None
+    if suffix and not path.lower().endswith(suffix.lower()):
+        path += suffix
+    if os.path.exists(path) and not ask_yes_no(parent, "Replace the file?",
+                                               f"{path} already exists. Replace it?"):
+        return None
+    return path
 
 
 def ask_folder(parent, title):

@@ -5,8 +5,10 @@ The window owns the :class:`ExplorerState` and wires each part to it; it holds n
 its own. Errors from loading, computing and exporting all end in :meth:`report_error`.
 """
 
+import os
+
 import numpy as np
-from PyQt5.QtCore import QEvent, QObject, QSettings, Qt, QTimer
+from PyQt5.QtCore import QEvent, QObject, Qt, QTimer
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (QAction, QApplication, QDockWidget, QLabel, QMainWindow,
                              QScrollArea, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
@@ -17,6 +19,7 @@ from core.codegen import ImageSource, python_snippet
 from core.datasets import DEFAULT_SAMPLE, load_sample, load_samples
 
 from . import dialogs, export, views
+from .batch import install_batch_actions
 from .compare_tab import CompareTab
 from .compute import Computation
 from .conv1d_tab import Conv1DTab
@@ -90,6 +93,7 @@ class MainWindow(QMainWindow):
         self._build_views()
         self._build_actions()
         self._build_menus()
+        install_batch_actions(self)
         self._connect()
         if not (restore and restore_session(self)):
             self.open_sample(DEFAULT_SAMPLE, record=False)
@@ -430,8 +434,8 @@ class MainWindow(QMainWindow):
         maps, levels = self._final_maps()
         if maps is None:
             return None
-        path = dialogs.ask_save_path(self, "Export feature maps as PNG", "PNG image (*.png)",
-                                     "feature_map.png")
+        path = dialogs.ask_save_target(self, "Export feature maps as PNG", "PNG image (*.png)",
+                                       "feature_map.png", ".png")
         if not path:
             return None
         return self._export(lambda: export.export_feature_maps(
@@ -439,8 +443,8 @@ class MainWindow(QMainWindow):
             levels))
 
     def export_view_png(self):
-        path = dialogs.ask_save_path(self, "Export the view as PNG", "PNG image (*.png)",
-                                     "convolution_view.png")
+        path = dialogs.ask_save_target(self, "Export the view as PNG", "PNG image (*.png)",
+                                       "convolution_view.png", ".png")
         if path:
             return self._export(lambda: export.export_view(path, self.canvas))
         return None
@@ -451,6 +455,11 @@ class MainWindow(QMainWindow):
             return None
         path = dialogs.ask_save_path(self, "Export arrays", "NumPy archive (*.npz);;"
                                      "NumPy array of the output (*.npy)", "feature_maps.npz")
+        if path and not path.lower().endswith((".npz", ".npy")):
+            path += ".npz"
+        if path and os.path.exists(path) and not dialogs.ask_yes_no(
+                self, "Replace the file?", f"{path} already exists. Replace it?"):
+            return None
         if not path:
             return None
         name = getattr(self.state.dataset, "name", "")
@@ -458,8 +467,8 @@ class MainWindow(QMainWindow):
             path, view.image, self.state.spec(), dataset=name, index=int(self.state.index)))
 
     def export_kernel(self):
-        path = dialogs.ask_save_path(self, "Export the kernel", "Kernel JSON (*.json)",
-                                     "kernel.json")
+        path = dialogs.ask_save_target(self, "Export the kernel", "Kernel JSON (*.json)",
+                                       "kernel.json", ".json")
         if path:
             return self._export(lambda: [kernel_library.save_kernel(path, self.state.kernels)])
         return None

@@ -4,7 +4,7 @@ are checked against a brute-force computation written here (padding corners, str
 
 import numpy as np
 import pytest
-from PyQt5.QtCore import QPoint, QPointF, Qt
+from PyQt5.QtCore import Qt
 
 from conftest import hover, settle, window_point
 

@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from PyQt5.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PyQt5.QtCore import QMimeData, QPointF, Qt, QUrl
 from PyQt5.QtGui import QDropEvent, QImage
 from scipy import signal
 

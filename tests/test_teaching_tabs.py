@@ -1,7 +1,6 @@
 """Pipeline, compare and 1-D tabs, copy-as-code and presentation mode, driven through the UI."""
 
 import numpy as np
-import pytest
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QApplication
 from scipy import signal
