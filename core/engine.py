@@ -323,6 +323,7 @@ def _tap_loop_flat(taps, out, nb, per_image, padded_hw, geometry):
 
     return run
 
+
 # --------------------------------------------------------------------------------------------
 # A bank of kernels: im2col and one matrix multiply
 # --------------------------------------------------------------------------------------------
