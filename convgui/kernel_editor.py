@@ -45,8 +45,9 @@ from .state import MAX_KERNEL_SIZE
 
 __all__ = ["KernelEditor", "KernelGrid", "cell_colour"]
 
-_POSITIVE = QColor(33, 102, 172)
-_NEGATIVE = QColor(200, 50, 40)
+# Same convention as the diverging colormap and the inspector: positive red, negative blue.
+_POSITIVE = QColor(200, 50, 40)
+_NEGATIVE = QColor(33, 102, 172)
 _ZERO = QColor(250, 250, 250)
 _GRID_LINE = QColor(175, 175, 175)
 _REJECTED = QColor(255, 120, 120)
@@ -62,7 +63,7 @@ _EDIT_START = set("0123456789-+.\u2212")
 
 
 def cell_colour(value, scale):
-    """Background for a weight: white for 0, towards blue for positive and red for negative.
+    """Background for a weight: white for 0, towards red for positive and blue for negative.
 
     ``scale`` is the largest absolute weight shown, so the strongest weight is fully tinted; any
     non-zero weight gets at least a light tint so it is visible.

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Take the README's screenshots of the real window.
+
+Run under a virtual display: ``xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python
+scripts/take_screenshots.py``. Writes PNGs into ``resources/screenshots/``.
+"""
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+from PyQt5.QtCore import QSettings, QStandardPaths  # noqa: E402
+from PyQt5.QtWidgets import QApplication  # noqa: E402
+
+OUT = ROOT / "resources" / "screenshots"
+
+
+def pump(app, seconds=0.3):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main():
+    app = QApplication(sys.argv)
+    QStandardPaths.setTestModeEnabled(True)
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, tempfile.mkdtemp())
+    QSettings.setDefaultFormat(QSettings.IniFormat)
+    from convgui.main_window import MainWindow
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    window = MainWindow(restore=False)
+    window.resize(1500, 940)
+    window.show()
+    state = window.state
+
+    def shoot(name):
+        window.computation.compute_now()
+        window.computation.wait_idle()
+        pump(app)
+        window.grab().save(str(OUT / name))
+        print("wrote", OUT / name)
+
+    state.index = 7
+    state.kernels = np.array([[1.0, 0.0, -1.0]] * 3)
+    state.padding = "same"
+    state.activation = "relu"
+    state.pool_mode = "max"
+    pump(app)
+    window.inspector.pinned = True
+    window.inspector.inspect("conv", 0, 12, 14)
+    shoot("mnist_inspector.png")
+
+    window.inspector.clear()
+    window.open_sample("Chelsea the cat")
+    edges = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])
+    bank = np.stack([np.repeat(edges[:, :, None], 3, 2), np.repeat(edges.T[:, :, None], 3, 2),
+                     np.full((3, 3, 3), 1 / 27)], axis=3)
+    state.kernels = bank
+    state.activation = "abs"
+    state.colormap = "viridis"
+    shoot("photo_bank.png")
+
+    state.colormap = "gray"
+    state.activation = "relu"
+    state.kernels = edges
+    window.tabs.setCurrentWidget(window.pipeline_tab)
+    shoot("pipeline.png")
+
+    window.tabs.setCurrentWidget(window.canvas)
+    window.open_sample("MNIST digits")
+    state.index = 3
+    state.kernels = np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+    state.padding = (1, 1)
+    state.stride = (2, 2)
+    state.activation = "none"
+    state.pool_mode = "off"
+    state.colormap = "diverging"
+    state.mapping = "symmetric"
+    window.computation.compute_now()
+    pump(app)
+    window.stepper.set_active(True)
+    window.stepper.seek(60)
+    shoot("step_through.png")
+    window.close()
+
+
+if __name__ == "__main__":
+    main()
