@@ -9,9 +9,10 @@ a speed control drive it; Space, ← and → too.
 import numpy as np
 from PyQt5.QtCore import QObject, QSignalBlocker, Qt, QTimer, pyqtSignal
 from PyQt5.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSlider, QSpinBox,
-                             QToolButton, QWidget)
+                             QWidget)
 
 from . import display
+from .widgets import tool_button
 
 __all__ = ["StepThrough", "StepControls"]
 
@@ -158,11 +159,11 @@ class StepControls(QWidget):
         self.enable_check = QCheckBox("Step-through")
         self.enable_check.setToolTip("Slide the kernel across the input one step at a time; "
                                      "the output fills in as it goes (Space plays, ←/→ step)")
-        self.first_button = self._button("|◀", "Back to the first position",
-                                          lambda: stepper.seek(0))
-        self.prev_button = self._button("◀", "One step back (←)", lambda: stepper.step(-1))
-        self.play_button = self._button("▶", "Play / pause (Space)", stepper.toggle_play)
-        self.next_button = self._button("▶|", "One step forward (→)", lambda: stepper.step(1))
+        self.first_button = tool_button("|◀", "Back to the first position",
+                                        lambda: stepper.seek(0))
+        self.prev_button = tool_button("◀", "One step back (←)", lambda: stepper.step(-1))
+        self.play_button = tool_button("▶", "Play / pause (Space)", stepper.toggle_play)
+        self.next_button = tool_button("▶|", "One step forward (→)", lambda: stepper.step(1))
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setToolTip("Scrub through the kernel's positions")
         self.slider.valueChanged.connect(stepper.seek)
@@ -189,14 +190,6 @@ class StepControls(QWidget):
         stepper.playingChanged.connect(
             lambda playing: self.play_button.setText("⏸" if playing else "▶"))
         self._on_active(False)
-
-    @staticmethod
-    def _button(text, tip, slot):
-        button = QToolButton()
-        button.setText(text)
-        button.setToolTip(tip)
-        button.clicked.connect(slot)
-        return button
 
     def _on_active(self, on):
         with QSignalBlocker(self.enable_check):

@@ -8,11 +8,12 @@ earlier settings.
 from dataclasses import replace
 
 import numpy as np
-from PyQt5.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from core.pipeline import run_pipeline
 
 from .map_board import MapBoard, Tile, shape_text
+from .widgets import choice_combo
 
 __all__ = ["CompareTab", "VARIANTS", "COMBINATIONS", "variant_specs", "combine"]
 
@@ -68,14 +69,9 @@ class CompareTab(QWidget):
         super().__init__(parent)
         self.state, self.computation, self.value_range = state, computation, value_range
         self.snapshot = None
-        self.variant_combo = QComboBox()
-        for key, label in VARIANTS:
-            self.variant_combo.addItem(label, key)
-        self.variant_combo.setToolTip("What B changes compared with the current settings A")
-        self.combine_combo = QComboBox()
-        for key, label in COMBINATIONS:
-            self.combine_combo.addItem(label, key)
-        self.combine_combo.setToolTip("How the third map combines A and B")
+        self.variant_combo = choice_combo(VARIANTS,
+                                          "What B changes compared with the current settings A")
+        self.combine_combo = choice_combo(COMBINATIONS, "How the third map combines A and B")
         self.save_button = QPushButton("Save current as B")
         self.save_button.setToolTip("Remember the current settings; pick “Current vs. saved "
                                     "settings” to compare later changes with them")

@@ -7,7 +7,9 @@ actions of the main window; this panel only asks for them through signals.
 import numpy as np
 from PyQt5.QtCore import QSignalBlocker, Qt, pyqtSignal
 from PyQt5.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
-                             QSpinBox, QToolButton, QVBoxLayout, QWidget)
+                             QSpinBox, QVBoxLayout, QWidget)
+
+from .widgets import tool_button
 
 __all__ = ["DataPanel"]
 
@@ -66,9 +68,9 @@ class DataPanel(QWidget):
         self.index_slider = QSlider(Qt.Horizontal)
         self.index_slider.setToolTip("Scroll through the images")
         self.index_slider.valueChanged.connect(self._on_q_index_changed)
-        self.prev_button = self._tool("◀", "Previous image (←)", lambda: self.step(-1))
-        self.next_button = self._tool("▶", "Next image (→)", lambda: self.step(1))
-        self.random_button = self._tool("⚄", "Random image (R)", self.random_image)
+        self.prev_button = tool_button("◀", "Previous image (←)", lambda: self.step(-1))
+        self.next_button = tool_button("▶", "Next image (→)", lambda: self.step(1))
+        self.random_button = tool_button("⚄", "Random image (R)", self.random_image)
         nav = QHBoxLayout()
         nav.addWidget(self.prev_button)
         nav.addWidget(self.index_spin, 1)
@@ -87,14 +89,6 @@ class DataPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.name_label)
         layout.addLayout(form)
-
-    @staticmethod
-    def _tool(text, tip, slot):
-        button = QToolButton()
-        button.setText(text)
-        button.setToolTip(tip)
-        button.clicked.connect(slot)
-        return button
 
     # -- UI → state ------------------------------------------------------------------------
 

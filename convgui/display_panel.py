@@ -2,9 +2,10 @@
 
 import pyqtgraph as pg
 from PyQt5.QtCore import QSignalBlocker
-from PyQt5.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from . import display
+from .widgets import choice_combo
 
 __all__ = ["DisplayPanel"]
 
@@ -15,16 +16,11 @@ class DisplayPanel(QWidget):
     def __init__(self, state, parent=None):
         super().__init__(parent)
         self.state = state
-        self.colormap_combo = QComboBox()
-        for key, label in display.COLORMAP_LABELS.items():
-            self.colormap_combo.addItem(label, key)
-        self.colormap_combo.setToolTip("Colours of the feature maps. The diverging map shows "
-                                       "negative values in blue and positive in red.")
-        self.mapping_combo = QComboBox()
-        for key, label in display.MAPPING_LABELS.items():
-            self.mapping_combo.addItem(label, key)
-        self.mapping_combo.setToolTip(
-            "Which values are shown: the full range (min–max), |x|, the image's own range "
+        self.colormap_combo = choice_combo(
+            display.COLORMAP_LABELS, "Colours of the feature maps. The diverging map shows "
+            "negative values in blue and positive in red.")
+        self.mapping_combo = choice_combo(
+            display.MAPPING_LABELS, "Which values are shown: the full range (min–max), |x|, the image's own range "
             "(values outside are clipped), or a range centred on 0 (best with diverging colours)")
         self.histogram = pg.HistogramLUTWidget(gradientPosition="right")
         self.histogram.setToolTip("Histogram of the selected feature map; drag the bounds to "

@@ -6,11 +6,14 @@ live with the current numbers.
 """
 
 from PyQt5.QtCore import QSignalBlocker
-from PyQt5.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                             QSpinBox, QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                             QVBoxLayout, QWidget)
 
 from core import output_shape, resolve_padding
 from core.geometry import output_size
+
+from .widgets import choice_combo as _combo
+from .widgets import spin_box as _spin
 
 __all__ = ["OperationPanel", "size_formula"]
 
@@ -18,22 +21,6 @@ PADDING_CHOICES = (("valid", "Valid (no padding)"), ("same", "Same (keep size)")
                    ("full", "Full (k − 1 each side)"), ("custom", "Custom (ph, pw)"))
 ACTIVATION_CHOICES = (("none", "None"), ("relu", "ReLU  max(x, 0)"), ("abs", "Absolute |x|"))
 POOL_CHOICES = (("off", "Off"), ("max", "Max pooling"), ("avg", "Average pooling"))
-
-
-def _spin(low, high, tip):
-    box = QSpinBox()
-    box.setRange(low, high)
-    box.setToolTip(tip)
-    box.setKeyboardTracking(True)
-    return box
-
-
-def _combo(choices, tip):
-    box = QComboBox()
-    for key, label in choices:
-        box.addItem(label, key)
-    box.setToolTip(tip)
-    return box
 
 
 def size_formula(size, kernel, pads, stride, dilation):

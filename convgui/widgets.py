@@ -1,0 +1,33 @@
+"""Small widget builders shared by the panels: a combo box of keyed choices, a tool button."""
+
+from PyQt5.QtWidgets import QComboBox, QSpinBox, QToolButton
+
+__all__ = ["choice_combo", "tool_button", "spin_box"]
+
+
+def choice_combo(choices, tip):
+    """A QComboBox listing ``(key, label)`` pairs (or a ``{key: label}`` dict); the key is each
+    item's data, so ``combo.currentData()`` gives it back."""
+    items = choices.items() if isinstance(choices, dict) else choices
+    box = QComboBox()
+    for key, label in items:
+        box.addItem(label, key)
+    box.setToolTip(tip)
+    return box
+
+
+def tool_button(text, tip, slot):
+    """A small button with ``text`` and a tooltip, calling ``slot`` when clicked."""
+    button = QToolButton()
+    button.setText(text)
+    button.setToolTip(tip)
+    button.clicked.connect(slot)
+    return button
+
+
+def spin_box(low, high, tip):
+    """An integer spin box from ``low`` to ``high`` with a tooltip."""
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setToolTip(tip)
+    return box
