@@ -183,6 +183,10 @@ class MainWindow(QMainWindow):
                              "Open a dataset (.npz, .npy, MNIST IDX, CIFAR batch) or an image")
         self.open_folder_action = a("Open &folder of images…", self.open_folder_dialog, None,
                                     "Open every image of a folder as one dataset")
+        self.grayscale_action = a("Open colour images as &grayscale", lambda on: None, None,
+                                  "Convert colour images and datasets to one gray channel "
+                                  "when opening them")
+        self.grayscale_action.setCheckable(True)
         self.export_maps_action = a("Feature maps as &PNG…", lambda: self.export_maps(1),
                                     "Ctrl+E", "Save each output map as a PNG at its own size")
         self.export_big_action = a("Feature maps as PNG, &enlarged ×8…",
@@ -222,6 +226,7 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.open_action)
         file_menu.addAction(self.open_folder_action)
+        file_menu.addAction(self.grayscale_action)
         samples_menu = file_menu.addMenu("&Samples")
         for sample in load_samples():
             action = samples_menu.addAction(sample.name)
@@ -297,7 +302,7 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path):
         """Open a dataset file, an image file or a folder of images; report errors, keep state."""
-        dataset = open_dataset(self, path)
+        dataset = open_dataset(self, path, grayscale=self.grayscale_action.isChecked())
         if dataset is None:
             return False
         self.set_dataset(dataset, {"kind": "file", "path": str(path), "key": dataset.key})

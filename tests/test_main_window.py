@@ -250,6 +250,21 @@ def test_dropping_an_image_file_opens_it(window, qtbot, tmp_path):
     assert window.state.kernels.shape[2] == 3
 
 
+def test_opening_as_grayscale_converts_colour_images(window, tmp_path):
+    pixels = np.zeros((4, 6, 3), np.uint8)
+    pixels[..., 0] = 200  # pure red
+    path = tmp_path / "red.npy"
+    np.save(path, pixels[None])
+    window.grayscale_action.trigger()
+    assert window.grayscale_action.isChecked()
+    window.open_path(str(path))
+    images = window.state.dataset.images
+    assert images.shape == (1, 4, 6)
+    # ITU-R BT.601 luma of pure red 200: 0.299 * 200 = 59.8
+    assert abs(float(images[0, 0, 0]) - 0.299 * 200) <= 1
+    assert window.state.kernels.shape[2] == 1
+
+
 def test_export_feature_maps_png_matches_the_view(window, qtbot, tmp_path, monkeypatch):
     window.state.kernels = EDGE
     window.computation.compute_now()
