@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_core.py            # full sizes (about a minute or two)
+    .venv/bin/python benchmarks/bench_core.py            # full sizes (2-3 minutes on 2 cores)
     .venv/bin/python benchmarks/bench_core.py --quick    # small sizes, a few seconds
     .venv/bin/python benchmarks/bench_core.py --repeat 9 --only W1,W8
     .venv/bin/python benchmarks/bench_core.py --no-torch # or BENCH_NO_TORCH=1 in the environment
