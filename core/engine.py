@@ -443,20 +443,63 @@ def pool2d(images, kernel_shape, *, stride=None, mode="max", dtype=np.float64):
     out = np.empty((m, oh, ow) + images.shape[3:], dtype=dt)
     per_image = int(np.prod(images.shape[1:])) * images.dtype.itemsize
     nb = _block_size(per_image, _TAP_BLOCK_BYTES, m)
-    combine = np.maximum if mode == "max" else np.add
+    # Two stages are faster and give exactly the tap-by-tap result when the order of the
+    # operations cannot matter: maxima, and sums of uint8 (exact integers). Other averages keep
+    # the tap-by-tap order of their floating-point additions.
+    two_stage = mode == "max" or (images.dtype == np.uint8 and kh * kw <= 257)
     for start in range(0, m, nb):
         stop = min(m, start + nb)
-        block = images[start:stop]
-        acc = out[start:stop]
-        first = True
-        for i in range(kh):
-            for j in range(kw):
-                view = block[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
-                if first:
-                    acc[...] = view
-                    first = False
-                else:
-                    combine(acc, view, out=acc)
-        if mode == "avg":
-            acc /= kh * kw
+        if two_stage:
+            _pool_rows_then_columns(images[start:stop], out[start:stop], (kh, kw), (sh, sw), mode)
+        else:
+            _pool_taps(images[start:stop], out[start:stop], (kh, kw), (sh, sw), mode)
     return out
+
+
+def _pool_taps(block, acc, window, stride, mode):
+    """Pool one block tap by tap: ``acc`` (the output block) combines every window position."""
+    (kh, kw), (sh, sw) = window, stride
+    oh, ow = acc.shape[1:3]
+    combine = np.maximum if mode == "max" else np.add
+    for i in range(kh):
+        for j in range(kw):
+            view = block[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+            if i == j == 0:
+                acc[...] = view
+            else:
+                combine(acc, view, out=acc)
+    if mode == "avg":
+        acc /= kh * kw
+
+
+def _pool_rows_then_columns(block, acc, window, stride, mode):
+    """Pool one block in two stages: the window's rows first, then its columns.
+
+    Stage 1 combines whole image rows (long contiguous runs, where NumPy is fastest); stage 2
+    combines the ``kw`` columns of that smaller result. That is ``kh + kw - 2`` operations instead
+    of ``kh * kw - 1`` on short strided runs. The results are exactly those of :func:`_pool_taps`:
+    the maximum is taken in the images' own dtype (rounding to the output dtype afterwards is
+    monotonic), and average sums of uint8 are exact integers in uint16 (at most 257 taps) divided
+    once, in the output dtype.
+    """
+    (kh, kw), (sh, sw) = window, stride
+    oh, ow = acc.shape[1:3]
+    rows = [block[:, i:i + sh * (oh - 1) + 1:sh] for i in range(kh)]
+    if mode == "max":
+        combine, work = np.maximum, block.dtype
+    else:
+        combine, work = np.add, np.uint16
+    part = rows[0].astype(work)
+    for row in rows[1:]:
+        combine(part, row, out=part)
+    cols = [part[:, :, j:j + sw * (ow - 1) + 1:sw] for j in range(kw)]
+    if mode == "max":
+        acc[...] = cols[0]
+        for col in cols[1:]:
+            combine(acc, col, out=acc)
+        return
+    total = cols[0].copy()
+    for col in cols[1:]:
+        total += col
+    np.divide(total, kh * kw, out=acc, dtype=acc.dtype)
+
