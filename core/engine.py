@@ -11,6 +11,7 @@ How it is fast (see the benchmark in ``benchmarks/bench_core.py``):
 * A bank of several kernels gathers each block's taps into one matrix (im2col) and lets one
   matrix multiply do the rest.
 * Taps whose weight is zero are skipped; taps of weight +1 or -1 are a plain add or subtract.
+* Pooling combines the window's rows first (on whole image rows), then its columns.
 
 Dtype policy (one place): images of any real dtype (uint8 included) are cast block by block to the
 compute ``dtype`` before any multiplication, so integers never wrap around; the result has that
