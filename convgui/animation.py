@@ -173,11 +173,15 @@ class StepControls(QWidget):
         self.speed.setSuffix(" steps/s")
         self.speed.setToolTip("Playing speed")
         self.speed.valueChanged.connect(stepper.set_speed)
+        self.crop_check = QCheckBox("8×8 crop")
+        self.crop_check.setToolTip("Work on an 8×8 piece of the image around the kernel (or the "
+                                   "centre), so every number is readable; untick to go back")
         self.where = QLabel("")
         self.where.setMinimumWidth(150)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.enable_check)
+        layout.addWidget(self.crop_check)
         for widget in (self.first_button, self.prev_button, self.play_button,
                        self.next_button):
             layout.addWidget(widget)

@@ -8,7 +8,7 @@ its own. Errors from loading, computing and exporting all end in :meth:`report_e
 import os
 
 import numpy as np
-from PyQt5.QtCore import QEvent, QObject, Qt, QTimer
+from PyQt5.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (QAction, QApplication, QDockWidget, QLabel, QMainWindow,
                              QScrollArea, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
@@ -16,7 +16,8 @@ from PyQt5.QtWidgets import (QAction, QApplication, QDockWidget, QLabel, QMainWi
 from core import kernels as kernel_library
 from core import resolve_padding
 from core.codegen import ImageSource, python_snippet
-from core.datasets import DEFAULT_SAMPLE, load_sample, load_samples
+from core.explain import explain_conv_pixel
+from core.datasets import DEFAULT_SAMPLE, Dataset, load_sample, load_samples
 
 from . import dialogs, export, views
 from .batch import install_batch_actions
@@ -87,6 +88,8 @@ class MainWindow(QMainWindow):
         self.state = ExplorerState(self)
         self.value_range = (0.0, 1.0)
         self._presentation = None
+        self._before_crop = None
+        self._origin = None
         self.selected_map = ("conv", 0)
         self.computation = Computation(self.state, self)
         self.history = History(self.state, parent=self)
@@ -267,6 +270,7 @@ class MainWindow(QMainWindow):
         s.datasetChanged.connect(self._on_dataset_changed)
         self.history.availabilityChanged.connect(self._on_history_changed)
         self.stepper.activeChanged.connect(lambda on: None if on else self._redraw())
+        self.step_controls.crop_check.toggled.connect(self.crop_for_lesson)
         self.kernel_editor.warningIssued.connect(
             lambda text: self.statusBar().showMessage(text, 10000))
         self.tabs.currentChanged.connect(lambda _: self._update_side_tabs())
@@ -286,6 +290,9 @@ class MainWindow(QMainWindow):
     def set_dataset(self, dataset, origin=None):
         """Show ``dataset``; ``origin`` (a dict) is remembered for the next start."""
         self._origin = origin
+        self._before_crop = None  # a new dataset ends any lesson crop
+        with QSignalBlocker(self.step_controls.crop_check):
+            self.step_controls.crop_check.setChecked(False)
         self.value_range = image_range(dataset.images)
         self.state.index = 0
         self.state.dataset = dataset
@@ -316,7 +323,7 @@ class MainWindow(QMainWindow):
             self.report_error("Could not open that array", str(exc))
             self.data_panel._on_dataset_changed(dataset)
             return
-        origin = dict(getattr(self, "_origin", None) or {})
+        origin = dict(self._origin or {})
         if origin.get("kind") == "sample":
             other.name = f"{origin['name']}: {key}"
         origin["key"] = key
@@ -490,12 +497,49 @@ class MainWindow(QMainWindow):
 
     # -- teaching --------------------------------------------------------------------------
 
+    def crop_for_lesson(self, on, size=8):
+        """Swap the image for a ``size``×``size`` crop around the inspected pixel (or the centre),
+        as a one-image dataset; ``on=False`` brings the full dataset and image back."""
+        if on and self._before_crop is None and self.state.image is not None:
+            image = self.state.image
+            h, w = image.shape[:2]
+            row, col = self._crop_centre(h, w)
+            top = int(min(max(row - size // 2, 0), max(h - size, 0)))
+            left = int(min(max(col - size // 2, 0), max(w - size, 0)))
+            crop = np.array(image[top:top + size, left:left + size])
+            dataset = self.state.dataset
+            before = (dataset, self._origin, int(self.state.index))
+            name = f"{crop.shape[0]}×{crop.shape[1]} crop of {dataset.name} #{self.state.index} " \
+                   f"at [{top}, {left}]"
+            label = None if dataset.labels is None else dataset.labels[self.state.index:
+                                                                        self.state.index + 1]
+            self.set_dataset(Dataset(crop[None], labels=label, class_names=dataset.class_names,
+                                     name=name), self._origin)
+            self._before_crop = before
+        elif not on and self._before_crop is not None:
+            dataset, origin, index = self._before_crop
+            self.set_dataset(dataset, origin)
+            self.state.index = index
+        with QSignalBlocker(self.step_controls.crop_check):
+            self.step_controls.crop_check.setChecked(self._before_crop is not None)
+
+    def _crop_centre(self, h, w):
+        target = self.inspector.target
+        view = self.computation.latest
+        if target is not None and view is not None and target[0] == "conv":
+            window = explain_conv_pixel(view.image, view.spec, target[1], target[2],
+                                        target[3]).window
+            return (window.top + window.bottom) // 2, (window.left + window.right) // 2
+        if target is not None and target[0] == "input":
+            return target[2], target[3]
+        return h // 2, w // 2
+
     def copy_as_code(self):
         """Put a runnable snippet reproducing the current output on the clipboard."""
         image = self.state.image
         if image is None:
             return None
-        origin = getattr(self, "_origin", None) or {}
+        origin = self._origin or {}
         if origin.get("kind") == "sample" and not origin.get("key"):
             source = ImageSource.sample(origin["name"])
         else:

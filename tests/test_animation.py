@@ -94,3 +94,23 @@ def test_changing_the_kernel_keeps_stepping_at_the_same_place(window, qtbot):
     assert window.stepper.position == 30
     expected = -brute(window.state.image, KERNEL, ((0, 0), (0, 0)), 1).reshape(-1)[:31]
     np.testing.assert_allclose(shown_image(window).reshape(-1)[:31], expected, atol=1e-5)
+
+
+def test_an_8x8_crop_for_the_lesson_and_back(window, qtbot):
+    window.state.index = 5
+    window.state.kernels = KERNEL
+    settle(qtbot, window)
+    full = window.state.dataset
+    window.inspector.inspect("input", 0, 20, 3)
+    qtbot.mouseClick(window.step_controls.crop_check, Qt.LeftButton)
+    settle(qtbot, window)
+    # Centred on the inspected pixel, kept inside the image: rows 16..23, cols 0..7.
+    np.testing.assert_array_equal(window.state.image, full.images[5][16:24, 0:8])
+    assert window.canvas.conv[0].values.shape == (6, 6)
+    assert window.data_panel.label_value.text() == f"<b>{int(full.labels[5])}</b>"
+    start(window, qtbot)
+    window.stepper.seek(35)
+    assert window.stepper.row_col() == (5, 5)
+    qtbot.mouseClick(window.step_controls.crop_check, Qt.LeftButton)
+    assert window.state.dataset is full and window.state.index == 5
+    assert not window.step_controls.crop_check.isChecked()
