@@ -70,7 +70,7 @@ class DataPanel(QWidget):
         self.index_slider.valueChanged.connect(self._on_q_index_changed)
         self.prev_button = tool_button("◀", "Previous image (←)", lambda: self.step(-1))
         self.next_button = tool_button("▶", "Next image (→)", lambda: self.step(1))
-        self.random_button = tool_button("⚄", "Random image (R)", self.random_image)
+        self.random_button = tool_button("⚄", "Random image (Ctrl+R)", self.random_image)
         nav = QHBoxLayout()
         nav.addWidget(self.prev_button)
         nav.addWidget(self.index_spin, 1)

@@ -33,7 +33,7 @@ strongest response, average pooling the mean. It has no weights and no padding:
 <h3>Keyboard</h3>
 <table>
 <tr><td><b>← / →</b></td><td>previous / next image</td></tr>
-<tr><td><b>R</b></td><td>random image</td></tr>
+<tr><td><b>Ctrl+R</b></td><td>random image</td></tr>
 <tr><td><b>Ctrl+O</b></td><td>open a dataset or image</td></tr>
 <tr><td><b>Ctrl+E</b></td><td>export the feature maps as PNG</td></tr>
 <tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>undo / redo a kernel or setting change</td></tr>

@@ -62,7 +62,7 @@ def _dock(title, widget, name):
 
 
 class _ArrowKeysStayInTables(QObject):
-    """Lets the kernel grid keep ←/→ for moving between cells instead of changing image."""
+    """Lets a grid keep ←/→ for moving between cells instead of changing image."""
 
     def eventFilter(self, obj, event):
         if event.type() == QEvent.ShortcutOverride and event.key() in (Qt.Key_Left,
@@ -165,9 +165,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.readout)
         self.statusBar().addPermanentWidget(self.timing)
         self._arrow_filter = _ArrowKeysStayInTables(self)
-        for table in self.kernel_editor.findChildren(QWidget):
-            if table.inherits("QAbstractItemView"):
-                table.installEventFilter(self._arrow_filter)
+        self.kernel_editor.grid.installEventFilter(self._arrow_filter)
 
     def _action(self, text, slot, shortcut=None, tip=None):
         action = QAction(text, self)
@@ -214,7 +212,8 @@ class MainWindow(QMainWindow):
                              "Next image, or one step forward in step-through")
         self.play_action = a("&Play / pause step-through", self.stepper.toggle_play,
                              Qt.Key_Space, "Slide the kernel across the input")
-        self.random_action = a("&Random image", self.data_panel.random_image, Qt.Key_R)
+        self.random_action = a("&Random image", self.data_panel.random_image, "Ctrl+R",
+                               "Jump to a random image")
         self.copy_code_action = a("Copy as &code", self.copy_as_code, "Ctrl+Shift+C",
                                   "Put Python code that reproduces this output on the clipboard")
         self.presentation_action = a("&Presentation mode", self.toggle_presentation, Qt.Key_F11,
@@ -266,6 +265,9 @@ class MainWindow(QMainWindow):
         self.computation.busyChanged.connect(
             lambda busy: self.timing.setText("computing…" if busy else self.timing.text()))
         s.colormapChanged.connect(lambda _: self._redraw())
+        # The pipeline/compare tabs and step-through show the kernel (and channel) under edit.
+        s.activeKernelChanged.connect(lambda _: self._redraw())
+        s.activeChannelChanged.connect(lambda _: self._update_side_tabs())
         s.mappingChanged.connect(lambda _: self._redraw())
         s.datasetChanged.connect(self._on_dataset_changed)
         self.history.availabilityChanged.connect(self._on_history_changed)

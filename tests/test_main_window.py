@@ -396,3 +396,16 @@ def test_settings_are_restored_on_the_next_start(make_window):
     assert second.state.index == 3
     assert second.state.stride == (2, 2) and second.state.padding == "same"
     assert second.state.kernels.shape[2] == 3
+
+
+def test_keys_reach_the_kernel_grid_when_it_has_focus(window, qtbot):
+    window.state.kernels = np.ones((3, 3))
+    grid = window.kernel_editor.grid
+    grid.setFocus()
+    qtbot.keyClick(grid, Qt.Key_R)  # the editor's "random kernel"
+    assert not np.all(window.state.kernel_2d == 1)
+    qtbot.keyClick(grid, Qt.Key_Right)  # moves between cells, does not change the image
+    assert window.state.index == 0
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key_R, Qt.ControlModifier)
+    assert window.state.index != 0

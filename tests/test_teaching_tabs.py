@@ -133,3 +133,12 @@ def test_presentation_mode_hides_panels_and_restores(window, qtbot):
     assert not window.presentation_action.isChecked()
     qtbot.waitUntil(lambda: window.left_dock.isVisible() and window.right_dock.isVisible())
     assert window.styleSheet() == ""
+
+
+def test_pipeline_follows_the_kernel_being_edited(window, qtbot):
+    bank = np.stack([SOBEL_X, SOBEL_X.T], axis=-1)[:, :, None, :]
+    window.state.kernels = bank
+    show_tab(qtbot, window, "Pipeline")
+    window.state.active_kernel = 1
+    np.testing.assert_allclose(window.pipeline_tab.board.tile_values(0, 1),
+                               correlate(window.state.image, SOBEL_X.T), atol=1e-3)
