@@ -126,6 +126,10 @@ class DataPanel(QWidget):
 
     # -- state → UI ------------------------------------------------------------------------
 
+    def refresh(self):
+        """Show the state's dataset and index again (e.g. after a failed array switch)."""
+        self._on_dataset_changed(self.state.dataset)
+
     def _on_dataset_changed(self, dataset):
         blockers = [QSignalBlocker(w) for w in (self.array_combo, self.index_spin,
                                                  self.index_slider)]

@@ -9,6 +9,8 @@ levels into colours. The views and the PNG export both go through :func:`render_
 import numpy as np
 import pyqtgraph as pg
 
+from core.sheets import render_tile
+
 __all__ = ["MAPPING_LABELS", "COLORMAP_LABELS", "mapped_values", "levels_for", "lookup_table",
            "render_rgb", "colormap"]
 
@@ -84,9 +86,4 @@ def render_rgb(values, mapping, colormap_name, levels=None, image_range=(0.0, 25
     values = np.asarray(values, dtype=np.float64)
     if levels is None:
         levels = levels_for(values, mapping, image_range)
-    low, high = levels
-    shown = mapped_values(values, mapping)
-    scaled = np.clip((shown - low) / (high - low), 0.0, 1.0)
-    table = lookup_table(colormap_name)
-    index = np.rint(scaled * (len(table) - 1)).astype(np.intp)
-    return table[index]
+    return render_tile(mapped_values(values, mapping), levels, lookup_table(colormap_name))

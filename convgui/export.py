@@ -1,66 +1,29 @@
 """Exports of what the explorer shows: feature maps as PNG, the whole view, raw arrays, kernels.
 
-Every export writes temporary files beside the targets and renames them only once all of them
-were written, so a failure (full disk, unwritable folder) never leaves a half-written file.
+Every export writes temporary files beside the targets (:func:`core.atomic.atomic_path`) and
+renames them only once all of them were written, so a failure (full disk, unwritable folder)
+never leaves a half-written file.
 """
 
 import json
-import os
-import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
-from PyQt5.QtGui import QImage
 
 from core.atomic import atomic_path
 from core.pipeline import run_pipeline
+from core.sheets import encode_png
 
 from . import display
 
-__all__ = ["save_png", "export_feature_maps", "export_view", "export_arrays", "settings_dict",
+__all__ = ["export_feature_maps", "export_view", "export_arrays", "settings_dict",
            "feature_map_paths"]
-
-
-def _rgb_to_qimage(rgb):
-    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
-    h, w = rgb.shape[:2]
-    image = QImage(rgb.data, w, h, 3 * w, QImage.Format_RGB888)
-    return image.copy()  # detach from the NumPy buffer
 
 
 def _save_qimage(image, tmp):
     if not image.save(tmp, "PNG"):
         raise OSError(f"could not write PNG data to {Path(tmp).parent}")
-
-
-def save_png(path, rgb):
-    """Write an ``(h, w, 3)`` uint8 array to ``path`` as PNG, atomically."""
-    with atomic_path(path, suffix=".png") as tmp:
-        _save_qimage(_rgb_to_qimage(rgb), tmp)
-
-
-def _write_all(targets):
-    """``targets``: list of ``(path, write(tmp_path))``. All land, or none does."""
-    temps = []
-    try:
-        for path, write in targets:
-            folder = Path(path).parent
-            if not folder.is_dir():
-                raise OSError(f"folder does not exist: {folder}")
-            fd, tmp = tempfile.mkstemp(prefix=f".{Path(path).name}.", suffix=Path(path).suffix,
-                                       dir=folder)
-            os.close(fd)
-            temps.append(tmp)
-            write(tmp)
-        for (path, _), tmp in zip(targets, temps):
-            os.replace(tmp, path)
-    except BaseException:
-        for tmp in temps:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-        raise
 
 
 def feature_map_paths(path, count):
@@ -85,15 +48,19 @@ def export_feature_maps(path, maps, mapping, colormap_name, value_range, scale=1
     if scale < 1:
         raise ValueError(f"scale must be >= 1, got {scale}")
     paths = feature_map_paths(path, maps.shape[2])
-    targets = []
-    for k, target in enumerate(paths):
+    pngs = []
+    for k in range(len(paths)):
         rgb = display.render_rgb(maps[:, :, k], mapping, colormap_name,
                                  None if levels is None else levels[k], value_range)
         if scale > 1:
             rgb = np.repeat(np.repeat(rgb, scale, axis=0), scale, axis=1)
-        image = _rgb_to_qimage(rgb)
-        targets.append((target, lambda tmp, image=image: _save_qimage(image, tmp)))
-    _write_all(targets)
+        pngs.append(encode_png(rgb))
+    # Every file goes to a temporary name first; the renames happen only once all were written.
+    with ExitStack() as stack:
+        temps = [stack.enter_context(atomic_path(target, suffix=".png")) for target in paths]
+        for tmp, data in zip(temps, pngs):
+            with open(tmp, "wb") as fh:
+                fh.write(data)
     return paths
 
 

@@ -5,10 +5,9 @@ computation). Each change is one step, except inside a group (e.g. one mouse dra
 several kernel cells), which becomes a single step.
 """
 
-import numpy as np
 from PyQt5.QtCore import QObject, pyqtSignal
 
-from .state import PARAMETER_FIELDS
+from .state import PARAMETER_FIELDS, same_value
 
 __all__ = ["History"]
 
@@ -55,7 +54,7 @@ class History(QObject):
         self._group_depth = max(0, self._group_depth - 1)
         if self._group_depth == 0 and self._group_start is not None:
             start, self._group_start = self._group_start, None
-            if not _same_snapshot(start, self._current):
+            if not all(same_value(start[k], self._current[k]) for k in start):
                 self._push(start)
 
     def can_undo(self):
@@ -94,7 +93,3 @@ class History(QObject):
     def _announce(self):
         self.availabilityChanged.emit(self.can_undo(), self.can_redo())
 
-
-def _same_snapshot(a, b):
-    return all(
-        np.array_equal(a[k], b[k]) if hasattr(a[k], "shape") else a[k] == b[k] for k in a)

@@ -19,7 +19,7 @@ from core.codegen import ImageSource, python_snippet
 from core.explain import explain_conv_pixel
 from core.datasets import DEFAULT_SAMPLE, Dataset, load_sample, load_samples
 
-from . import dialogs, export, views
+from . import dialogs, export
 from .batch import install_batch_actions
 from .compare_tab import CompareTab
 from .compute import Computation
@@ -36,7 +36,7 @@ from .operation_panel import OperationPanel
 from .pipeline_tab import PipelineTab
 from .session import restore_session, save_session
 from .state import ExplorerState
-from .views import FeatureCanvas, image_range
+from .views import FeatureCanvas, MapPlot, image_range
 
 __all__ = ["MainWindow"]
 
@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
         install_batch_actions(self)
         self._connect()
         if not (restore and restore_session(self)):
-            self.open_sample(DEFAULT_SAMPLE, record=False)
+            self.open_sample(DEFAULT_SAMPLE)
         self.history.clear()
         self.computation.compute_now()
 
@@ -281,11 +281,9 @@ class MainWindow(QMainWindow):
         self.data_panel.sampleRequested.connect(self.open_sample)
         self.data_panel.arrayRequested.connect(self.open_array)
         self.data_panel.openRequested.connect(self.open_file_dialog)
-        for name in ("editStarted", "editFinished"):
-            signal = getattr(self.kernel_editor, name, None)
-            if signal is not None:
-                signal.connect(self.history.begin_group if name == "editStarted"
-                               else self.history.end_group)
+        # One drag over the kernel grid (many cells) is one undo step.
+        self.kernel_editor.editStarted.connect(self.history.begin_group)
+        self.kernel_editor.editFinished.connect(self.history.end_group)
 
     # -- data ------------------------------------------------------------------------------
 
@@ -300,7 +298,7 @@ class MainWindow(QMainWindow):
         self.state.dataset = dataset
         self.setWindowTitle(f"{dataset.name} — {APP_TITLE}")
 
-    def open_sample(self, name, record=True):
+    def open_sample(self, name):
         try:
             dataset = load_sample(name)
         except (ValueError, OSError) as exc:
@@ -323,7 +321,7 @@ class MainWindow(QMainWindow):
             other = dataset.load_alternative(key)
         except (ValueError, OSError) as exc:
             self.report_error("Could not open that array", str(exc))
-            self.data_panel._on_dataset_changed(dataset)
+            self.data_panel.refresh()
             return
         origin = dict(self._origin or {})
         if origin.get("kind") == "sample":
@@ -563,14 +561,14 @@ class MainWindow(QMainWindow):
             self.right_dock.hide()
             self.inspector_dock.show()
             self.setStyleSheet(PRESENTATION_STYLE)
-            views.TITLE_SIZE[0] = "18pt"
+            MapPlot.title_size = "18pt"
             self.showFullScreen()
             QTimer.singleShot(0, lambda: self.resizeDocks([self.inspector_dock], [460],
                                                           Qt.Vertical))
         elif not on and self._presentation is not None:
             layout, was_full, style = self._presentation
             self._presentation = None
-            views.TITLE_SIZE[0] = "11pt"
+            MapPlot.title_size = "11pt"
             self.setStyleSheet(style)
             if not was_full:
                 self.showNormal()

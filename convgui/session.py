@@ -7,6 +7,7 @@ from PyQt5.QtCore import QSettings
 
 from core.datasets import load_dataset, load_sample
 
+from .image_io import load_any
 from .state import PARAMETER_FIELDS
 
 __all__ = ["settings", "save_session", "restore_session"]
@@ -50,8 +51,6 @@ def _load_origin(origin):
             dataset = dataset.load_alternative(origin["key"])
         return dataset
     if origin.get("kind") == "file":
-        from .image_io import load_any
-
         if origin.get("key"):
             return load_dataset(origin["path"], key=origin["key"])
         return load_any(origin["path"])

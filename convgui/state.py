@@ -14,7 +14,7 @@ from PyQt5.QtCore import QObject, pyqtSignal
 from core import PADDING_WORDS, POOL_MODES
 from core.pipeline import ACTIVATIONS, PipelineSpec
 
-__all__ = ["ExplorerState", "ACTIVATIONS", "POOLING", "COLORMAPS", "MAPPINGS", "MAX_KERNEL_SIZE",
+__all__ = ["ExplorerState", "same_value", "ACTIVATIONS", "POOLING", "COLORMAPS", "MAPPINGS", "MAX_KERNEL_SIZE",
            "PARAMETER_FIELDS"]
 
 POOLING = ("off",) + POOL_MODES
@@ -27,7 +27,7 @@ PARAMETER_FIELDS = ("kernels", "padding", "stride", "dilation", "flip", "activat
                     "pool_mode", "pool_shape", "pool_stride")
 
 
-def _same(a, b):
+def same_value(a, b):
     """Equality for field values: arrays by content, plain values by ==, other objects by identity."""
     if a is b:
         return True
@@ -115,7 +115,7 @@ class _Field:
             value = self.check(value, self.name)
         if self.adapt is not None:
             value = self.adapt(obj, value)
-        if _same(self.__get__(obj), value):
+        if same_value(self.__get__(obj), value):
             return
         obj._values[self.name] = value
         getattr(obj, self.signal).emit(value)

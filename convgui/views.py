@@ -23,8 +23,6 @@ __all__ = ["MapPlot", "FeatureCanvas", "image_range"]
 PAD_FILL = QColor(80, 160, 255, 70)
 PAD_EDGE = QColor(255, 170, 0)
 MARK_EDGE = QColor(0, 230, 120)
-#: Font size of map titles (a one-item list so presentation mode can enlarge it).
-TITLE_SIZE = ["11pt"]
 MARK_FILL = QColor(0, 230, 120, 60)
 
 
@@ -44,6 +42,9 @@ def image_range(images):
 
 class MapPlot:
     """One titled, zoomable image: a PlotItem without axes holding an ImageItem."""
+
+    #: Font size of every map title (presentation mode enlarges it).
+    title_size = "11pt"
 
     def __init__(self, name):
         self.name = name
@@ -92,7 +93,7 @@ class MapPlot:
         return self.plot.getViewBox()
 
     def set_title(self, text):
-        self.plot.setTitle(text, size=TITLE_SIZE[0])
+        self.plot.setTitle(text, size=MapPlot.title_size)
 
     def set_values(self, values, shown, levels, lut=None, origin=(0, 0), fit=True):
         """Show ``shown`` (already mapped) at ``origin`` = (top, left); keep ``values`` for read-out."""
