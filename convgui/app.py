@@ -5,9 +5,18 @@ without one (see :mod:`convgui.cli`).
 """
 
 import argparse
+import importlib
 import sys
 
 __all__ = ["main", "build_parser"]
+
+
+# Sub-commands: (name, module, one-line help). Each module defines
+# ``configure_parser(parser)`` and ``run(args) -> int`` and imports no Qt at module level, so
+# ``main.py COMMAND`` works on a machine without a display. A new command is one line here.
+COMMANDS = (
+    ("apply", "convgui.cli", "apply a kernel (and pooling) to a whole dataset and save the result"),
+)
 
 
 def build_parser():
@@ -21,22 +30,19 @@ def build_parser():
                         help="ignore the settings remembered from the last run")
     parser.add_argument("--quit-after", type=int, metavar="MS", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from .cli import configure_apply_parser
-
-    apply_parser = commands.add_parser(
-        "apply", help="apply a kernel (and pooling) to a whole dataset and save the result",
-        description="Apply a kernel, padding, stride and pooling to every image of a dataset.")
-    configure_apply_parser(apply_parser)
+    for name, module_name, summary in COMMANDS:
+        module = importlib.import_module(module_name)
+        sub = commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".")
+        module.configure_parser(sub)
     return parser
 
 
 def main(argv=None):
     """Run the command line or start the GUI; return the exit code."""
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
-    if args.command == "apply":
-        from .cli import run_apply
-
-        return run_apply(args)
+    for name, module_name, _ in COMMANDS:
+        if args.command == name:
+            return importlib.import_module(module_name).run(args)
     return run_gui(args)
 
 

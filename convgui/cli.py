@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["configure_apply_parser", "run_apply", "parse_pair", "parse_padding", "parse_pool",
+__all__ = ["configure_parser", "run", "configure_apply_parser", "run_apply", "parse_pair", "parse_padding", "parse_pool",
            "parse_range", "parse_grid"]
 
 PROG = "main.py apply"
@@ -375,3 +375,8 @@ def run_apply(args):
         print(f"{PROG}: error: {exc}; nothing was written", file=sys.stderr)
         return 1
     return 0
+
+
+#: The names :mod:`convgui.app`'s command table looks for.
+configure_parser = configure_apply_parser
+run = run_apply
