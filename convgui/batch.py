@@ -1,19 +1,18 @@
 """Process a whole dataset from the window: a worker thread, the dialog, and the result's grid.
 
-The computation is :func:`core.batch.iter_batch` run by a :class:`BatchWorker` on its own
-thread; the worker only reports progress (at most ``1 / interval`` times a second), so the window
-keeps browsing, zooming and hovering while tens of thousands of images are processed. Every
+The computation is :func:`core.batch.iter_batch` run by a :class:`convgui.workers.Worker` off
+the GUI thread; the worker only reports progress (at most ``1 / interval`` times a second), so
+the window keeps browsing, zooming and hovering while tens of thousands of images are processed. Every
 dialog goes through :mod:`convgui.dialogs`.
 
 Call :func:`install_batch_actions` once on the main window to get File → Process dataset…
 (Ctrl+B).
 """
 
-import threading
 import time
 
 import numpy as np
-from PyQt5.QtCore import QObject, QSize, Qt, QThread, pyqtSignal
+from PyQt5.QtCore import QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QIcon, QImage, QKeySequence, QPixmap
 from PyQt5.QtWidgets import (QAction, QButtonGroup, QCheckBox, QComboBox, QDialog, QGridLayout,
                              QGroupBox, QHBoxLayout, QLabel, QListView, QListWidget,
@@ -24,119 +23,18 @@ from core import batch as core_batch
 from core import sheets
 
 from . import dialogs, display
+from .workers import Worker
 
-__all__ = ["BatchWorker", "batch_job", "BatchDialog", "ThumbnailGrid", "install_batch_actions",
+__all__ = ["batch_job", "BatchDialog", "ThumbnailGrid", "install_batch_actions",
            "open_batch_dialog"]
 
 
 # --------------------------------------------------------------------------------------------
-# the worker
-
-
-class _Thread(QThread):
-    def __init__(self, target):
-        super().__init__()
-        self._target = target
-
-    def run(self):
-        self._target()
-
-
-class BatchWorker(QObject):
-    """Runs a job on a thread of its own and reports on the GUI thread.
-
-    A *job* is a function without arguments that returns a generator: it yields
-    ``(done, total)`` as it goes and *returns* its result (``return result`` in the generator).
-
-    Signals
-    -------
-    progress(int, int)
-        ``(done, total)``, throttled to one per ``interval`` seconds (the last one always comes).
-    finished(object)
-        The job's result.
-    failed(str)
-        The job raised; the message says why. Files being written were removed.
-    cancelled()
-        :meth:`cancel` stopped the job between two steps; files being written were removed.
-
-    Exactly one of ``finished``, ``failed`` and ``cancelled`` is emitted per run.
-
-    Examples
-    --------
-    >>> def job():
-    ...     yield 1, 2
-    ...     yield 2, 2
-    ...     return "done"
-    >>> worker = BatchWorker(job)
-    >>> worker.finished.connect(print)
-    >>> worker.run_here()
-    done
-    """
-
-    progress = pyqtSignal(int, int)
-    finished = pyqtSignal(object)
-    failed = pyqtSignal(str)
-    cancelled = pyqtSignal()
-
-    def __init__(self, job, *, interval=0.05, parent=None):
-        super().__init__(parent)
-        self._job = job
-        self.interval = interval
-        self._cancel = threading.Event()
-        self._thread = None
-
-    def start(self):
-        """Run the job on a new thread (returns at once)."""
-        if self.is_running():
-            raise RuntimeError("this worker is already running")
-        self._cancel.clear()
-        self._thread = _Thread(self._run)
-        self._thread.start()
-
-    def run_here(self):
-        """Run the job synchronously on the calling thread (scripts and tests)."""
-        self._cancel.clear()
-        self._run()
-
-    def cancel(self):
-        """Ask the job to stop before its next step."""
-        self._cancel.set()
-
-    def is_running(self):
-        """True while the thread runs."""
-        return self._thread is not None and self._thread.isRunning()
-
-    def wait(self, timeout_ms=30_000):
-        """Block until the thread ends; True if it did within ``timeout_ms``."""
-        return True if self._thread is None else self._thread.wait(timeout_ms)
-
-    def _run(self):
-        throttle = core_batch.Throttle(self.interval)
-        steps = None
-        try:
-            steps = self._job()
-            while True:
-                if self._cancel.is_set():
-                    steps.close()
-                    self.cancelled.emit()
-                    return
-                try:
-                    done, total = next(steps)
-                except StopIteration as stop:
-                    result = stop.value
-                    break
-                if throttle.ready(force=done >= total):
-                    self.progress.emit(int(done), int(total))
-        except Exception as exc:  # noqa: BLE001 - every failure is reported, none is fatal
-            if steps is not None:
-                steps.close()
-            self.failed.emit(str(exc) or type(exc).__name__)
-            return
-        self.finished.emit(result)
+# the job
 
 
 def batch_job(dataset, spec, *, start=0, stop=None, dtype=np.float32, path=None):
-    """A :class:`BatchWorker` job processing ``dataset.images[start:stop]`` with ``spec``.
+    """A :class:`~convgui.workers.Worker` job processing ``dataset.images[start:stop]``.
 
     The output is allocated in memory, or (``path`` given) written straight to a ``.npy`` file
     that appears only when the job completes. The job returns a
@@ -309,7 +207,7 @@ class BatchDialog(QDialog):
     ----------
     result : core.batch.BatchResult or None
         The last completed batch.
-    worker : BatchWorker or None
+    worker : convgui.workers.Worker or None
         The running (or last) job.
     """
 
@@ -561,7 +459,7 @@ class BatchDialog(QDialog):
         self.progress_bar.setValue(0)
         self.eta.setText("")
         self._started = time.perf_counter()
-        self.worker = BatchWorker(job, parent=self)
+        self.worker = Worker(job, parent=self)
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(on_done)
         self.worker.failed.connect(self._on_failed)

@@ -262,8 +262,7 @@ class MainWindow(QMainWindow):
         s = self.state
         self.computation.resultReady.connect(self._on_result)
         self.computation.failed.connect(self._on_compute_failed)
-        self.computation.busyChanged.connect(
-            lambda busy: self.timing.setText("computing…" if busy else self.timing.text()))
+        self.computation.busyChanged.connect(self._on_compute_busy)
         s.colormapChanged.connect(lambda _: self._redraw())
         # The pipeline/compare tabs and step-through show the kernel (and channel) under edit.
         s.activeKernelChanged.connect(lambda _: self._redraw())
@@ -404,7 +403,16 @@ class MainWindow(QMainWindow):
         self.selected_map = (kind, k)
         self._attach_histogram()
 
+    def _on_compute_busy(self, busy):
+        # A finished job replaces the text with its timing; a failed one must not leave it on.
+        if busy:
+            self.timing.setText("computing…")
+        elif self.timing.text() == "computing…":
+            self.timing.setText("")
+
     def _on_compute_failed(self, message):
+        if self.timing.text() == "computing…":
+            self.timing.setText("")
         self.statusBar().showMessage(f"Cannot compute with these settings: {message}", 8000)
 
     def _on_hover(self, kind, k, row, col, value):

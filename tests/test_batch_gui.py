@@ -12,7 +12,7 @@ from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QImage
 
 from convgui import batch as gui_batch
-from convgui import dialogs
+from convgui import dialogs, workers
 from convgui.main_window import MainWindow
 from core import batch as core_batch
 from core.datasets import Dataset
@@ -126,7 +126,7 @@ def test_worker_signals_in_strict_order(qtbot, window):
         result = yield from gui_batch.batch_job(dataset, spec, start=0, stop=300)()
         return result
 
-    worker = gui_batch.BatchWorker(job, interval=0.0)
+    worker = workers.Worker(job, interval=0.0)
     signals = [worker.progress, worker.finished]
     with qtbot.waitSignals(signals, order="strict", timeout=20_000):
         worker.start()
