@@ -56,9 +56,11 @@ def run_gui(args):
     app.setApplicationName("Convolution Explorer")
     app.setOrganizationName("ConvolutionExplorer")
 
+    from . import errors
     from .main_window import MainWindow
 
     window = MainWindow(restore=not (args.fresh or args.sample or args.open))
+    errors.install(lambda: window)   # after pyqtgraph's import: replaces its hook too
     if args.sample:
         window.open_sample(args.sample)
     if args.open:

@@ -409,3 +409,14 @@ def test_keys_reach_the_kernel_grid_when_it_has_focus(window, qtbot):
     window.canvas.setFocus()
     qtbot.keyClick(window.canvas, Qt.Key_R, Qt.ControlModifier)
     assert window.state.index != 0
+
+
+def test_status_does_not_stay_on_computing_after_a_failed_background_job(window, qtbot):
+    window.computation.sync_limit = 0          # every computation goes to the thread pool
+    with qtbot.waitSignal(window.computation.failed, timeout=5000):
+        window.state.kernels = np.ones((15, 15))
+        window.state.dilation = (3, 3)         # 43x43 effective: larger than a 28x28 digit
+    qtbot.waitUntil(lambda: not window.computation._runner.is_busy(), timeout=5000)
+    qtbot.wait(20)
+    assert window.timing.text() != "computing…"
+    assert "Cannot compute" in window.statusBar().currentMessage()
