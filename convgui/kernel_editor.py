@@ -1030,11 +1030,10 @@ class KernelEditor(QWidget):
         self._replace_bank(bank, reset_active=True)
 
     def _on_q_save(self):
-        path = dialogs.ask_save_path(self, "Save kernel", _FILE_FILTERS, suggested="kernel.json")
+        path = dialogs.ask_save_target(self, "Save kernel", _FILE_FILTERS, "kernel.json",
+                                       (".json", ".npy"))
         if not path:
             return
-        if not path.lower().endswith((".json", ".npy")):
-            path += ".json"
         name = path.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
         try:
             save_kernel(path, compact_kernel(self.state.kernels), name=name)

@@ -473,13 +473,9 @@ class MainWindow(QMainWindow):
         view = self._current_view()
         if view is None:
             return None
-        path = dialogs.ask_save_path(self, "Export arrays", "NumPy archive (*.npz);;"
-                                     "NumPy array of the output (*.npy)", "feature_maps.npz")
-        if path and not path.lower().endswith((".npz", ".npy")):
-            path += ".npz"
-        if path and os.path.exists(path) and not dialogs.ask_yes_no(
-                self, "Replace the file?", f"{path} already exists. Replace it?"):
-            return None
+        path = dialogs.ask_save_target(self, "Export arrays", "NumPy archive (*.npz);;"
+                                       "NumPy array of the output (*.npy)", "feature_maps.npz",
+                                       (".npz", ".npy"))
         if not path:
             return None
         name = getattr(self.state.dataset, "name", "")
