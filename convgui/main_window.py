@@ -5,7 +5,6 @@ The window owns the :class:`ExplorerState` and wires each part to it; it holds n
 its own. Errors from loading, computing and exporting all end in :meth:`report_error`.
 """
 
-import os
 
 import numpy as np
 from PyQt5.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer
