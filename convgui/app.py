@@ -47,6 +47,12 @@ def main(argv=None):
 
 
 def run_gui(args):
+    from .preflight import startup_problem
+
+    problem = startup_problem()
+    if problem is not None:          # before Qt: its own abort gives no useful advice
+        print(problem, file=sys.stderr)
+        return 2
     from PyQt5.QtCore import Qt, QTimer
     from PyQt5.QtWidgets import QApplication
 
