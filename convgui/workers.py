@@ -25,7 +25,7 @@ Examples
 ...             yield i + 1, n
 ...         return f"counted to {n}"
 ...     return job
->>> worker = Worker(count_to(3))
+>>> worker = Worker(count_to(3), interval=0)
 >>> _ = worker.progress.connect(lambda done, total: print(f"{done}/{total}"))
 >>> _ = worker.finished.connect(print)
 >>> worker.run_here()
