@@ -65,7 +65,8 @@ def run_gui(args):
     from . import errors
     from .main_window import MainWindow
 
-    window = MainWindow(restore=not (args.fresh or args.sample or args.open))
+    window = MainWindow(restore=not (args.fresh or args.sample or args.open),
+                        load_in_background=True)
     errors.install(lambda: window)   # after pyqtgraph's import: replaces its hook too
     if args.sample:
         window.open_sample(args.sample)

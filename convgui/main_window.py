@@ -30,7 +30,7 @@ from .animation import StepControls, StepThrough
 from .history import History
 from .inspector import Inspector, InspectorPanel
 from .kernel_editor import KernelEditor
-from .loading import DATA_FILTERS, open_dataset
+from .loading import DATA_FILTERS, DatasetLoader
 from .operation_panel import OperationPanel
 from .pipeline_tab import PipelineTab
 from .session import restore_session, save_session
@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
         Reopen the last dataset, kernel and settings (``QSettings``) when True.
     """
 
-    def __init__(self, *, restore=True, parent=None):
+    def __init__(self, *, restore=True, load_in_background=False, parent=None):
         super().__init__(parent)
         self.setWindowTitle(APP_TITLE)
         self.setAcceptDrops(True)
@@ -91,6 +91,9 @@ class MainWindow(QMainWindow):
         self._origin = None
         self.selected_map = ("conv", 0)
         self.computation = Computation(self.state, self)
+        self.loader = DatasetLoader(self, synchronous=not load_in_background)
+        self.loader.loaded.connect(self._on_loaded)
+        self.loader.busyChanged.connect(self._on_loading)
         self.history = History(self.state, parent=self)
         self._build_views()
         self._build_actions()
@@ -306,12 +309,20 @@ class MainWindow(QMainWindow):
         return True
 
     def open_path(self, path):
-        """Open a dataset file, an image file or a folder of images; report errors, keep state."""
-        dataset = open_dataset(self, path, grayscale=self.grayscale_action.isChecked())
-        if dataset is None:
-            return False
-        self.set_dataset(dataset, {"kind": "file", "path": str(path), "key": dataset.key})
-        return True
+        """Open a dataset file, an image file or a folder of images; report errors, keep state.
+
+        Reads off the GUI thread when the window was built with ``load_in_background``.
+        """
+        self.loader.open(path, grayscale=self.grayscale_action.isChecked())
+
+    def _on_loaded(self, dataset, path):
+        self.set_dataset(dataset, {"kind": "file", "path": path, "key": dataset.key})
+
+    def _on_loading(self, busy):
+        if busy:
+            self.statusBar().showMessage("Opening…")
+        else:
+            self.statusBar().clearMessage()
 
     def open_array(self, key):
         dataset = self.state.dataset
