@@ -35,6 +35,7 @@ from PyQt5.QtWidgets import (QAction, QComboBox, QDoubleSpinBox, QGridLayout, QH
                              QLabel, QLineEdit, QMenu, QSizePolicy, QSpinBox, QTabBar,
                              QToolButton, QToolTip, QVBoxLayout, QWidget)
 
+from core.choices import channel_names
 from core.kernels import (as_bank, compact_kernel, format_weight, load_named_kernel,
                           load_presets, normalise_kernel, parse_weight, random_kernel,
                           resize_kernel, save_kernel)
@@ -58,7 +59,6 @@ _HINT_EXTENT = 280
 _HINT_MS = 9000
 _FLASH_MS = 700
 _FILE_FILTERS = "Kernel files (*.json *.npy);;JSON kernel (*.json);;NumPy array (*.npy)"
-_CHANNEL_NAMES = ("R", "G", "B")
 _EDIT_START = set("0123456789-+.\u2212")
 
 
@@ -866,7 +866,7 @@ class KernelEditor(QWidget):
         self._sync_info()
 
     def _sync_channels(self, channels):
-        names = _CHANNEL_NAMES if channels == 3 else [str(i + 1) for i in range(channels)]
+        names = channel_names(channels)
         tips = [f"Edit the weights applied to channel {name}" for name in names]
         _set_tabs(self.channel_tabs, list(names), tips, self.state.active_channel)
         many = channels > 1

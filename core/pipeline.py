@@ -9,15 +9,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .choices import ACTIVATIONS
 from .engine import conv2d, pool2d
 from .geometry import output_shape
 from .padding import check_padding_mode
 from .transpose import conv_transpose2d
 
 __all__ = ["ACTIVATIONS", "PipelineSpec", "PipelineResult", "run_pipeline", "activate"]
-
-#: Activation names understood by :func:`activate`.
-ACTIVATIONS = ("none", "relu", "abs")
 
 
 def activate(values, activation):
