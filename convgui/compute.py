@@ -17,7 +17,7 @@ from core.pipeline import run_pipeline
 
 from .workers import EXPECTED_ERRORS, LatestOnly
 
-__all__ = ["Computation", "ComputedView", "SYNC_WORK_LIMIT"]
+__all__ = ["Computation", "LayerResult", "SYNC_WORK_LIMIT"]
 
 #: Multiply-adds below which the computation runs synchronously on the GUI thread.
 SYNC_WORK_LIMIT = 4_000_000
@@ -27,7 +27,7 @@ _DISPLAY_ONLY = {"colormap", "mapping", "active_kernel", "active_channel"}
 
 
 @dataclass
-class ComputedView:
+class LayerResult:
     """One image's input and pipeline result, with the settings that produced them."""
 
     image: np.ndarray
@@ -44,11 +44,11 @@ def _work(image, spec):
 
 
 class Computation(QObject):
-    """Keeps ``latest`` (a :class:`ComputedView`) in step with an :class:`ExplorerState`.
+    """Keeps ``latest`` (a :class:`LayerResult`) in step with an :class:`ExplorerState`.
 
     Signals
     -------
-    resultReady(ComputedView)
+    resultReady(LayerResult)
         A new result for the current settings.
     failed(str)
         The current settings cannot be computed (e.g. the kernel is larger than the padded
@@ -108,13 +108,13 @@ class Computation(QObject):
             except EXPECTED_ERRORS as exc:
                 self.failed.emit(str(exc))
                 return
-            self._deliver(ComputedView(image, result, spec, index, generation,
+            self._deliver(LayerResult(image, result, spec, index, generation,
                                        time.perf_counter() - start))
             return
         def job():
             start = time.perf_counter()
             result = run_pipeline(image[None], spec, dtype=np.float32)
-            return ComputedView(image, result, spec, index, generation,
+            return LayerResult(image, result, spec, index, generation,
                                 time.perf_counter() - start)
         self._job_generation = generation
         self._runner.submit(job)

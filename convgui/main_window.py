@@ -19,14 +19,14 @@ from core.explain import explain_conv_pixel
 from core.datasets import DEFAULT_SAMPLE, Dataset, load_sample, load_samples
 
 from . import dialogs, export
-from .batch import install_batch_actions
+from .batch_dialog import install_batch_actions
 from .compare_tab import CompareTab
 from .compute import Computation
 from .conv1d_tab import Conv1DTab
 from .data_panel import DataPanel
 from .display_panel import DisplayPanel
 from .help_text import CONCEPTS_HTML
-from .animation import StepControls, StepThrough
+from .step_through import StepControls, StepThrough
 from .history import History
 from .inspector import Inspector, InspectorPanel
 from .kernel_editor import KernelEditor
@@ -35,7 +35,7 @@ from .operation_panel import OperationPanel
 from .pipeline_tab import PipelineTab
 from .session import restore_session, save_session
 from .state import ExplorerState
-from .views import FeatureCanvas, MapPlot, image_range
+from .feature_canvas import FeatureCanvas, MapPlot, image_range
 
 __all__ = ["MainWindow"]
 

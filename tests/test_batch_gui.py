@@ -11,7 +11,7 @@ import pytest
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QImage
 
-from convgui import batch as gui_batch
+from convgui import batch_dialog as gui_batch
 from convgui import dialogs, workers
 from convgui.main_window import MainWindow
 from core import batch as core_batch
