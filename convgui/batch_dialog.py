@@ -5,8 +5,8 @@ the GUI thread; the worker only reports progress (at most ``1 / interval`` times
 the window keeps browsing, zooming and hovering while tens of thousands of images are processed. Every
 dialog goes through :mod:`convgui.dialogs`.
 
-Call :func:`install_batch_actions` once on the main window to get File → Process dataset…
-(Ctrl+B).
+:func:`batch_action` makes the File → Process dataset… action (Ctrl+B) the main window
+places in its menu.
 """
 
 import time
@@ -25,7 +25,7 @@ from core import sheets
 from . import dialogs, display
 from .workers import Worker
 
-__all__ = ["batch_job", "BatchDialog", "ThumbnailGrid", "install_batch_actions",
+__all__ = ["batch_job", "BatchDialog", "ThumbnailGrid", "batch_action",
            "open_batch_dialog"]
 
 
@@ -647,32 +647,13 @@ def open_batch_dialog(window):
     return dialog
 
 
-def install_batch_actions(window):
-    """Add File → "Process dataset…" (Ctrl+B) to ``window``; return the action.
-
-    The action goes just before the File menu's Export submenu (or at the end of the File menu,
-    or in a new Dataset menu when there is no File menu) and opens :func:`open_batch_dialog`.
-    """
+def batch_action(window):
+    """The "Process dataset…" action (Ctrl+B) opening ``window``'s dialog; the window places it
+    in its File menu."""
     action = QAction("Process &dataset…", window)
     action.setShortcut(QKeySequence("Ctrl+B"))
     tip = "Apply the current kernel, padding, stride and pooling to every image and export"
     action.setStatusTip(tip)
     action.setToolTip(tip)
     action.triggered.connect(lambda: open_batch_dialog(window))
-    window.addAction(action)
-    file_menu = None
-    for menu_action in window.menuBar().actions():
-        if menu_action.menu() is not None and menu_action.text().replace("&", "") == "File":
-            file_menu = menu_action.menu()
-            break
-    if file_menu is None:
-        window.menuBar().addMenu("&Dataset").addAction(action)
-    else:
-        before = next((a for a in file_menu.actions() if a.menu() is not None
-                       and a.text().replace("&", "") == "Export"), None)
-        if before is None:
-            file_menu.addAction(action)
-        else:
-            file_menu.insertAction(before, action)
-    window.batch_action = action
     return action

@@ -46,7 +46,6 @@ def answers(monkeypatch):
 def window(qtbot):
     window = MainWindow(restore=False)
     qtbot.addWidget(window)
-    gui_batch.install_batch_actions(window)
     rng = np.random.default_rng(5)
     images = rng.random((300, 20, 20)).astype(np.float32)
     window.set_dataset(Dataset(images, labels=rng.integers(0, 10, 300), name="test.npz: X_train",
@@ -84,6 +83,9 @@ def test_menu_action_opens_the_dialog(window):
     assert "Process &dataset…" in texts
     assert texts.index("Process &dataset…") < texts.index("&Export")
     assert window.batch_action.shortcut().toString() == "Ctrl+B"
+    from PyQt5.QtWidgets import QAction
+    ctrl_b = [a for a in window.findChildren(QAction) if a.shortcut().toString() == "Ctrl+B"]
+    assert ctrl_b == [window.batch_action]      # one action, no ambiguous shortcut
     dialog = open_dialog(window)
     assert dialog.isVisible() and not dialog.isModal()
     assert "300 images" in dialog.summary.text()
