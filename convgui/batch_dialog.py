@@ -1,9 +1,9 @@
-"""Process a whole dataset from the window: a worker thread, the dialog, and the result's grid.
+"""Process a whole dataset from the window: the job, the dialog, and the result's grid.
 
 The computation is :func:`core.batch.iter_batch` run by a :class:`convgui.workers.Worker` off
 the GUI thread; the worker only reports progress (at most ``1 / interval`` times a second), so
-the window keeps browsing, zooming and hovering while tens of thousands of images are processed. Every
-dialog goes through :mod:`convgui.dialogs`.
+the window keeps browsing, zooming and hovering while tens of thousands of images are
+processed. Every dialog goes through :mod:`convgui.dialogs`.
 
 :func:`batch_action` makes the File → Process dataset… action (Ctrl+B) the main window
 places in its menu.

@@ -88,7 +88,7 @@ class MainWindow(QMainWindow):
         self.value_range = (0.0, 1.0)
         self._presentation = None
         self._before_crop = None
-        self._origin = None
+        self.origin = None  # where the dataset came from (a dict), remembered for the next start
         self.selected_map = ("conv", 0)
         self.computation = Computation(self.state, self)
         self.loader = DatasetLoader(self, synchronous=not load_in_background)
@@ -292,7 +292,7 @@ class MainWindow(QMainWindow):
 
     def set_dataset(self, dataset, origin=None):
         """Show ``dataset``; ``origin`` (a dict) is remembered for the next start."""
-        self._origin = origin
+        self.origin = origin
         self._before_crop = None  # a new dataset ends any lesson crop
         with QSignalBlocker(self.step_controls.crop_check):
             self.step_controls.crop_check.setChecked(False)
@@ -334,7 +334,7 @@ class MainWindow(QMainWindow):
             self.report_error("Could not open that array", str(exc))
             self.data_panel.refresh()
             return
-        origin = dict(self._origin or {})
+        origin = dict(self.origin or {})
         if origin.get("kind") == "sample":
             other.name = f"{origin['name']}: {key}"
         origin["key"] = key
@@ -524,13 +524,13 @@ class MainWindow(QMainWindow):
             left = int(min(max(col - size // 2, 0), max(w - size, 0)))
             crop = np.array(image[top:top + size, left:left + size])
             dataset = self.state.dataset
-            before = (dataset, self._origin, int(self.state.index))
+            before = (dataset, self.origin, int(self.state.index))
             name = f"{crop.shape[0]}×{crop.shape[1]} crop of {dataset.name} #{self.state.index} " \
                    f"at [{top}, {left}]"
             label = None if dataset.labels is None else dataset.labels[self.state.index:
                                                                         self.state.index + 1]
             self.set_dataset(Dataset(crop[None], labels=label, class_names=dataset.class_names,
-                                     name=name), self._origin)
+                                     name=name), self.origin)
             self._before_crop = before
         elif not on and self._before_crop is not None:
             dataset, origin, index = self._before_crop
@@ -555,7 +555,7 @@ class MainWindow(QMainWindow):
         image = self.state.image
         if image is None:
             return None
-        origin = self._origin or {}
+        origin = self.origin or {}
         if origin.get("kind") == "sample" and not origin.get("key"):
             source = ImageSource.sample(origin["name"])
         else:

@@ -155,7 +155,7 @@ class ExplorerState(QObject):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._values = {}
-        self.datasetChanged.connect(self._fit_to_dataset)
+        self.datasetChanged.connect(self.fit_to_dataset)
         self.kernelsChanged.connect(self._clamp_active)
 
     # -- convenience -------------------------------------------------------------------------
@@ -207,7 +207,7 @@ class ExplorerState(QObject):
 
     # -- invariants --------------------------------------------------------------------------
 
-    def _fit_to_dataset(self, dataset):
+    def fit_to_dataset(self, dataset):
         """Keep the kernel's channel count and the image index valid for a new dataset."""
         if dataset is None:
             return
