@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._checks import compute_dtype
-from .atomic import atomic_path
+from .atomic import atomic_path, preallocate
 from .engine import conv2d, pool2d
 
 __all__ = [
@@ -47,8 +47,10 @@ __all__ = [
     "iter_batch",
     "run_batch",
     "iter_batch_to_npy",
+    "open_npy_for_writing",
     "label_key_for",
     "npz_layout",
+    "npz_layout_many",
     "save_npz",
     "Throttle",
 ]
@@ -341,10 +343,36 @@ def iter_batch_to_npy(path, images, spec, *, start=0, stop=None, chunk=None, dty
 
 def _npy_chunks(path, images, spec, shape, dtype, start, stop, chunk):
     with atomic_path(path, suffix=".npy") as tmp:
-        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=shape)
+        out = open_npy_for_writing(tmp, shape, dtype, name=os.path.basename(path))
         yield from iter_batch(images, spec, out=out, start=start, stop=stop, chunk=chunk)
         out.flush()
         del out
+
+
+def open_npy_for_writing(path, shape, dtype, *, name=None):
+    """A writable memory-mapped ``.npy`` at ``path`` whose disk space is reserved up front.
+
+    A memory map over a sparse file crashes the process (SIGBUS) when the disk fills up while
+    pages are written; here the space is reserved first (:func:`core.atomic.preallocate`), so a
+    full disk raises ``OSError`` (``ENOSPC``) before any work starts.
+
+    Examples
+    --------
+    >>> import numpy as np, os, tempfile
+    >>> out = open_npy_for_writing(os.path.join(tempfile.mkdtemp(), "x.npy"), (2, 3), np.float32)
+    >>> out.shape, out.dtype.name
+    ((2, 3), 'float32')
+    """
+    dtype = np.dtype(dtype)
+    header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False,
+              "shape": tuple(int(n) for n in shape)}
+    with open(path, "wb") as fh:
+        np.lib.format.write_array_header_1_0(fh, header)
+        offset = fh.tell()
+        fh.flush()
+        preallocate(fh.fileno(), offset + int(np.prod(shape)) * dtype.itemsize,
+                    name or os.path.basename(path))
+    return np.memmap(path, dtype=dtype, mode="r+", offset=offset, shape=tuple(shape))
 
 
 # --------------------------------------------------------------------------------------------
@@ -395,6 +423,41 @@ def npz_layout(outputs, *, key=None, labels=None, class_names=None):
         if label_key == key:
             raise ValueError(f"key {key!r} collides with its label array's name")
         arrays[label_key] = labels
+    if class_names:
+        arrays["class_names"] = np.array([str(n) for n in class_names])
+    return arrays
+
+
+def npz_layout_many(parts, *, class_names=None):
+    """Several processed arrays of one source in its layout: each under its key, with its labels.
+
+    Parameters
+    ----------
+    parts : list of (key, outputs, labels)
+        One entry per processed image array of the source (``labels`` may be None). Processing
+        ``X_train``, ``X_valid`` and ``X_test`` of ``MNIST.npz`` gives all six arrays back.
+    class_names : list of str, optional
+        Stored once as ``class_names``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> parts = [("X_train", np.zeros((2, 3, 3, 1)), np.array([4, 2])),
+    ...          ("X_test", np.zeros((1, 3, 3, 1)), np.array([7]))]
+    >>> sorted(npz_layout_many(parts))
+    ['X_test', 'X_train', 'Y_test', 'Y_train']
+    """
+    if not parts:
+        raise ValueError("parts must hold at least one (key, outputs, labels)")
+    arrays = {}
+    for key, outputs, labels in parts:
+        layout = npz_layout(outputs, key=key, labels=labels)
+        if key in arrays:
+            raise ValueError(f"key {key!r} is given twice")
+        for name, value in layout.items():
+            if name in arrays:
+                name = f"{key}_labels"
+            arrays[name] = value
     if class_names:
         arrays["class_names"] = np.array([str(n) for n in class_names])
     return arrays
