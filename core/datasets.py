@@ -92,6 +92,10 @@ class Dataset:
     alternatives : list of str
         The other image-shaped arrays in the same archive (e.g. ``["X_valid", "X_test"]``);
         open one with :meth:`load_alternative`.
+    file_names : list of str
+        For images read from files: the file of each image, in order.
+    skipped : list of (str, str)
+        Files of a folder that could not be read, with the reason.
 
     Examples
     --------
@@ -108,6 +112,8 @@ class Dataset:
     source: str | None = None
     key: str | None = None
     alternatives: list = field(default_factory=list)
+    file_names: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
 
     def __len__(self):
         return int(self.images.shape[0])
