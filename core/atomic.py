@@ -34,7 +34,7 @@ from pathlib import Path
 
 __all__ = ["atomic_path", "atomic_paths", "atomic_write_bytes", "atomic_write_text",
            "atomic_folder", "temp_path_for", "verify_written", "preallocate",
-           "remove_stale_temp_files", "remove_live_temp_files", "PartialWriteError",
+           "remove_stale_temp_files", "remove_live_temp_files", "WriteError", "PartialWriteError",
            "is_regular_file_or_missing", "new_file_mode"]
 
 _TEMP_RE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[0-9a-f]{8}\.part(\.[^.]*)?$")
@@ -45,7 +45,14 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_END = b"IEND\xaeB`\x82"
 
 
-class PartialWriteError(OSError):
+class WriteError(OSError):
+    """Writing a file failed; the message names the user's file (``errno`` says why)."""
+
+    def __str__(self):
+        return str(self.strerror)
+
+
+class PartialWriteError(WriteError):
     """A multi-file write failed; ``written`` and ``not_written`` list the user's files.
 
     ``written`` holds the targets that now have new content (empty when the failure was rolled
@@ -57,8 +64,6 @@ class PartialWriteError(OSError):
         self.written = [str(p) for p in written]
         self.not_written = [str(p) for p in not_written]
 
-    def __str__(self):
-        return self.strerror
 
 
 def new_file_mode(path=None):
@@ -267,12 +272,13 @@ def _user_error(exc, tmp, path):
     """``exc`` re-raised as an ``OSError`` that names ``path`` instead of the temporary file."""
     text = str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
     text = text.replace(str(tmp), str(path)).replace(Path(tmp).name, Path(path).name)
+    if isinstance(exc, WriteError):
+        return exc
     code = getattr(exc, "errno", None) or errno.EIO
     if code in (errno.ENOSPC, errno.EDQUOT):
-        text = "the disk is full (no space left on the device)"
-    err = OSError(code, f"could not write {path}: {text}")
-    err.filename = str(path)
-    return err
+        need = f", {text}" if text.startswith("not enough disk space") else ""
+        text = f"the disk is full (no space left on the device{need})"
+    return WriteError(code, f"could not write {path}: {text}")
 
 
 def _prepare_target(path):
@@ -439,7 +445,8 @@ def preallocate(fd, size, name="the file"):
 
     A memory-mapped file whose blocks are not reserved crashes the process with ``SIGBUS`` when
     the disk fills up while it is written; reserving them first turns that into this function's
-    ``OSError`` (``ENOSPC``), raised before any work is done.
+    ``OSError`` (``ENOSPC``), raised before any work is done. Without ``posix_fallocate``
+    support, zeros are written after the file's current end (what it holds is kept).
     """
     size = int(size)
     fallocate = getattr(os, "posix_fallocate", None)
@@ -455,7 +462,7 @@ def preallocate(fd, size, name="the file"):
                 raise
     block = bytes(1 << 20)
     try:
-        offset = 0
+        offset = os.fstat(fd).st_size
         while offset < size:
             count = min(len(block), size - offset)
             written = os.pwrite(fd, block[:count], offset)
