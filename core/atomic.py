@@ -8,7 +8,7 @@ Every file the app writes goes through :func:`atomic_path` (one file) or :func:`
 * the new file gets the permissions a plain ``open()`` would give it under the user's umask
   (``0644`` under the usual ``022``), or the permissions of the file it replaces;
 * before the rename the temporary file is flushed to disk and read back: it must not be empty,
-  and ``.npy``/``.npz``/``.png``/``.json`` files must have a complete header (an ``.npy`` must be
+  and ``.npy``/``.npz``/``.png`` files must have a complete header (an ``.npy`` must be
   exactly as long as its header says) -- a writer that "succeeds" on a full disk is caught here;
 * errors name the user's file, never the temporary one;
 * temporary files left behind by a process that died (power cut, ``kill -9``) are removed the
@@ -22,7 +22,6 @@ a clean ``OSError`` (``ENOSPC``) instead of a ``SIGBUS`` crash in the middle of 
 from __future__ import annotations
 
 import errno
-import json
 import os
 import re
 import secrets
@@ -218,7 +217,7 @@ def _fsync(path):
 def verify_written(tmp, kind=None):
     """Check that a just-written file is complete; raise ``OSError`` (``EIO``) when it is not.
 
-    ``kind`` is the target's suffix (``".npy"``, ``".npz"``, ``".png"``, ``".json"``; default
+    ``kind`` is the target's suffix (``".npy"``, ``".npz"`` or ``".png"``; default
     ``tmp``'s own). Every file must be non-empty; the named kinds must also read back.
 
     Examples
@@ -258,9 +257,6 @@ def verify_written(tmp, kind=None):
                 tail = fh.read(8)
             if head != _PNG_SIGNATURE or tail != _PNG_END:
                 raise ValueError("not a complete PNG")
-        elif kind == ".json" and size < 64 << 20:
-            with open(tmp, encoding="utf-8") as fh:
-                json.load(fh)
     except (ValueError, OSError, zipfile.BadZipFile, EOFError, SyntaxError) as exc:
         if isinstance(exc, OSError) and exc.errno == errno.EIO:
             raise

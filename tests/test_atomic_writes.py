@@ -63,7 +63,6 @@ def test_writer_that_succeeds_but_writes_nothing_replaces_nothing(tmp_path):
 
 @pytest.mark.parametrize("suffix, data", [(".png", b"\x89PNG\r\n\x1a\n" + b"x" * 30),
                                           (".npz", b"PK\x03\x04 not really"),
-                                          (".json", b'{"cut": [1, 2'),
                                           (".npy", None)])
 def test_incomplete_files_fail_the_read_back(tmp_path, suffix, data):
     target = tmp_path / f"out{suffix}"
