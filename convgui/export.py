@@ -6,12 +6,11 @@ never leaves a half-written file.
 """
 
 import json
-from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
 
-from core.atomic import atomic_path
+from core.atomic import atomic_path, atomic_paths
 from core.pipeline import run_pipeline
 from core.sheets import encode_png
 
@@ -55,9 +54,9 @@ def export_feature_maps(path, maps, mapping, colormap_name, value_range, scale=1
         if scale > 1:
             rgb = np.repeat(np.repeat(rgb, scale, axis=0), scale, axis=1)
         pngs.append(encode_png(rgb))
-    # Every file goes to a temporary name first; the renames happen only once all were written.
-    with ExitStack() as stack:
-        temps = [stack.enter_context(atomic_path(target, suffix=".png")) for target in paths]
+    # All or nothing: every file goes to a temporary name first, the renames happen only once
+    # all were written, and a failed rename puts back the files already replaced.
+    with atomic_paths(paths, suffix=".png") as temps:
         for tmp, data in zip(temps, pngs):
             with open(tmp, "wb") as fh:
                 fh.write(data)

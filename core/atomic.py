@@ -34,7 +34,7 @@ from pathlib import Path
 __all__ = ["atomic_path", "atomic_paths", "atomic_write_bytes", "atomic_write_text",
            "atomic_folder", "temp_path_for", "verify_written", "preallocate",
            "remove_stale_temp_files", "remove_live_temp_files", "WriteError", "PartialWriteError",
-           "is_regular_file_or_missing", "new_file_mode"]
+           "commit_renames", "new_file_mode"]
 
 _TEMP_RE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[0-9a-f]{8}\.part(\.[^.]*)?$")
 _LIVE = set()
@@ -83,23 +83,6 @@ def new_file_mode(path=None):
         mask = os.umask(0o022)
         os.umask(mask)
     return 0o666 & ~mask
-
-
-def is_regular_file_or_missing(path):
-    """False when ``path`` exists but is a FIFO, device or socket (opening it could hang).
-
-    Examples
-    --------
-    >>> is_regular_file_or_missing("no/such/file"), is_regular_file_or_missing("/dev/null")
-    (True, False)
-    """
-    import stat
-
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return True
-    return stat.S_ISREG(mode) or stat.S_ISDIR(mode)
 
 
 def temp_path_for(path, suffix=None):

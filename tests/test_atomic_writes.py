@@ -204,3 +204,29 @@ def test_stale_temporary_files_of_dead_processes_are_removed(tmp_path):
     assert not dead.exists() and not dead_folder.exists()
     assert alive.exists() and mine.exists()
     assert remove_stale_temp_files(tmp_path) == []
+
+
+def test_png_folder_replacing_files_is_all_or_nothing(tmp_path, monkeypatch):
+    from core.sheets import iter_png_folder
+
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    names = ["0.png", "1.png", "2.png"]
+    for name in names:
+        (folder / name).write_bytes(b"old " + name.encode())
+    real_replace = os.replace
+    calls = []
+
+    def flaky(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", flaky)
+    with pytest.raises(PartialWriteError, match="could not write .*1.png.*nothing was written"):
+        for _ in iter_png_folder(folder, np.random.rand(3, 4, 4, 1), overwrite=True):
+            pass
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert [(folder / n).read_bytes() for n in names] == [b"old " + n.encode() for n in names]
+    assert sorted(os.listdir(tmp_path)) == ["maps"] and sorted(os.listdir(folder)) == names
