@@ -51,6 +51,8 @@ __all__ = [
     "label_key_for",
     "npz_layout",
     "npz_layout_many",
+    "spec_fingerprint",
+    "result_origin",
     "save_npz",
     "Throttle",
 ]
@@ -516,9 +518,19 @@ class BatchResult:
     path: str | None = None
     spec: object = field(default=None, repr=False)
     seconds: float = 0.0
+    origin: tuple | None = field(default=None, repr=False)
+    others: list = field(default_factory=list, repr=False)
 
     def __len__(self):
         return int(self.outputs.shape[0])
+
+    def matches(self, dataset, spec):
+        """True when this result was computed from ``dataset`` with ``spec``.
+
+        A result whose :attr:`origin` was not recorded never matches: it cannot be proven
+        current, so it is not offered for saving under a new dataset's name.
+        """
+        return self.origin is not None and self.origin == result_origin(dataset, spec)
 
     @property
     def feature_count(self):
@@ -535,9 +547,56 @@ class BatchResult:
         return str(label)
 
     def npz_arrays(self):
-        """The result in the source file's layout (see :func:`npz_layout`)."""
-        return npz_layout(self.outputs, key=self.key, labels=self.labels,
-                          class_names=self.class_names)
+        """The result in the source file's layout, with every other array processed with it
+        (:attr:`others`, e.g. ``X_valid`` and ``X_test``), see :func:`npz_layout_many`."""
+        parts = [(r.key, r.outputs, r.labels) for r in [self] + list(self.others)]
+        return npz_layout_many(parts, class_names=self.class_names)
+
+
+def spec_fingerprint(spec):
+    """A value equal for two specs exactly when every setting and weight is equal.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from core.pipeline import PipelineSpec
+    >>> a = PipelineSpec(np.ones((3, 3, 1, 1)))
+    >>> spec_fingerprint(a) == spec_fingerprint(PipelineSpec(np.ones((3, 3, 1, 1))))
+    True
+    >>> spec_fingerprint(a) == spec_fingerprint(PipelineSpec(np.ones((3, 3, 1, 1)), stride=2))
+    False
+    """
+    import dataclasses
+    import hashlib
+
+    values = []
+    for item in dataclasses.fields(spec):
+        value = getattr(spec, item.name)
+        if isinstance(value, np.ndarray) or isinstance(value, np.generic):
+            array = np.ascontiguousarray(value)
+            value = (array.shape, array.dtype.str, hashlib.sha1(array.tobytes()).hexdigest())
+        values.append((item.name, repr(value)))
+    return tuple(values)
+
+
+def result_origin(dataset, spec):
+    """What a batch result depends on: the dataset (this very array) and every setting.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from core.datasets import Dataset
+    >>> from core.pipeline import PipelineSpec
+    >>> d, spec = Dataset(np.zeros((2, 5, 5))), PipelineSpec(np.ones((3, 3, 1, 1)))
+    >>> result_origin(d, spec) == result_origin(d, spec)
+    True
+    >>> result_origin(Dataset(np.zeros((2, 5, 5))), spec) == result_origin(d, spec)
+    False
+    """
+    images = dataset.images
+    identity = (getattr(dataset, "source", None), getattr(dataset, "key", None),
+                getattr(dataset, "name", ""), tuple(images.shape), images.dtype.str, id(images))
+    return identity, spec_fingerprint(spec)
 
 
 class Throttle:
