@@ -36,7 +36,7 @@ __all__ = ["atomic_path", "atomic_paths", "atomic_write_bytes", "atomic_write_te
            "remove_stale_temp_files", "remove_live_temp_files", "WriteError", "PartialWriteError",
            "commit_renames", "new_file_mode"]
 
-_TEMP_RE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[0-9a-f]{8}\.part(\.[^.]*)?$")
+_TEMP_RE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[0-9a-f]{8}\.part(\..*)?$")
 _LIVE = set()
 _LOCK = threading.Lock()
 _SWEPT = set()

@@ -192,6 +192,8 @@ def test_multi_file_message_lists_what_was_written_when_it_cannot_be_undone(tmp_
 def test_stale_temporary_files_of_dead_processes_are_removed(tmp_path):
     dead = tmp_path / ".out.npz.999999999-0123abcd.part.npz"
     dead.write_bytes(b"x" * 100)
+    scratch = tmp_path / ".out.npz.999999999-4567abcd.part.scratch.npy"
+    scratch.write_bytes(b"x" * 100)
     dead_folder = tmp_path / ".maps.999999998-89abcdef.part"
     dead_folder.mkdir()
     (dead_folder / "0.png").write_bytes(b"x")
@@ -201,7 +203,7 @@ def test_stale_temporary_files_of_dead_processes_are_removed(tmp_path):
     mine.write_bytes(b"user file")
     atomic.remove_stale_temp_files  # noqa: B018 - the sweep runs on the first write below
     atomic_write_bytes(tmp_path / "new.txt", b"hello")
-    assert not dead.exists() and not dead_folder.exists()
+    assert not dead.exists() and not dead_folder.exists() and not scratch.exists()
     assert alive.exists() and mine.exists()
     assert remove_stale_temp_files(tmp_path) == []
 
