@@ -52,6 +52,7 @@ __all__ = [
     "npz_layout",
     "npz_layout_many",
     "spec_fingerprint",
+    "process_dataset",
     "result_origin",
     "save_npz",
     "Throttle",
@@ -539,6 +540,71 @@ class BatchResult:
         (:attr:`others`, e.g. ``X_valid`` and ``X_test``), see :func:`npz_layout_many`."""
         parts = [(r.key, r.outputs, r.labels) for r in [self] + list(self.others)]
         return npz_layout_many(parts, class_names=self.class_names)
+
+
+def process_dataset(dataset, spec, *, start=0, stop=None, dtype=np.float32, path=None,
+                    other_keys=()):
+    """Process a dataset (and other image arrays of its file) as a generator; return the result.
+
+    Yields ``(done, total)`` over all the images processed and returns a :class:`BatchResult`
+    tied to ``dataset`` and ``spec`` (:meth:`BatchResult.matches`). ``path`` writes the main
+    array straight to a memory-mapped ``.npy`` (see :func:`iter_batch_to_npy`). Each key of
+    ``other_keys`` (e.g. ``X_valid``, ``X_test``) is read from the dataset's file
+    (:meth:`~core.datasets.Dataset.load_alternative`), processed whole in memory, and carried
+    in :attr:`BatchResult.others`, so the saved ``.npz`` has the source's layout.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from core.datasets import Dataset
+    >>> from core.pipeline import PipelineSpec
+    >>> d, spec = Dataset(np.ones((4, 6, 6))), PipelineSpec(np.ones((3, 3, 1, 1)))
+    >>> steps = process_dataset(d, spec)
+    >>> list(steps)[-1]
+    (4, 4)
+    """
+    began = time.perf_counter()
+    first, last = batch_range(len(dataset), start, stop)
+    others = [dataset.load_alternative(key) for key in other_keys]
+    total = (last - first) + sum(len(other) for other in others)
+    nbytes = sum(output_nbytes(other.images.shape, spec, dtype=dtype) for other in others)
+    if path is None:
+        nbytes += output_nbytes(dataset.images.shape, spec, start=first, stop=last, dtype=dtype)
+    if others and not fits_in_memory(nbytes):
+        raise ValueError(f"processing {', '.join(o.key for o in others)} too needs "
+                         f"{nbytes / 2**20:,.0f} MB, more than the memory available; process "
+                         "the main array alone")
+    if path is None:
+        outputs = allocate_output(dataset.images.shape, spec, start=first, stop=last,
+                                  dtype=dtype)
+        steps = iter_batch(dataset.images, spec, out=outputs, start=first, stop=last)
+    else:
+        steps = iter_batch_to_npy(path, dataset.images, spec, start=first, stop=last,
+                                  dtype=dtype)
+    for count, _ in steps:
+        yield count, total
+    if path is not None:
+        outputs = np.load(path, mmap_mode="r")
+    done = last - first
+    results = []
+    for other in others:
+        out = allocate_output(other.images.shape, spec, dtype=dtype)
+        for count, _ in iter_batch(other.images, spec, out=out):
+            yield done + count, total
+        done += len(other)
+        results.append(_result_of(other, spec, out, 0, len(other)))
+    result = _result_of(dataset, spec, outputs, first, last, path=path)
+    result.others = results
+    result.seconds = time.perf_counter() - began
+    return result
+
+
+def _result_of(dataset, spec, outputs, first, last, path=None):
+    labels = None if dataset.labels is None else np.asarray(dataset.labels[first:last])
+    return BatchResult(outputs, labels=labels, class_names=dataset.class_names, start=first,
+                       key=dataset.key, name=dataset.name,
+                       path=None if path is None else str(path), spec=spec,
+                       origin=result_origin(dataset, spec))
 
 
 def spec_fingerprint(spec):
