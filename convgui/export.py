@@ -16,7 +16,7 @@ from core.sheets import encode_png
 
 from . import display
 
-__all__ = ["export_feature_maps", "export_stages", "pipeline_stages", "stage_paths",
+__all__ = ["export_feature_maps", "export_stages", "iter_export_arrays", "pipeline_stages", "stage_paths",
            "export_view", "export_arrays", "settings_dict", "feature_map_paths"]
 
 
@@ -145,6 +145,17 @@ def settings_dict(spec):
     }
 
 
+def iter_export_arrays(path, image, spec, **extra):
+    """:func:`export_arrays` as a worker job: yields ``(done, 2)`` (computed, written) and
+    returns the written paths. Stopping it early writes nothing."""
+    yield 0, 2
+    result = run_pipeline(np.asarray(image)[None], spec, dtype=np.float64)
+    yield 1, 2
+    paths = _write_arrays(Path(path), image, spec, result, extra)
+    yield 2, 2
+    return paths
+
+
 def export_arrays(path, image, spec, **extra):
     """Save input, conv, activated and pooled maps (recomputed in float64) with the settings.
 
@@ -152,8 +163,11 @@ def export_arrays(path, image, spec, **extra):
     on, ``kernels`` (kh, kw, c, nc), ``settings`` as a JSON string); ``.npy`` holds just the
     final output ``(oh, ow, nc)``. Both load with ``np.load`` and no pickle.
     """
-    path = Path(path)
     result = run_pipeline(np.asarray(image)[None], spec, dtype=np.float64)
+    return _write_arrays(Path(path), image, spec, result, extra)
+
+
+def _write_arrays(path, image, spec, result, extra):
     final = result.final[0]
     if path.suffix.lower() == ".npy":
         with atomic_path(path, suffix=".npy") as tmp:
