@@ -547,3 +547,21 @@ def test_fifo_is_refused_not_opened(tmp_path):
     assert isinstance(outcome, OSError) and "named pipe" in str(outcome), outcome
     save(gray(4, 4), tmp_path / "ok.png")
     assert _finishes(lambda: load_any(tmp_path)).images.shape == (1, 4, 4)
+
+
+def test_window_shows_the_file_name_while_browsing_a_folder(make_window, qtbot, tmp_path):
+    from PyQt5.QtCore import Qt
+
+    needs_format("png")
+    for name in ("b.png", "a.png", "c.png"):
+        save(gray(6, 6), tmp_path / name)
+    window = make_window()
+    panel = window.data_panel
+    assert not panel.file_value.isVisibleTo(panel)      # MNIST: no files
+    window.open_path(str(tmp_path))
+    qtbot.waitUntil(lambda: window.state.dataset.name == tmp_path.name, timeout=5000)
+    assert panel.file_value.text() == "a.png" and panel.file_value.isVisibleTo(panel)
+    qtbot.mouseClick(panel.next_button, Qt.LeftButton)
+    assert panel.file_value.text() == "b.png"
+    window.state.index = 2
+    assert panel.file_value.text() == "c.png"
