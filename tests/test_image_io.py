@@ -565,3 +565,28 @@ def test_window_shows_the_file_name_while_browsing_a_folder(make_window, qtbot, 
     assert panel.file_value.text() == "b.png"
     window.state.index = 2
     assert panel.file_value.text() == "c.png"
+
+
+def test_window_offers_to_resize_mixed_sizes_and_lists_skipped_files(make_window, qtbot,
+                                                                      tmp_path, monkeypatch):
+    from convgui import dialogs
+
+    needs_format("png")
+    save(gray(20, 20), tmp_path / "a.png")
+    save(gray(20, 20), tmp_path / "b.png")
+    save(gray(30, 24), tmp_path / "c.png")
+    (tmp_path / "d.png").write_text("not a picture")
+    questions, infos = [], []
+    answers = [False, True]
+    monkeypatch.setattr(dialogs, "ask_yes_no", lambda parent, title, question:
+                        questions.append(question) or answers.pop(0))
+    monkeypatch.setattr(dialogs, "show_info", lambda parent, title, message:
+                        infos.append(message))
+    window = make_window()
+    window.open_path(str(tmp_path))            # answer: no -> MNIST stays
+    assert window.state.dataset.name == "MNIST digits"
+    assert "Resize them all to 20 x 20 pixels?" in questions[0]
+    window.open_path(str(tmp_path))            # answer: yes
+    assert window.state.dataset.images.shape == (3, 20, 20)
+    assert window.state.dataset.file_names == ["a.png", "b.png", "c.png"]
+    assert len(infos) == 1 and "d.png" in infos[0] and "skipped" in infos[0]
