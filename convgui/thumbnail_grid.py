@@ -71,7 +71,8 @@ class ThumbnailGrid(QWidget):
         self.list.setMovement(QListView.Static)
         self.list.setUniformItemSizes(True)
         self.list.setIconSize(QSize(icon_size, icon_size))
-        self.list.setGridSize(QSize(icon_size + 18, icon_size + 34))
+        self.list.setGridSize(QSize(icon_size + 24, icon_size + 40))
+        self.list.setWordWrap(True)     # index and label on two lines, not elided to "…"
         self.list.itemDoubleClicked.connect(
             lambda item: self.imageActivated.emit(int(item.data(Qt.UserRole))))
         self.feature = QComboBox()
