@@ -89,3 +89,49 @@ def hover(qtbot, window, plot, row, col, kind=None, k=0):
         except AssertionError:
             continue
     raise AssertionError(f"hovering never reached {wanted}; got {window.inspector.target}")
+
+
+@pytest.fixture
+def failing_rename(monkeypatch):
+    """``failing_rename(n, code)``: the n-th ``os.replace`` from now fails with ``OSError(code)``;
+    returns ``undo()`` that restores the real one."""
+    import os
+
+    real = os.replace
+
+    def install(n, code):
+        calls = []
+
+        def flaky(src, dst):
+            calls.append(dst)
+            if len(calls) == n:
+                raise OSError(code, os.strerror(code))
+            return real(src, dst)
+
+        monkeypatch.setattr(os, "replace", flaky)
+        return lambda: monkeypatch.setattr(os, "replace", real)
+
+    return install
+
+
+@pytest.fixture
+def finishes():
+    """``finishes(function, seconds=10)``: its result or exception, or ``"hung"`` when it has
+    not returned in time (it runs in a daemon thread, so a hang cannot block the test run)."""
+    import threading
+
+    def run(function, seconds=10):
+        outcome = []
+
+        def target():
+            try:
+                outcome.append(function())
+            except BaseException as exc:  # noqa: BLE001 - inspected by the test
+                outcome.append(exc)
+
+        thread = threading.Thread(target=target, daemon=True)
+        thread.start()
+        thread.join(seconds)
+        return outcome[0] if outcome else "hung"
+
+    return run

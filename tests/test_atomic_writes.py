@@ -133,27 +133,18 @@ def test_reserved_space_is_really_allocated(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_multi_file_write_that_fails_midway_puts_everything_back(tmp_path, monkeypatch):
+def test_multi_file_write_that_fails_midway_puts_everything_back(tmp_path, failing_rename):
     targets = [tmp_path / f"map_k{k}.png" for k in (1, 2, 3)]
     for k, target in enumerate(targets):
         target.write_bytes(b"old %d" % k)
-    real_replace = os.replace
-    calls = []
-
-    def flaky(src, dst):
-        calls.append(dst)
-        if len(calls) == 3:  # the third file's rename fails
-            raise OSError(errno.EIO, "Input/output error")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", flaky)
+    undo = failing_rename(3, errno.EIO)  # the third file's rename fails
     png = b"\x89PNG\r\n\x1a\n" + b"data" + b"IEND\xaeB`\x82"
     with pytest.raises(PartialWriteError) as caught:
         with atomic_paths(targets) as temps:
             for tmp in temps:
                 with open(tmp, "wb") as fh:
                     fh.write(png)
-    monkeypatch.setattr(os, "replace", real_replace)
+    undo()
     assert "could not write" in str(caught.value) and "map_k3.png" in str(caught.value)
     assert "nothing was written" in str(caught.value)
     assert caught.value.written == []
@@ -162,27 +153,19 @@ def test_multi_file_write_that_fails_midway_puts_everything_back(tmp_path, monke
 
 
 def test_multi_file_message_lists_what_was_written_when_it_cannot_be_undone(tmp_path,
-                                                                           monkeypatch):
+                                                                           monkeypatch,
+                                                                           failing_rename):
     targets = [tmp_path / f"m{k}.txt" for k in (1, 2, 3)]
     for target in targets:
         target.write_text("old")
     monkeypatch.setattr(os, "link", lambda *a: (_ for _ in ()).throw(OSError(errno.EPERM, "no")))
-    real_replace = os.replace
-    calls = []
-
-    def flaky(src, dst):
-        calls.append(dst)
-        if len(calls) == 2:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", flaky)
+    undo = failing_rename(2, errno.ENOSPC)
     with pytest.raises(PartialWriteError) as caught:
         with atomic_paths(targets) as temps:
             for tmp in temps:
                 with open(tmp, "w") as fh:
                     fh.write("new")
-    monkeypatch.setattr(os, "replace", real_replace)
+    undo()
     message = str(caught.value)
     assert f"written: {targets[0]}" in message
     assert f"not written: {targets[1]}, {targets[2]}" in message
@@ -208,7 +191,7 @@ def test_stale_temporary_files_of_dead_processes_are_removed(tmp_path):
     assert remove_stale_temp_files(tmp_path) == []
 
 
-def test_png_folder_replacing_files_is_all_or_nothing(tmp_path, monkeypatch):
+def test_png_folder_replacing_files_is_all_or_nothing(tmp_path, failing_rename):
     from core.sheets import iter_png_folder
 
     folder = tmp_path / "maps"
@@ -216,19 +199,10 @@ def test_png_folder_replacing_files_is_all_or_nothing(tmp_path, monkeypatch):
     names = ["0.png", "1.png", "2.png"]
     for name in names:
         (folder / name).write_bytes(b"old " + name.encode())
-    real_replace = os.replace
-    calls = []
-
-    def flaky(src, dst):
-        calls.append(dst)
-        if len(calls) == 2:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", flaky)
+    undo = failing_rename(2, errno.ENOSPC)
     with pytest.raises(PartialWriteError, match="could not write .*1.png.*nothing was written"):
         for _ in iter_png_folder(folder, np.random.rand(3, 4, 4, 1), overwrite=True):
             pass
-    monkeypatch.setattr(os, "replace", real_replace)
+    undo()
     assert [(folder / n).read_bytes() for n in names] == [b"old " + n.encode() for n in names]
     assert sorted(os.listdir(tmp_path)) == ["maps"] and sorted(os.listdir(folder)) == names

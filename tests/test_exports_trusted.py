@@ -83,25 +83,16 @@ def test_every_existing_file_of_a_bank_export_is_asked_about(window, tmp_path, m
 
 def test_failed_rename_in_a_bank_export_says_exactly_what_was_written(window, tmp_path,
                                                                       monkeypatch, errors,
-                                                                      asked):
+                                                                      asked, failing_rename):
     asked[1].append(True)
     window.state.kernels = np.stack([EDGE, EDGE.T, -EDGE], axis=-1)[:, :, None, :]
     window.computation.compute_now()
     for k in (1, 2, 3):
         (tmp_path / f"m_k{k}.png").write_bytes(b"old %d" % k)
     monkeypatch.setattr(dialogs, "ask_save_path", lambda *a, **k: str(tmp_path / "m.png"))
-    real_replace = os.replace
-    calls = []
-
-    def flaky(src, dst):
-        calls.append(dst)
-        if len(calls) == 2:
-            raise OSError(errno.EIO, "Input/output error")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", flaky)
+    undo = failing_rename(2, errno.EIO)
     assert window.export_maps() is None
-    monkeypatch.setattr(os, "replace", real_replace)
+    undo()
     (title, message), = errors
     assert "m_k2.png" in message and "nothing was written" in message
     assert [(tmp_path / f"m_k{k}.png").read_bytes() for k in (1, 2, 3)] == \

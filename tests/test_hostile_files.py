@@ -10,7 +10,6 @@ import os
 import pickle
 import resource
 import struct
-import threading
 import zipfile
 
 import numpy as np
@@ -25,22 +24,6 @@ def peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def finishes(function, seconds=10):
-    """``function()``'s result or exception, or ``"hung"`` when it has not returned in time."""
-    outcome = []
-
-    def target():
-        try:
-            outcome.append(function())
-        except BaseException as exc:  # noqa: BLE001 - inspected by the test
-            outcome.append(exc)
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    return outcome[0] if outcome else "hung"
-
-
 # ------------------------------------------------------------------------------------------
 # FIFOs and devices
 
@@ -52,7 +35,7 @@ def finishes(function, seconds=10):
     ("kernel.json", load_kernel),
     ("kernel.npy", load_kernel),
 ])
-def test_fifo_is_refused_without_hanging(tmp_path, name, opener):
+def test_fifo_is_refused_without_hanging(tmp_path, name, opener, finishes):
     fifo = tmp_path / name
     os.mkfifo(fifo)
     outcome = finishes(lambda: opener(fifo))

@@ -509,33 +509,15 @@ def test_folder_bounded_by_total_pixels_before_decoding(tmp_path, monkeypatch):
     assert decoded == []
 
 
-def _finishes(function, seconds=10):
-    """Run ``function`` in a thread; its outcome, or ``"hung"`` after ``seconds``."""
-    import threading
-
-    outcome = []
-
-    def target():
-        try:
-            outcome.append(function())
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
-            outcome.append(exc)
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    return outcome[0] if outcome else "hung"
-
-
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
-def test_fifo_is_refused_not_opened(tmp_path):
+def test_fifo_is_refused_not_opened(tmp_path, finishes):
     from convgui.image_io import load_any
 
     fifo = tmp_path / "photo.png"
     os.mkfifo(fifo)
     for call in (lambda: load_any(fifo), lambda: read_image(fifo),
                  lambda: load_any(tmp_path / "photo.png", downscale=True)):
-        outcome = _finishes(call)
+        outcome = finishes(call)
         if outcome == "hung":
             with open(fifo, "wb"):
                 pass
@@ -543,10 +525,10 @@ def test_fifo_is_refused_not_opened(tmp_path):
         assert "named pipe (FIFO)" in str(outcome) and "photo.png" in str(outcome)
     data_fifo = tmp_path / "MNIST.npz"
     os.mkfifo(data_fifo)
-    outcome = _finishes(lambda: load_any(data_fifo))
+    outcome = finishes(lambda: load_any(data_fifo))
     assert isinstance(outcome, OSError) and "named pipe" in str(outcome), outcome
     save(gray(4, 4), tmp_path / "ok.png")
-    assert _finishes(lambda: load_any(tmp_path)).images.shape == (1, 4, 4)
+    assert finishes(lambda: load_any(tmp_path)).images.shape == (1, 4, 4)
 
 
 def test_window_shows_the_file_name_while_browsing_a_folder(make_window, qtbot, tmp_path):
