@@ -135,3 +135,26 @@ def finishes():
         return outcome[0] if outcome else "hung"
 
     return run
+
+
+@pytest.fixture
+def relu_max_pool_loops():
+    """The layer valid cross-correlation → ReLU → 2×2 max pooling (stride 2) written as plain
+    loops, an independent reference: ``(m, h, w)`` images and a 2-D kernel → ``(m, ph, pw, 1)``."""
+    import numpy as np
+
+    def layer(images, kernel):
+        images = np.asarray(images, dtype=np.float64)
+        kernel = np.asarray(kernel, dtype=np.float64)
+        m, h, w = images.shape
+        kh, kw = kernel.shape
+        conv = np.zeros((m, h - kh + 1, w - kw + 1))
+        for i in range(conv.shape[1]):
+            for j in range(conv.shape[2]):
+                conv[:, i, j] = (images[:, i:i + kh, j:j + kw] * kernel).sum(axis=(1, 2))
+        conv = np.maximum(conv, 0)
+        ph, pw = conv.shape[1] // 2, conv.shape[2] // 2
+        pooled = conv[:, :2 * ph, :2 * pw].reshape(m, ph, 2, pw, 2).max(axis=(2, 4))
+        return pooled[..., None]
+
+    return layer

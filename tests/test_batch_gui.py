@@ -346,20 +346,8 @@ def test_range_spin_boxes_follow_the_dataset(qtbot, window, answers):
 # results you can trust
 
 
-def loops_layer(images, kernel):
-    """Valid cross-correlation, ReLU and 2×2 max pooling as plain loops: (m, oh, ow, 1)."""
-    m, h, w = images.shape
-    kh, kw = kernel.shape
-    conv = np.zeros((m, h - kh + 1, w - kw + 1))
-    for i in range(conv.shape[1]):
-        for j in range(conv.shape[2]):
-            conv[:, i, j] = (images[:, i:i + kh, j:j + kw] * kernel).sum(axis=(1, 2))
-    conv = np.maximum(conv, 0)
-    ph, pw = conv.shape[1] // 2, conv.shape[2] // 2
-    return conv[:, :2 * ph, :2 * pw].reshape(m, ph, 2, pw, 2).max(axis=(2, 4))[..., None]
-
-
-def test_every_array_of_the_file_is_saved_in_its_layout(qtbot, window, answers, tmp_path):
+def test_every_array_of_the_file_is_saved_in_its_layout(qtbot, window, answers, tmp_path,
+                                                         relu_max_pool_loops):
     rng = np.random.default_rng(9)
     arrays = {}
     for split, count in (("train", 30), ("valid", 7), ("test", 9)):
@@ -377,7 +365,7 @@ def test_every_array_of_the_file_is_saved_in_its_layout(qtbot, window, answers, 
         assert sorted(out.files) == sorted(arrays)
         for split in ("train", "valid", "test"):
             np.testing.assert_allclose(out[f"X_{split}"],
-                                       loops_layer(arrays[f"X_{split}"].astype(float), EDGE),
+                                       relu_max_pool_loops(arrays[f"X_{split}"], EDGE),
                                        atol=1e-5)
             np.testing.assert_array_equal(out[f"Y_{split}"], arrays[f"Y_{split}"])
 
