@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         self._presentation = None
         self._before_crop = None
         self.origin = None  # where the dataset came from (a dict), remembered for the next start
+        self.restore_warnings = []  # remembered values ignored at start, and why
         self.selected_map = ("conv", 0)
         self.computation = Computation(self.state, self)
         self.loader = DatasetLoader(self, synchronous=not load_in_background)
