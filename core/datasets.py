@@ -709,9 +709,18 @@ def _reconstruct(subtype, shape, dtype):
     holds exactly the bytes the shape needs.
     """
     reconstruct = np.zeros(1).__reduce__()[0]
-    if subtype is not _NDARRAY or np.prod(shape, dtype=object) > 1:
+    if subtype is not _NDARRAY or np.prod(shape, dtype=object) != 0:
         raise _Refused("numpy's _reconstruct with a shape of its own choosing")
     return reconstruct(np.ndarray, shape, dtype)
+
+
+def _scalar(dtype, data=None):
+    """NumPy's scalar rebuilder, only from bytes of the file that fill exactly one item."""
+    scalar = np.int64(0).__reduce__()[0]
+    if (not isinstance(dtype, np.dtype) or dtype.hasobject or not isinstance(data, bytes)
+            or len(data) != dtype.itemsize):
+        raise _Refused("numpy's scalar without the bytes of its value")
+    return scalar(dtype, data)
 
 
 def _encode(text, encoding="latin1", errors="strict"):
@@ -723,13 +732,12 @@ def _encode(text, encoding="latin1", errors="strict"):
 
 def _allowed_globals():
     """The only callables a CIFAR batch may name: NumPy's array rebuilders and latin-1 bytes."""
-    scalar = np.int64(0).__reduce__()[0]
     frombuffer = np.zeros(1).__reduce_ex__(5)[0]
     allowed = {("_codecs", "encode"): _encode, ("numpy", "ndarray"): _NDARRAY,
                ("numpy", "dtype"): np.dtype}
     for module in ("numpy.core.multiarray", "numpy._core.multiarray"):
         allowed[(module, "_reconstruct")] = _reconstruct
-        allowed[(module, "scalar")] = scalar
+        allowed[(module, "scalar")] = _scalar
     for module in ("numpy.core.numeric", "numpy._core.numeric"):
         allowed[(module, "_frombuffer")] = frombuffer
     return allowed

@@ -253,3 +253,28 @@ def test_kernel_npy_promising_pebibytes(tmp_path):
         fh.write(bytes(64))
     with pytest.raises(ValueError, match="k.npy"):
         load_kernel(path)
+
+
+def test_scalar_and_subarray_dtypes_cannot_allocate_beyond_the_file(tmp_path):
+    reconstruct = np.zeros(1).__reduce__()[0]
+    scalar = np.int64(0).__reduce__()[0]
+    huge_item = np.dtype("V2000000000")
+    cases = {
+        "data_batch_6": _Call(scalar, huge_item),                      # a zero-filled 2 GB item
+        "data_batch_7": _Call(reconstruct, np.ndarray, (1,), np.dtype(("u1", (2**36,)))),
+    }
+    for name, payload in cases.items():
+        path = tmp_path / name
+        path.write_bytes(pickle.dumps({b"data": payload}, protocol=2))
+        before = peak_mb()
+        with pytest.raises(ValueError, match=f"{name} was refused"):
+            load_dataset(path)
+        assert peak_mb() - before < 200
+
+
+def test_pickled_scalars_from_the_files_bytes_still_load(tmp_path):
+    data = np.arange(3072 * 2, dtype=np.uint8).reshape(2, 3072)
+    path = tmp_path / "data_batch_8"
+    path.write_bytes(pickle.dumps({b"data": data, b"labels": [np.int64(3), np.int64(4)]},
+                                  protocol=2))
+    assert load_dataset(path).labels.tolist() == [3, 4]
