@@ -261,7 +261,7 @@ def test_scalar_and_subarray_dtypes_cannot_allocate_beyond_the_file(tmp_path):
     huge_item = np.dtype("V2000000000")
     cases = {
         "data_batch_6": _Call(scalar, huge_item),                      # a zero-filled 2 GB item
-        "data_batch_7": _Call(reconstruct, np.ndarray, (1,), np.dtype(("u1", (2**36,)))),
+        "data_batch_7": _Call(reconstruct, np.ndarray, (1,), np.dtype(("u1", (2**30,)))),
     }
     for name, payload in cases.items():
         path = tmp_path / name
