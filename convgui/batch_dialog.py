@@ -422,8 +422,10 @@ class BatchDialog(QDialog):
     def _on_failed(self, message):
         self.worker.wait()
         self._set_busy(False)
-        self.status.setText(f"Failed: {message}. Nothing was written.")
-        dialogs.show_error(self, "Processing failed", f"{message}\n\nNothing was written.")
+        # A multi-file write already says exactly what was and was not written.
+        tail = "" if "written" in message else "\n\nNothing was written."
+        self.status.setText(f"Failed: {message}" + tail.replace("\n\n", ". "))
+        dialogs.show_error(self, "Processing failed", f"{message}{tail}")
         self.jobEnded.emit("failed")
 
     def _on_cancelled(self):
