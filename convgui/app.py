@@ -65,9 +65,17 @@ def run_gui(args):
     from . import errors
     from .main_window import MainWindow
 
-    window = MainWindow(restore=not (args.fresh or args.sample or args.open),
-                        load_in_background=True)
+    restore = not (args.fresh or args.sample or args.open)
+    try:
+        window = MainWindow(restore=restore, load_in_background=True)
+    except Exception as exc:  # noqa: BLE001 - whatever was remembered, the app must start
+        if not restore:
+            raise
+        print(f"Convolution Explorer: the last session could not be restored "
+              f"({type(exc).__name__}: {exc}); starting fresh", file=sys.stderr)
+        window = MainWindow(restore=False, load_in_background=True)
     errors.install(lambda: window)   # after pyqtgraph's import: replaces its hook too
+    _stop_cleanly_on_signals(app, window)
     if args.sample:
         window.open_sample(args.sample)
     if args.open:
@@ -77,3 +85,25 @@ def run_gui(args):
     if args.quit_after is not None:
         QTimer.singleShot(args.quit_after, window.close)
     return app.exec_()
+
+
+def _stop_cleanly_on_signals(app, window):
+    """SIGTERM / SIGHUP close the window normally and delete any half-written temporary file."""
+    import signal
+
+    from PyQt5.QtCore import QTimer
+
+    from core.atomic import remove_live_temp_files
+
+    def stop(signum, frame):
+        remove_live_temp_files()
+        window.close()
+        app.quit()
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+    # Python runs signal handlers only between its own instructions: wake it up regularly.
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(300)

@@ -32,30 +32,18 @@ __all__ = ["batch_job", "BatchDialog", "batch_action", "open_batch_dialog"]
 # the job
 
 
-def batch_job(dataset, spec, *, start=0, stop=None, dtype=np.float32, path=None):
-    """A :class:`~convgui.workers.Worker` job processing ``dataset.images[start:stop]``.
+def batch_job(dataset, spec, *, start=0, stop=None, dtype=np.float32, path=None,
+              other_keys=()):
+    """A :class:`~convgui.workers.Worker` job running :func:`core.batch.process_dataset`.
 
     The output is allocated in memory, or (``path`` given) written straight to a ``.npy`` file
-    that appears only when the job completes. The job returns a
-    :class:`core.batch.BatchResult`.
+    that appears only when the job completes; ``other_keys`` are the file's other image arrays
+    processed too. The job returns a :class:`core.batch.BatchResult`.
     """
     def job():
-        began = time.perf_counter()
-        first, last = core_batch.batch_range(len(dataset), start, stop)
-        if path is None:
-            outputs = core_batch.allocate_output(dataset.images.shape, spec, start=first,
-                                                 stop=last, dtype=dtype)
-            yield from core_batch.iter_batch(dataset.images, spec, out=outputs, start=first,
-                                             stop=last)
-        else:
-            yield from core_batch.iter_batch_to_npy(path, dataset.images, spec, start=first,
-                                                    stop=last, dtype=dtype)
-            outputs = np.load(path, mmap_mode="r")
-        labels = None if dataset.labels is None else np.asarray(dataset.labels[first:last])
-        return core_batch.BatchResult(
-            outputs, labels=labels, class_names=dataset.class_names, start=first,
-            key=dataset.key, name=dataset.name, path=None if path is None else str(path),
-            spec=spec, seconds=time.perf_counter() - began)
+        return (yield from core_batch.process_dataset(dataset, spec, start=start, stop=stop,
+                                                      dtype=dtype, path=path,
+                                                      other_keys=other_keys))
     return job
 
 
@@ -146,6 +134,12 @@ class BatchDialog(QDialog):
         outputs.addButton(self.to_disk)
         self.float64 = QCheckBox("float64 (twice the size)")
         self.float64.toggled.connect(lambda _: self.refresh())
+        self.every_array = QCheckBox("Every image array of the file")
+        self.every_array.setChecked(True)
+        self.every_array.setToolTip(
+            "Also process the file's other image arrays (e.g. X_valid and X_test), each saved "
+            "under its own name with its labels, so the .npz has the source's layout")
+        self.every_array.toggled.connect(lambda _: self.refresh())
         output_row = QHBoxLayout()
         output_row.addWidget(self.in_memory)
         output_row.addWidget(self.to_disk)
@@ -173,6 +167,7 @@ class BatchDialog(QDialog):
         setup_layout = QVBoxLayout(setup)
         setup_layout.addWidget(self.summary)
         setup_layout.addLayout(range_row)
+        setup_layout.addWidget(self.every_array)
         setup_layout.addLayout(output_row)
         setup_layout.addWidget(self.size_label)
 
@@ -231,6 +226,41 @@ class BatchDialog(QDialog):
                              f"(image {self.first.value()})")
         return self.first.value(), self.last.value() + 1
 
+    def other_keys(self):
+        """The file's other image arrays processed with this one (with every array, all images
+        and the result kept in memory)."""
+        dataset = self.state.dataset
+        if (dataset is None or not dataset.alternatives or not dataset.source
+                or not self.every_array.isChecked() or not self.all_images.isChecked()
+                or self.to_disk.isChecked()):
+            return []
+        return list(dataset.alternatives)
+
+    def result_is_current(self):
+        """True when the result was computed from the dataset open now with its settings now."""
+        if self.result is None or self.state.dataset is None:
+            return False
+        try:
+            return self.result.matches(self.state.dataset, self.state.spec())
+        except (ValueError, TypeError):
+            return False
+
+    def _check_result(self):
+        """Clear a result of another dataset; turn exports off while the settings differ."""
+        if self.result is None or self.is_running():
+            return
+        if self.state.dataset is not self._source:
+            self.result = None
+            self.grid.set_result(None)
+            self.status.setText("Another dataset is open now: the previous result was cleared. "
+                                "Press Start to process this one.")
+        elif not self.result_is_current():
+            self.status.setText("The settings changed since this result was computed: saving "
+                                "is off until they are set back. Press Start to process again.")
+        else:
+            self.status.setText(self._done_text())
+        self._set_busy(False)
+
     def set_range(self, start, stop):
         """Choose images ``start .. stop - 1`` (as if typed in the spin boxes)."""
         self.first.setValue(start)
@@ -239,7 +269,13 @@ class BatchDialog(QDialog):
 
     def refresh(self):
         """Update the summary and the output size for the current settings and range."""
+        self._check_result()
         dataset = self.state.dataset
+        self.every_array.setVisible(bool(dataset is not None and dataset.alternatives
+                                         and dataset.source))
+        if dataset is not None and dataset.alternatives:
+            self.every_array.setText(f"Every image array of the file (also "
+                                     f"{', '.join(dataset.alternatives)})")
         if dataset is None:
             self.summary.setText("Open a dataset first.")
             self.size_label.setText("")
@@ -325,8 +361,11 @@ class BatchDialog(QDialog):
         self.grid.result = None
         self.grid.show_page(0)
         self._set_busy(True, exports=False)
-        self._run(batch_job(dataset, spec, start=start, stop=stop, dtype=self.dtype, path=path),
-                  self._on_batch_done, f"Processing {stop - start:,} images…")
+        others = self.other_keys()
+        self._run(batch_job(dataset, spec, start=start, stop=stop, dtype=self.dtype, path=path,
+                            other_keys=others),
+                  self._on_batch_done, f"Processing {stop - start:,} images"
+                  + (f" and {', '.join(others)}" if others else "") + "…")
         return True
 
     def cancel(self):
@@ -362,23 +401,31 @@ class BatchDialog(QDialog):
         self.result = result
         lut = None if self.state.colormap == "gray" else display.lookup_table(self.state.colormap)
         self.grid.set_result(result, lut)
-        where = f" into {result.path}" if result.path else ""
-        self.status.setText(f"Done: {len(result):,} images in {_duration(result.seconds)}"
-                            f"{where}. Double-click a thumbnail to show it in the window.")
+        self.status.setText(self._done_text())
         self._set_busy(False)
+        self._check_result()
         self.jobEnded.emit("finished")
+
+    def _done_text(self):
+        result = self.result
+        where = f" into {result.path}" if result.path else ""
+        also = "".join(f", {other.key} ({len(other):,})" for other in result.others)
+        return (f"Done: {len(result):,} images{also} in {_duration(result.seconds)}{where}. "
+                "Double-click a thumbnail to show it in the window.")
 
     def _on_export_done(self, paths):
         self.worker.wait()
         self._set_busy(False)
-        self.status.setText(f"Saved {paths}")
+        self.status.setText(f"Saved {paths}.")
         self.jobEnded.emit("finished")
 
     def _on_failed(self, message):
         self.worker.wait()
         self._set_busy(False)
-        self.status.setText(f"Failed: {message}. Nothing was written.")
-        dialogs.show_error(self, "Processing failed", f"{message}\n\nNothing was written.")
+        # A multi-file write already says exactly what was and was not written.
+        tail = "" if "written" in message else "\n\nNothing was written."
+        self.status.setText(f"Failed: {message}" + tail.replace("\n\n", ". "))
+        dialogs.show_error(self, "Processing failed", f"{message}{tail}")
         self.jobEnded.emit("failed")
 
     def _on_cancelled(self):
@@ -391,11 +438,11 @@ class BatchDialog(QDialog):
     def _set_busy(self, busy, exports=None):
         self.cancel_button.setEnabled(busy)
         self.start_button.setEnabled(not busy and self.state.dataset is not None)
-        can_export = (not busy and self.result is not None) if exports is None else exports
+        can_export = (not busy and self.result_is_current()) if exports is None else exports
         for widget in (self.export_npz_button, self.export_pngs_button, self.export_sheet_button):
             widget.setEnabled(can_export)
         for widget in (self.all_images, self.some_images, self.first, self.last, self.in_memory,
-                       self.to_disk, self.float64):
+                       self.to_disk, self.float64, self.every_array):
             widget.setEnabled(not busy)
 
     def _show_in_window(self, index):
@@ -404,12 +451,24 @@ class BatchDialog(QDialog):
 
     # -- exports -------------------------------------------------------------------------
 
+    def _refuse_stale(self):
+        """True when the result may be saved; otherwise say why (another dataset or settings)."""
+        if self.result is None:
+            return False
+        if not self.result_is_current():
+            dialogs.show_error(self, "The result is out of date",
+                               "The dataset or the settings changed since this result was "
+                               "computed, so it would not match what the window shows. Press "
+                               "Start to process again. Nothing was written.")
+            return False
+        return True
+
     def _ask_target(self, title, filters, suggested, suffix):
         return dialogs.ask_save_target(self, title, filters, suggested, suffix)
 
     def export_npz(self):
         """Save the result as ``.npz`` in the source file's layout. Returns the path or None."""
-        if self.result is None or self.is_running():
+        if self.is_running() or not self._refuse_stale():
             return None
         path = self._ask_target("Save the processed dataset", "NumPy archive (*.npz)",
                                 f"{_stem(self.result)}_processed.npz", ".npz")
@@ -423,7 +482,7 @@ class BatchDialog(QDialog):
 
     def export_png_folder(self):
         """Write one PNG per image and feature map into a folder. Returns the folder or None."""
-        if self.result is None or self.is_running():
+        if self.is_running() or not self._refuse_stale():
             return None
         folder = dialogs.ask_folder(self, "Folder for the PNG files")
         if not folder:
@@ -453,7 +512,7 @@ class BatchDialog(QDialog):
     def export_sheet(self):
         """Save the thumbnails of the page shown as one contact-sheet PNG (labels drawn below).
         Returns the path or None."""
-        if self.result is None or self.is_running():
+        if self.is_running() or not self._refuse_stale():
             return None
         path = self._ask_target("Save a contact sheet", "PNG image (*.png)",
                                 f"{_stem(self.result)}_sheet.png", ".png")

@@ -158,8 +158,11 @@ def configure_apply_parser(parser):
     add = parser.add_argument
     add("--input", required=True, metavar="PATH",
         help="dataset file (.npz, .npy, MNIST IDX, CIFAR batch)")
-    add("--key", metavar="NAME",
-        help="array to read from an .npz archive (default: X_train, data, ... as the window)")
+    add("--key", metavar="NAME", action="append",
+        help="an image array of an .npz archive to process; repeat it for several (default: "
+             "every image array, e.g. X_train, X_valid and X_test, each saved under its own "
+             "key with its labels; with --range, or an output holding one array, the first of "
+             "X_train, data, ... as the window)")
     add("--kernel", required=True, metavar="NAME_OR_PATH",
         help="a preset id or name (e.g. sobel_x, 'Sobel x') or a kernel .json/.npy file")
     add("--padding", type=parse_padding, default="valid", metavar="valid|same|full|PH,PW",
@@ -235,6 +238,9 @@ def _load_kernel(text, channels):
             kernel = kernel_library.load_kernel(path)
         except (ValueError, TypeError, OSError) as exc:
             raise _UsageError(f"argument --kernel: {exc}") from None
+        except Exception as exc:  # a damaged file failing in a way not foreseen
+            raise _UsageError(f"argument --kernel: {path}: cannot be read "
+                              f"({type(exc).__name__}: {exc})") from None
     else:
         try:
             kernel = kernel_library.find_preset(text).kernel
@@ -246,11 +252,24 @@ def _load_kernel(text, channels):
         raise _UsageError(f"argument --kernel: {exc}") from None
 
 
+def _is_same_or_inside(output, source):
+    """True when ``output`` is ``source`` itself, or lies inside it (when it is a folder)."""
+    try:
+        output, source = Path(output).resolve(), Path(source).resolve()
+    except (OSError, RuntimeError):
+        return False
+    return output == source or source in output.parents
+
+
 def _check_output(args, fmt):
     output = Path(args.output)
     parent = output.parent if str(output.parent) else Path(".")
     if not parent.is_dir():
         raise _UsageError(f"argument --output: folder does not exist: {parent}")
+    if _is_same_or_inside(output, args.input):
+        raise _UsageError(f"argument --output: {output} is the input file {args.input}; "
+                          "writing there would destroy the source (even with --overwrite); "
+                          "choose another name")
     if fmt == "png":
         if output.exists() and not output.is_dir():
             raise _UsageError(f"argument --output: {output} is a file, not a folder")
@@ -261,97 +280,193 @@ def _check_output(args, fmt):
         raise _UsageError(f"argument --output: {output} exists; add --overwrite to replace it")
 
 
-def _prepare(args):
-    """Everything checked before any work: dataset, spec, range, output."""
-    from core.batch import batch_range, output_nbytes
+def _load_input(path, key):
     from core.datasets import load_dataset
+
+    try:
+        return load_dataset(path, key=key)
+    except (ValueError, OSError) as exc:
+        raise _UsageError(f"argument --input: {exc}") from None
+    except Exception as exc:  # a decoder failing in a way not foreseen: still the file's fault
+        raise _UsageError(f"argument --input: {path}: cannot be read "
+                          f"({type(exc).__name__}: {exc})") from None
+
+
+def _chosen_keys(args, first, fmt):
+    """The image arrays to process: the ``--key`` ones, else every one (see ``--key``)."""
+    if args.key:
+        keys = list(dict.fromkeys(args.key))
+        if len(keys) > 1 and fmt != "npz":
+            raise _UsageError(f"argument --key: format {fmt} holds one array, but {len(keys)} "
+                              "were given; use an .npz output or one --key")
+        return keys, []
+    if first.key is None:
+        return [None], []
+    if fmt != "npz" or args.range != (0, None):
+        return [first.key], list(first.alternatives)
+    return [first.key] + list(first.alternatives), []
+
+
+class _Part:
+    """One image array to process: its dataset, range and output size."""
+
+    def __init__(self, dataset, start, stop, nbytes):
+        self.dataset, self.start, self.stop, self.nbytes = dataset, start, stop, nbytes
+
+
+def _prepare(args):
+    """Everything checked before any work: datasets, spec, range, output."""
+    from core.batch import batch_range, output_nbytes
     from core.pipeline import PipelineSpec
 
     fmt = _output_format(args)
     _check_output(args, fmt)
-    try:
-        dataset = load_dataset(args.input, key=args.key)
-    except (ValueError, OSError) as exc:
-        raise _UsageError(f"argument --input: {exc}") from None
-    bank = _load_kernel(args.kernel, 1 if dataset.images.ndim == 3 else dataset.images.shape[3])
+    first = _load_input(args.input, args.key[0] if args.key else None)
+    keys, skipped = _chosen_keys(args, first, fmt)
+    datasets = [first] + [_load_input(args.input, key) for key in keys[1:]]
+    bank = _load_kernel(args.kernel, 1 if first.images.ndim == 3 else first.images.shape[3])
     mode, shape, stride = args.pool
-    spec = PipelineSpec(bank, padding=args.padding, stride=args.stride, dilation=args.dilation,
-                        flip=args.flip, activation=args.activation, pool_mode=mode,
-                        pool_shape=shape, pool_stride=stride)
-    start, stop = args.range
     try:
-        start, stop = batch_range(len(dataset), start, stop)
-    except ValueError as exc:
-        raise _UsageError(f"argument --range: {exc}") from None
+        spec = PipelineSpec(bank, padding=args.padding, stride=args.stride,
+                            dilation=args.dilation, flip=args.flip, activation=args.activation,
+                            pool_mode=mode, pool_shape=shape, pool_stride=stride)
+    except (ValueError, TypeError) as exc:
+        raise _UsageError(f"these settings are not valid: {exc}") from None
     dtype = np.float64 if args.float64 else np.float32
-    try:
-        nbytes = output_nbytes(dataset.images.shape, spec, start=start, stop=stop, dtype=dtype)
-    except ValueError as exc:
-        raise _UsageError(f"these settings do not fit the images {dataset.images.shape[1:]}: "
-                          f"{exc}") from None
-    return fmt, dataset, spec, start, stop, dtype, nbytes
+    parts = []
+    for dataset in datasets:
+        where = f" ({dataset.key})" if len(datasets) > 1 else ""
+        try:
+            start, stop = batch_range(len(dataset), *args.range)
+        except ValueError as exc:
+            raise _UsageError(f"argument --range: {exc}{where}") from None
+        try:
+            nbytes = output_nbytes(dataset.images.shape, spec, start=start, stop=stop,
+                                   dtype=dtype)
+        except ValueError as exc:
+            raise _UsageError(f"these settings do not fit the images "
+                              f"{dataset.images.shape[1:]}{where}: {exc}") from None
+        parts.append(_Part(dataset, start, stop, nbytes))
+    return fmt, parts, spec, dtype, skipped
 
 
-def _compute(dataset, spec, start, stop, dtype, nbytes, progress, scratch):
+def _compute(part, spec, dtype, held, progress, scratch):
     """The processed range, in memory or (when too big) in a scratch ``.npy`` file."""
     from core import batch
 
-    if batch.fits_in_memory(nbytes):
-        return batch.run_batch(dataset.images, spec, start=start, stop=stop, dtype=dtype,
-                               progress=progress)
-    for done, total in batch.iter_batch_to_npy(scratch, dataset.images, spec, start=start,
-                                               stop=stop, dtype=dtype):
+    dataset = part.dataset
+    if batch.fits_in_memory(part.nbytes + held):
+        return batch.run_batch(dataset.images, spec, start=part.start, stop=part.stop,
+                               dtype=dtype, progress=progress)
+    for done, total in batch.iter_batch_to_npy(scratch, dataset.images, spec, start=part.start,
+                                               stop=part.stop, dtype=dtype):
         progress(done, total)
     return np.load(scratch, mmap_mode="r")
 
 
-def _apply(args):
-    from core import batch, sheets
+def _describe(parts, spec, dtype, fmt, skipped):
+    from core import batch
 
-    fmt, dataset, spec, start, stop, dtype, nbytes = _prepare(args)
+    for part in parts:
+        shape = batch.batch_output_shape(part.dataset.images.shape, spec, start=part.start,
+                                         stop=part.stop)
+        print(f"{PROG}: {part.dataset.name}, images {part.start}..{part.stop - 1} → {shape} "
+              f"{np.dtype(dtype).name} ({part.nbytes / 2**20:.1f} MB), format {fmt}",
+              file=sys.stderr, flush=True)
+    if skipped:
+        print(f"{PROG}: not processed: {', '.join(skipped)} (give --key to choose, or an .npz "
+              "output without --range for every array)", file=sys.stderr, flush=True)
+
+
+def _apply(args):
+    from core import atomic, batch, sheets
+
+    fmt, parts, spec, dtype, skipped = _prepare(args)
     quiet = args.quiet
     if not quiet:
-        print(f"{PROG}: {dataset.name}, images {start}..{stop - 1} → "
-              f"{batch.batch_output_shape(dataset.images.shape, spec, start=start, stop=stop)} "
-              f"{np.dtype(dtype).name} ({nbytes / 2**20:.1f} MB), format {fmt}",
-              file=sys.stderr, flush=True)
-    progress = _Progress("processed", quiet)
+        _describe(parts, spec, dtype, fmt, skipped)
     output = Path(args.output)
     if fmt == "npy":
-        for done, total in batch.iter_batch_to_npy(output, dataset.images, spec, start=start,
-                                                   stop=stop, dtype=dtype):
+        part = parts[0]
+        progress = _Progress("processed", quiet)
+        for done, total in batch.iter_batch_to_npy(output, part.dataset.images, spec,
+                                                   start=part.start, stop=part.stop,
+                                                   dtype=dtype):
             progress(done, total)
         if not quiet:
             print(f"{PROG}: wrote {output}", file=sys.stderr, flush=True)
         return
-    scratch = output.with_name(f".{output.name}.scratch.npy")
+    scratches = []
     try:
-        outputs = _compute(dataset, spec, start, stop, dtype, nbytes, progress, scratch)
-        labels = None if dataset.labels is None else dataset.labels[start:stop]
+        results = []
+        held = 0
+        for part in parts:
+            label = f"processed {part.dataset.key}" if len(parts) > 1 else "processed"
+            scratch = atomic.temp_path_for(output, ".scratch.npy")
+            scratches.append(scratch)
+            outputs = _compute(part, spec, dtype, held, _Progress(label, quiet), scratch)
+            held += 0 if isinstance(outputs, np.memmap) else part.nbytes
+            labels = (None if part.dataset.labels is None
+                      else part.dataset.labels[part.start:part.stop])
+            results.append((part.dataset.key, outputs, labels))
+        class_names = parts[0].dataset.class_names
         if fmt == "npz":
-            batch.save_npz(output, batch.npz_layout(outputs, key=dataset.key, labels=labels,
-                                                    class_names=dataset.class_names))
+            batch.save_npz(output, batch.npz_layout_many(results, class_names=class_names))
         elif fmt == "sheet":
+            _, outputs, labels = results[0]
             rows, columns = args.sheet_grid
             sheets.write_png(output, sheets.contact_sheet(outputs, labels, rows=rows,
                                                           columns=columns))
         else:
+            _, outputs, labels = results[0]
             writing = _Progress("written", quiet)
             try:
-                run = sheets.iter_png_folder(output, outputs, start=start, labels=labels,
-                                             class_names=dataset.class_names,
+                run = sheets.iter_png_folder(output, outputs, start=parts[0].start,
+                                             labels=labels, class_names=class_names,
                                              overwrite=args.overwrite)
             except FileExistsError as exc:
                 raise _UsageError(f"argument --output: {exc}; add --overwrite to replace "
                                   "them") from None
             for done, total in run:
                 writing(done, total)
-        del outputs
+        del results
     finally:
-        if scratch.exists():
-            scratch.unlink()
+        for scratch in scratches:
+            if os.path.lexists(scratch):
+                os.unlink(scratch)
     if not quiet:
         print(f"{PROG}: wrote {output}", file=sys.stderr, flush=True)
+
+
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind (deleting temporary files) and exit 128 + signal."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated(signum)
+
+
+def _install_signal_handlers():
+    """SIGTERM/SIGHUP unwind like Ctrl+C, so temporary files are removed; returns the old ones."""
+    import signal
+
+    old = {}
+    if threading_is_main():
+        for name in ("SIGTERM", "SIGHUP"):
+            number = getattr(signal, name, None)
+            if number is not None:
+                old[number] = signal.signal(number, _raise_terminated)
+    return old
+
+
+def threading_is_main():
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 def run_apply(args):
@@ -362,6 +477,11 @@ def run_apply(args):
     no memory); 130 on Ctrl+C. In
     every failure case no partial output is left behind.
     """
+    import signal
+
+    from core.atomic import PartialWriteError, remove_live_temp_files
+
+    old_handlers = _install_signal_handlers()
     try:
         _apply(args)
     except _UsageError as exc:
@@ -370,12 +490,23 @@ def run_apply(args):
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; nothing was written", file=sys.stderr)
         return 130
+    except _Terminated as exc:
+        name = signal.Signals(exc.signum).name
+        print(f"{PROG}: stopped by {name}; nothing was written", file=sys.stderr)
+        return 128 + exc.signum
     except ValueError as exc:
         print(f"{PROG}: error: {exc}; nothing was written", file=sys.stderr)
         return 2
+    except PartialWriteError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
     except (OSError, MemoryError) as exc:
         print(f"{PROG}: error: {exc}; nothing was written", file=sys.stderr)
         return 1
+    finally:
+        remove_live_temp_files()
+        for number, handler in old_handlers.items():
+            signal.signal(number, handler)
     return 0
 
 

@@ -17,7 +17,7 @@ from core.pipeline import run_pipeline
 
 from .workers import EXPECTED_ERRORS, LatestOnly
 
-__all__ = ["Computation", "LayerResult", "SYNC_WORK_LIMIT"]
+__all__ = ["Computation", "LayerResult", "SYNC_WORK_LIMIT", "MAX_LIVE_VALUES", "live_work_problem"]
 
 #: Multiply-adds below which the computation runs synchronously on the GUI thread.
 SYNC_WORK_LIMIT = 4_000_000
@@ -41,6 +41,33 @@ class LayerResult:
 def _work(image, spec):
     kh, kw, c, nc = spec.kernels.shape
     return image.shape[0] * image.shape[1] * kh * kw * c * nc
+
+
+#: The most output values one live recomputation may produce (per stage, all kernels
+#: together): 32 million float32 values are 128 MB.
+MAX_LIVE_VALUES = 32_000_000
+
+
+def live_work_problem(image, spec):
+    """Why recomputing ``image`` with ``spec`` live would be too much work, or None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from core.pipeline import PipelineSpec
+    >>> live_work_problem(np.zeros((28, 28)), PipelineSpec(np.ones((3, 3, 1, 1)))) is None
+    True
+    """
+    try:
+        conv_hw, _ = spec.shapes(np.shape(image)[:2])
+    except ValueError:
+        return None  # the computation itself reports a bad setting
+    values = conv_hw[0] * conv_hw[1] * spec.kernels.shape[3]
+    if values <= MAX_LIVE_VALUES:
+        return None
+    return (f"{conv_hw[0]} x {conv_hw[1]} feature maps for {spec.kernels.shape[3]} kernels are "
+            f"{values / 1e6:.0f} million values, more than the {MAX_LIVE_VALUES / 1e6:.0f} "
+            "million shown live; use fewer kernels or a smaller image")
 
 
 class Computation(QObject):
@@ -111,7 +138,13 @@ class Computation(QObject):
             self._deliver(LayerResult(image, result, spec, index, generation,
                                        time.perf_counter() - start))
             return
+        problem = live_work_problem(image, spec)
+        if problem:
+            self.failed.emit(problem)
+            return
+
         def job():
+            yield None  # a request superseded while it waited for a thread stops here, unrun
             start = time.perf_counter()
             result = run_pipeline(image[None], spec, dtype=np.float32)
             return LayerResult(image, result, spec, index, generation,

@@ -4,6 +4,8 @@ Bound both ways to the state's ``dataset`` and ``index``. Opening files and pick
 actions of the main window; this panel only asks for them through signals.
 """
 
+import html
+
 import numpy as np
 from PyQt5.QtCore import QSignalBlocker, Qt, pyqtSignal
 from PyQt5.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
@@ -78,12 +80,19 @@ class DataPanel(QWidget):
         nav.addWidget(self.random_button)
         self.label_value = QLabel("")
         self.label_value.setObjectName("labelValue")
+        self.file_value = QLabel("")
+        self.file_value.setObjectName("fileName")
+        self.file_value.setTextFormat(Qt.PlainText)
+        self.file_value.setWordWrap(True)
+        self.file_value.setToolTip("The image file shown, in the folder that was opened")
 
         form = QFormLayout()
         form.addRow("Array", self.array_combo)
         form.addRow("Image", nav)
         form.addRow("", self.index_slider)
         form.addRow("Label", self.label_value)
+        form.addRow("File", self.file_value)
+        self._form = form
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
@@ -143,7 +152,8 @@ class DataPanel(QWidget):
             self.array_combo.setEnabled(False)
         else:
             shape = "×".join(str(s) for s in dataset.images.shape)
-            self.name_label.setText(f"<b>{dataset.name}</b> — {shape} {dataset.images.dtype}")
+            self.name_label.setText(f"<b>{html.escape(dataset.name)}</b> — {shape} "
+                                    f"{dataset.images.dtype}")
             key = getattr(dataset, "key", None)
             keys = [key] if key else []
             keys += [k for k in getattr(dataset, "alternatives", None) or [] if k != key]
@@ -159,4 +169,9 @@ class DataPanel(QWidget):
             self.index_slider.setValue(index)
         dataset = self.state.dataset
         text = dataset.label_text(index) if dataset is not None else ""
-        self.label_value.setText(f"<b>{text}</b>" if text else "—")
+        self.label_value.setText(f"<b>{html.escape(text)}</b>" if text else "—")
+        names = getattr(dataset, "file_names", None) or []
+        shown = 0 <= index < len(names) and len(names) == self.count()
+        self.file_value.setText(names[index] if shown else "")
+        self.file_value.setVisible(shown)
+        self._form.labelForField(self.file_value).setVisible(shown)

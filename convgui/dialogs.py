@@ -27,6 +27,29 @@ def ask_save_path(parent, title, filters="All files (*)", suggested=""):
     return path or None
 
 
+def ask_save_targets(parent, title, filters, suggested, suffix, expand):
+    """Like :func:`ask_save_target` for an export of several files: ``expand(path)`` lists the
+    files the export writes, and one question names every one that already exists.
+
+    Returns ``(path, paths)``, or ``(None, [])`` when cancelled.
+    """
+    path = ask_save_path(parent, title, filters, suggested)
+    if not path:
+        return None, []
+    if suffix and not path.lower().endswith(suffix.lower()):
+        path += suffix
+    paths = expand(path)
+    existing = [str(p) for p in paths if os.path.exists(p)]
+    if existing:
+        shown = "\n".join(existing[:12]) + (f"\n… and {len(existing) - 12} more"
+                                            if len(existing) > 12 else "")
+        if not ask_yes_no(parent, "Replace the files?",
+                          f"{len(existing)} of the {len(paths)} files already exist:\n\n"
+                          f"{shown}\n\nReplace them?"):
+            return None, []
+    return path, paths
+
+
 def ask_save_target(parent, title, filters="All files (*)", suggested="", suffix=None):
     """Ask where to save, add ``suffix`` when the name lacks it, and ask once before replacing
     an existing file. Returns the path, or ``None`` when cancelled.

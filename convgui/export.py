@@ -6,19 +6,18 @@ never leaves a half-written file.
 """
 
 import json
-from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
 
-from core.atomic import atomic_path
+from core.atomic import atomic_path, atomic_paths
 from core.pipeline import run_pipeline
 from core.sheets import encode_png
 
 from . import display
 
-__all__ = ["export_feature_maps", "export_view", "export_arrays", "settings_dict",
-           "feature_map_paths"]
+__all__ = ["export_feature_maps", "export_stages", "iter_export_arrays", "pipeline_stages", "stage_paths",
+           "export_view", "export_arrays", "settings_dict", "feature_map_paths"]
 
 
 def _save_qimage(image, tmp):
@@ -34,6 +33,81 @@ def feature_map_paths(path, count):
     return [path.with_name(f"{path.stem}_k{k + 1}{path.suffix}") for k in range(count)]
 
 
+def stage_paths(path, stages, count):
+    """File names for every stage's maps: ``<stem>_<stage>_k<n><suffix>``.
+
+    With one stage the stage is left out and :func:`feature_map_paths` names the files, so a
+    plain convolution still writes just ``path``.
+
+    Examples
+    --------
+    >>> [p.name for p in stage_paths("maps.png", ["conv", "pooled"], 2)]
+    ['maps_conv_k1.png', 'maps_conv_k2.png', 'maps_pooled_k1.png', 'maps_pooled_k2.png']
+    >>> [p.name for p in stage_paths("maps.png", ["conv"], 1)]
+    ['maps.png']
+    """
+    path = Path(path)
+    if len(stages) == 1:
+        return feature_map_paths(path, count)
+    return [p for stage in stages
+            for p in feature_map_paths(path.with_name(f"{path.stem}_{stage}{path.suffix}"),
+                                       count)]
+
+
+def pipeline_stages(result, activation):
+    """``[(name, maps (h, w, nc))]`` of one image's result: conv, activated, pooled.
+
+    The activated stage is left out when there is no activation (it equals conv), the pooled
+    one when pooling is off.
+    """
+    stages = [("conv", result.conv[0])]
+    if activation not in (None, "none"):
+        stages.append(("activated", result.activated[0]))
+    if result.pooled is not None:
+        stages.append(("pooled", result.pooled[0]))
+    return stages
+
+
+def export_stages(path, stages, mapping, colormap_name, value_range, scale=1):
+    """Write every stage's maps as PNGs, all or nothing (see :func:`stage_paths` for names).
+
+    ``stages`` is a list of ``(name, maps, levels)`` with ``maps`` (h, w, nc) and ``levels``
+    as for :func:`export_feature_maps`. Returns the written paths.
+    """
+    count = int(np.asarray(stages[0][1]).shape[-1])
+    paths = stage_paths(path, [name for name, _, _ in stages], count)
+    pngs = [png for _, maps, levels in stages
+            for png in _render_pngs(maps, mapping, colormap_name, value_range, scale, levels)]
+    _write_all(paths, pngs)
+    return paths
+
+
+def _render_pngs(maps, mapping, colormap_name, value_range, scale, levels):
+    maps = np.asarray(maps)
+    if maps.ndim == 2:
+        maps = maps[:, :, None]
+    scale = int(scale)
+    if scale < 1:
+        raise ValueError(f"scale must be >= 1, got {scale}")
+    pngs = []
+    for k in range(maps.shape[2]):
+        rgb = display.render_rgb(maps[:, :, k], mapping, colormap_name,
+                                 None if levels is None else levels[k], value_range)
+        if scale > 1:
+            rgb = np.repeat(np.repeat(rgb, scale, axis=0), scale, axis=1)
+        pngs.append(encode_png(rgb))
+    return pngs
+
+
+def _write_all(paths, pngs):
+    # All or nothing: every file goes to a temporary name first, the renames happen only once
+    # all were written, and a failed rename puts back the files already replaced.
+    with atomic_paths(paths, suffix=".png") as temps:
+        for tmp, data in zip(temps, pngs):
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+
+
 def export_feature_maps(path, maps, mapping, colormap_name, value_range, scale=1, levels=None):
     """Write each ``(h, w)`` map of ``maps`` ((h, w, nc)) as a PNG rendered like the view.
 
@@ -42,25 +116,8 @@ def export_feature_maps(path, maps, mapping, colormap_name, value_range, scale=1
     levels. Returns the written paths.
     """
     maps = np.asarray(maps)
-    if maps.ndim == 2:
-        maps = maps[:, :, None]
-    scale = int(scale)
-    if scale < 1:
-        raise ValueError(f"scale must be >= 1, got {scale}")
-    paths = feature_map_paths(path, maps.shape[2])
-    pngs = []
-    for k in range(len(paths)):
-        rgb = display.render_rgb(maps[:, :, k], mapping, colormap_name,
-                                 None if levels is None else levels[k], value_range)
-        if scale > 1:
-            rgb = np.repeat(np.repeat(rgb, scale, axis=0), scale, axis=1)
-        pngs.append(encode_png(rgb))
-    # Every file goes to a temporary name first; the renames happen only once all were written.
-    with ExitStack() as stack:
-        temps = [stack.enter_context(atomic_path(target, suffix=".png")) for target in paths]
-        for tmp, data in zip(temps, pngs):
-            with open(tmp, "wb") as fh:
-                fh.write(data)
+    paths = feature_map_paths(path, 1 if maps.ndim == 2 else maps.shape[2])
+    _write_all(paths, _render_pngs(maps, mapping, colormap_name, value_range, scale, levels))
     return paths
 
 
@@ -88,6 +145,17 @@ def settings_dict(spec):
     }
 
 
+def iter_export_arrays(path, image, spec, **extra):
+    """:func:`export_arrays` as a worker job: yields ``(done, 2)`` (computed, written) and
+    returns the written paths. Stopping it early writes nothing."""
+    yield 0, 2
+    result = run_pipeline(np.asarray(image)[None], spec, dtype=np.float64)
+    yield 1, 2
+    paths = _write_arrays(Path(path), image, spec, result, extra)
+    yield 2, 2
+    return paths
+
+
 def export_arrays(path, image, spec, **extra):
     """Save input, conv, activated and pooled maps (recomputed in float64) with the settings.
 
@@ -95,8 +163,11 @@ def export_arrays(path, image, spec, **extra):
     on, ``kernels`` (kh, kw, c, nc), ``settings`` as a JSON string); ``.npy`` holds just the
     final output ``(oh, ow, nc)``. Both load with ``np.load`` and no pickle.
     """
-    path = Path(path)
     result = run_pipeline(np.asarray(image)[None], spec, dtype=np.float64)
+    return _write_arrays(Path(path), image, spec, result, extra)
+
+
+def _write_arrays(path, image, spec, result, extra):
     final = result.final[0]
     if path.suffix.lower() == ".npy":
         with atomic_path(path, suffix=".npy") as tmp:

@@ -15,13 +15,18 @@ What the pixels become:
 * Multi-frame files (animated GIF, multi-page TIFF) give their first frame.
 
 A folder gives all its image files, sorted by name with numbers in numeric order (``img2``
-before ``img10``). They must all have the same width and height: a folder of mixed sizes is
-refused with a message naming two files and their sizes (resizing silently would distort the
-pixels a student is studying). Grayscale files in a folder with colour files are repeated into
-three equal channels; 8-bit files beside 16-bit files are scaled to 16-bit (× 257).
+before ``img10``). Files that cannot be read are skipped and listed in the dataset's
+``skipped``. The images must have the same width and height: a folder of mixed sizes raises
+:class:`MixedSizes` (naming two files and their sizes, resizing silently would distort the pixels
+a student is studying) so the app can offer to resize them all to the most common size
+(``resize_to=``). Grayscale files in a folder with colour files are repeated into three equal
+channels; 8-bit files beside 16-bit files are scaled to 16-bit (× 257).
 
-Images larger than ``max_pixels`` raise :class:`ImageTooLarge` before being decoded, so the app
-can ask "downscale?" and call again with ``downscale=True``.
+Work is bounded before anything is decoded: images larger than ``max_pixels`` raise
+:class:`ImageTooLarge`, so the app can ask "downscale?" and call again with ``downscale=True``;
+downscaled images are decoded at the reduced size when the format allows it (JPEG), and a file
+that would need more than :data:`MAX_DECODE_BYTES` to decode at full size is refused; a folder
+holds at most :data:`MAX_FOLDER_PIXELS` pixels in all. FIFOs and devices are never opened.
 """
 
 from __future__ import annotations
@@ -29,17 +34,22 @@ from __future__ import annotations
 import functools
 import math
 import re
+import stat
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 from PyQt5.QtCore import QSize, Qt
 from PyQt5.QtGui import QImage, QImageReader
 
-from core.datasets import Dataset, check_file, load_dataset, to_grayscale
+from core.datasets import Dataset, check_file, check_regular, load_dataset, to_grayscale
 
 __all__ = [
     "ImageTooLarge",
+    "MixedSizes",
     "MAX_PIXELS",
+    "MAX_DECODE_BYTES",
+    "MAX_FOLDER_PIXELS",
     "image_suffixes",
     "is_image_path",
     "qimage_to_array",
@@ -50,6 +60,13 @@ __all__ = [
 
 #: Default size guard: images with more pixels than this need ``downscale=True``.
 MAX_PIXELS = 4_000_000
+
+#: A format that cannot be decoded at a reduced size (PNG, BMP, ...) is decoded whole and then
+#: shrunk; files that would take more memory than this at full size are refused.
+MAX_DECODE_BYTES = 1 << 30
+
+#: All the images of a folder together hold at most this many pixels (about 1.2 GB as RGB).
+MAX_FOLDER_PIXELS = 400_000_000
 
 _NOT_IMAGES = {"svg", "svgz", "ico", "cur", "icns", "xbm", "xpm", "wbmp"}
 
@@ -76,6 +93,20 @@ class ImageTooLarge(ValueError):
             f"{self.path.name} is {self.size[0]} x {self.size[1]} pixels ({megapixels:.1f} "
             f"megapixels), more than the {self.max_pixels / 1e6:.1f} megapixels the app handles "
             "comfortably; it can be downscaled to fit")
+
+
+class MixedSizes(ValueError):
+    """The images of a folder differ in size.
+
+    Attributes
+    ----------
+    common_size : tuple of int
+        The most common ``(width, height)``; pass it as ``resize_to`` to resize all to it.
+    """
+
+    def __init__(self, message, common_size):
+        super().__init__(message)
+        self.common_size = (int(common_size[0]), int(common_size[1]))
 
 
 @functools.lru_cache(maxsize=None)
@@ -173,7 +204,8 @@ def _fitted(size, max_pixels):
     return QSize(max(1, int(size.width() * scale)), max(1, int(size.height() * scale)))
 
 
-def read_image(path, *, grayscale=False, max_pixels=MAX_PIXELS, downscale=False):
+def read_image(path, *, grayscale=False, max_pixels=MAX_PIXELS, downscale=False,
+               resize_to=None):
     """Read one image file into an ndarray: ``(h, w)`` or ``(h, w, 3)``, uint8 or uint16.
 
     Parameters
@@ -186,13 +218,17 @@ def read_image(path, *, grayscale=False, max_pixels=MAX_PIXELS, downscale=False)
         Size guard: larger images raise :class:`ImageTooLarge` unless ``downscale`` is true.
     downscale : bool
         Shrink images larger than ``max_pixels`` to fit, keeping their aspect ratio.
+    resize_to : (width, height), optional
+        Resize to exactly this size (used to bring a folder of mixed sizes to one size).
 
     Raises
     ------
     ImageTooLarge
         The image exceeds ``max_pixels`` and ``downscale`` is false.
     ValueError
-        The file is empty, damaged or not an image.
+        The file is empty, damaged or not an image, or too large to decode even to downscale
+        it (more than :data:`MAX_DECODE_BYTES` at full size in a format that cannot be
+        decoded at a reduced size).
     OSError
         The file does not exist or cannot be read.
 
@@ -216,7 +252,10 @@ def read_image(path, *, grayscale=False, max_pixels=MAX_PIXELS, downscale=False)
     if size.isValid() and size.width() * size.height() > max_pixels:
         if not downscale:
             raise ImageTooLarge(path, (size.width(), size.height()), max_pixels)
+        _check_decodable(path, reader, size, _fitted(size, max_pixels))
         reader.setScaledSize(_fitted(size, max_pixels))
+    elif resize_to is not None:
+        reader.setScaledSize(QSize(int(resize_to[0]), int(resize_to[1])))
     image = reader.read()
     if image.isNull():
         raise ValueError(f"{path.name} could not be read as an image ({reader.errorString()}); "
@@ -226,10 +265,44 @@ def read_image(path, *, grayscale=False, max_pixels=MAX_PIXELS, downscale=False)
             raise ImageTooLarge(path, (image.width(), image.height()), max_pixels)
         target = _fitted(image.size(), max_pixels)
         image = image.scaled(target, Qt.IgnoreAspectRatio, Qt.SmoothTransformation)
+    if resize_to is not None and (image.width(), image.height()) != tuple(resize_to):
+        image = image.scaled(QSize(int(resize_to[0]), int(resize_to[1])), Qt.IgnoreAspectRatio,
+                             Qt.SmoothTransformation)
     if source_format in _PLAIN_GRAY and image.format() != source_format:  # scaling made it RGB
         image = image.convertToFormat(source_format)
     array = qimage_to_array(image)
     return to_grayscale(array) if grayscale and array.ndim == 3 else array
+
+
+def _decode_bytes(reader, size, target):
+    """Memory Qt needs to decode ``size`` for a ``target``-sized result.
+
+    Only JPEG is really decoded at a reduced size (libjpeg scales by up to 1/8 while
+    decoding); other handlers, PNG included, decode the whole image and scale afterwards.
+    """
+    full = size.width() * size.height() * 8
+    if bytes(reader.format()).lower() in (b"jpeg", b"jpg"):
+        shrink = max(1, min(8, size.width() // max(1, target.width())))
+        shrink = 1 << (shrink.bit_length() - 1)
+        return full // (shrink * shrink)
+    return full
+
+
+def _check_decodable(path, reader, size, target):
+    """Refuse a file whose decode would not fit (most formats are scaled after decoding)."""
+    full = _decode_bytes(reader, size, target)
+    if full > MAX_DECODE_BYTES:
+        raise ValueError(
+            f"{path.name} is {size.width()} x {size.height()} pixels; its format cannot be "
+            f"decoded at a reduced size and decoding it would need {full / 2**30:.1f} GB "
+            f"of memory (the limit is {MAX_DECODE_BYTES / 2**30:.0f} GB); shrink it with an "
+            "image editor first, or save it as JPEG")
+
+
+def _header_size(path):
+    """``(width, height)`` from the file's header (no decoding), or None when unknown."""
+    size = QImageReader(str(path)).size()
+    return (size.width(), size.height()) if size.isValid() else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -245,21 +318,29 @@ def _folder_images(folder):
     suffixes = set(image_suffixes())
     files = [p for p in folder.iterdir()
              if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in suffixes]
+    files = [p for p in files if stat.S_ISREG(p.stat().st_mode)]
     if not files:
         raise ValueError(f"the folder {folder.name} has no image files (expected "
                          f"{', '.join(s[1:].upper() for s in suffixes)})")
     return sorted(files, key=_natural_key)
 
 
-def _same_layout(arrays, paths):
-    """Check sizes agree; bring grayscale/colour and 8/16-bit mixes to one layout."""
+def _check_sizes(arrays, paths):
+    """Raise :class:`MixedSizes` unless every image has the same height and width."""
     first = arrays[0].shape[:2]
     for array, path in zip(arrays, paths):
         if array.shape[:2] != first:
-            raise ValueError(
+            common = Counter((a.shape[1], a.shape[0]) for a in arrays).most_common(1)[0][0]
+            raise MixedSizes(
                 f"all images must have the same size, but {paths[0].name} is {first[1]} x "
                 f"{first[0]} and {path.name} is {array.shape[1]} x {array.shape[0]} pixels "
-                "(width x height); resize them to one size, or open them one at a time")
+                f"(width x height); they can all be resized to the most common size, "
+                f"{common[0]} x {common[1]}, or opened one at a time", common)
+
+
+def _same_layout(arrays, paths):
+    """Check sizes agree; bring grayscale/colour and 8/16-bit mixes to one layout."""
+    _check_sizes(arrays, paths)
     if any(a.dtype == np.uint16 for a in arrays):
         arrays = [a if a.dtype == np.uint16 else a.astype(np.uint16) * 257 for a in arrays]
     if any(a.ndim == 3 for a in arrays):
@@ -268,7 +349,7 @@ def _same_layout(arrays, paths):
 
 
 def load_image_files(paths_or_folder, *, grayscale=False, max_pixels=MAX_PIXELS,
-                     downscale=False):
+                     downscale=False, resize_to=None):
     """Read image files, or every image in a folder, as one :class:`~core.datasets.Dataset`.
 
     Parameters
@@ -279,17 +360,22 @@ def load_image_files(paths_or_folder, *, grayscale=False, max_pixels=MAX_PIXELS,
         Convert colour images to grayscale.
     max_pixels, downscale
         The size guard, as in :func:`read_image`.
+    resize_to : (width, height), optional
+        Resize every image to this size (see :class:`MixedSizes`).
 
     Returns
     -------
     Dataset
         ``images`` is ``(m, h, w)`` or ``(m, h, w, 3)``, uint8 (uint16 for 16-bit files);
-        ``labels`` is None.
+        ``labels`` is None; ``file_names`` lists the files read, ``skipped`` the
+        ``(name, reason)`` of those that could not be read (only when several were given).
 
     Raises
     ------
     ImageTooLarge, ValueError, OSError
-        As :func:`read_image`; also ``ValueError`` when the images differ in size.
+        As :func:`read_image`; :class:`MixedSizes` when the images differ in size; also
+        ``ValueError`` when none of the files can be read or they hold more than
+        :data:`MAX_FOLDER_PIXELS` pixels in all.
 
     Examples
     --------
@@ -314,13 +400,46 @@ def load_image_files(paths_or_folder, *, grayscale=False, max_pixels=MAX_PIXELS,
             raise ValueError("no image files were given")
         source = paths[0].parent if len(paths) > 1 else paths[0]
         name = paths[0].name if len(paths) == 1 else f"{len(paths)} images"
-    arrays = [read_image(p, grayscale=grayscale, max_pixels=max_pixels, downscale=downscale)
-              for p in paths]
-    images = np.stack(_same_layout(arrays, paths))
-    return Dataset(images=images, labels=None, name=name, source=str(source))
+    _check_folder_total(paths, max_pixels, downscale, resize_to)
+    arrays, read, skipped = [], [], []
+    for p in paths:
+        try:
+            arrays.append(read_image(p, grayscale=grayscale, max_pixels=max_pixels,
+                                     downscale=downscale, resize_to=resize_to))
+            read.append(p)
+        except ImageTooLarge:
+            raise
+        except (ValueError, OSError) as exc:
+            if len(paths) == 1:
+                raise
+            skipped.append((p.name, str(exc)))
+    if not arrays:
+        raise ValueError(f"none of the {len(paths)} image files could be read: "
+                         + "; ".join(reason for _, reason in skipped[:3]))
+    images = np.stack(_same_layout(arrays, read))
+    if len(read) < len(paths):
+        name = f"{name} ({len(read)} of {len(paths)} files)"
+    return Dataset(images=images, labels=None, name=name, source=str(source), skipped=skipped,
+                   file_names=[p.name for p in read])
 
 
-def load_any(path, *, grayscale=False, max_pixels=MAX_PIXELS, downscale=False):
+def _check_folder_total(paths, max_pixels, downscale, resize_to):
+    """Refuse, before decoding any, files whose pixels together exceed the folder limit."""
+    total = 0
+    for p in paths:
+        if resize_to is not None:
+            total += int(resize_to[0]) * int(resize_to[1])
+            continue
+        size = _header_size(p)
+        if size is not None:
+            total += min(size[0] * size[1], max_pixels) if downscale else size[0] * size[1]
+    if total > MAX_FOLDER_PIXELS:
+        raise ValueError(f"these {len(paths)} images hold {total / 1e6:.0f} megapixels in all, "
+                         f"more than the {MAX_FOLDER_PIXELS / 1e6:.0f} megapixels the app opens "
+                         "at once; open a smaller folder, or a selection of its files")
+
+
+def load_any(path, *, grayscale=False, max_pixels=MAX_PIXELS, downscale=False, resize_to=None):
     """Open whatever the user chose: a folder or image file through Qt, anything else as data.
 
     Dataset files (.npz, .npy, IDX, CIFAR batches) go to :func:`core.datasets.load_dataset`;
@@ -335,9 +454,10 @@ def load_any(path, *, grayscale=False, max_pixels=MAX_PIXELS, downscale=False):
     (2, 8, 8)
     """
     path = Path(path)
+    check_regular(path)
     if path.is_dir() or is_image_path(path):
         return load_image_files(path, grayscale=grayscale, max_pixels=max_pixels,
-                                downscale=downscale)
+                                downscale=downscale, resize_to=resize_to)
     dataset = load_dataset(path)
     if grayscale and dataset.is_color:
         dataset.images = to_grayscale(dataset.images)

@@ -35,8 +35,9 @@ from PyQt5.QtWidgets import (QAction, QComboBox, QDoubleSpinBox, QGridLayout, QH
                              QWidget)
 
 from core.choices import channel_names
-from core.kernels import (as_bank, compact_kernel, format_weight, load_named_kernel, load_presets,
-                          normalise_kernel, random_kernel, resize_kernel, save_kernel)
+from core.kernels import (MAX_BANK_SIZE, as_bank, compact_kernel, format_weight,
+                          load_named_kernel, load_presets, normalise_kernel, random_kernel,
+                          resize_kernel, save_kernel)
 
 from . import dialogs
 from .kernel_grid import KernelGrid
@@ -433,6 +434,12 @@ class KernelEditor(QWidget):
         self._sync_combo()
         self.actions["remove"].setEnabled(count > 1)
         self.actions["transpose"].setEnabled(kh == kw)
+        full = count >= MAX_BANK_SIZE
+        for name in ("add", "duplicate"):
+            self.actions[name].setEnabled(not full)
+            self.actions[name].setStatusTip(
+                f"The bank holds the most kernels there can be ({MAX_BANK_SIZE})" if full
+                else self.actions[name].toolTip())
         self._sync_info()
 
     def _sync_channels(self, channels):
@@ -561,7 +568,17 @@ class KernelEditor(QWidget):
 
     # -- the bank ----------------------------------------------------------------------------
 
+    def _bank_is_full(self):
+        if self.state.kernels.shape[3] < MAX_BANK_SIZE:
+            return False
+        dialogs.show_error(self, "The bank is full",
+                           f"A bank holds at most {MAX_BANK_SIZE} kernels (one feature map "
+                           "each); remove one first.")
+        return True
+
     def _on_q_add_kernel(self):
+        if self._bank_is_full():
+            return
         bank = self.state.kernels
         kh, kw, channels, count = bank.shape
         new = np.zeros((kh, kw, channels, 1))
@@ -569,6 +586,8 @@ class KernelEditor(QWidget):
         self._replace_bank(np.concatenate([bank, new], axis=3), active_kernel=count)
 
     def _on_q_duplicate_kernel(self):
+        if self._bank_is_full():
+            return
         bank = self.state.kernels
         active = self.state.active_kernel
         copy = bank[:, :, :, active:active + 1]

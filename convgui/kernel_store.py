@@ -20,12 +20,16 @@ import numpy as np
 from PyQt5.QtCore import QStandardPaths
 
 from core.atomic import atomic_write_text
+from core.datasets import check_regular
 from core.kernels import check_kernel
 
 __all__ = ["KernelStore", "default_store_path", "MAX_NAME_LENGTH"]
 
 _FORMAT = "convolution-explorer-kernel-library"
 MAX_NAME_LENGTH = 80
+
+#: A library file larger than this is set aside unread (thousands of kernels fit in 1 MB).
+MAX_FILE_BYTES = 16 << 20
 
 
 def default_store_path():
@@ -166,6 +170,9 @@ class KernelStore:
     def _read(self):
         """The file's entries; a corrupt file is set aside (with a warning), valid entries kept."""
         try:
+            check_regular(self.path)
+            if self.path.is_file() and self.path.stat().st_size > MAX_FILE_BYTES:
+                return self._set_aside({}, f"it is larger than {MAX_FILE_BYTES >> 20} MB")
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return {}
@@ -175,6 +182,8 @@ class KernelStore:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             return self._set_aside({}, f"it is not valid JSON ({exc})")
+        except RecursionError:
+            return self._set_aside({}, "its JSON is nested too deeply")
         raw = data.get("kernels") if isinstance(data, dict) else None
         if not isinstance(raw, list):
             return self._set_aside({}, "it has no list of kernels")
@@ -196,6 +205,8 @@ class KernelStore:
                 entries[name] = check_kernel(item.get("kernel"), "its kernel")
             except (TypeError, ValueError) as exc:
                 problems.append(f"entry {index}: {exc}")
+            except RecursionError:
+                problems.append(f"entry {index}: it is nested too deeply")
         return entries, problems
 
     def _set_aside(self, entries, reason, rewrite=False):

@@ -9,10 +9,10 @@ from PyQt5.QtCore import QObject, Qt, pyqtSignal
 from PyQt5.QtWidgets import QApplication
 
 from . import dialogs
-from .image_io import ImageTooLarge, load_any
+from .image_io import MAX_PIXELS, ImageTooLarge, MixedSizes, load_any
 from .workers import LatestOnly
 
-__all__ = ["DATA_FILTERS", "DatasetLoader"]
+__all__ = ["DATA_FILTERS", "DatasetLoader", "interactive_problem"]
 
 DATA_FILTERS = ("Datasets and images (*.npz *.npy *.gz *.idx *-ubyte *.png *.jpg *.jpeg *.bmp "
                 "*.gif *.tif *.tiff data_batch_* test_batch);;"
@@ -23,6 +23,38 @@ DATA_FILTERS = ("Datasets and images (*.npz *.npy *.gz *.idx *-ubyte *.png *.jpg
 def _ask_downscale(parent, exc):
     question = f"{exc}.\n\nDownscale it to about {exc.max_pixels / 1e6:.0f} megapixels?"
     return dialogs.ask_yes_no(parent, "Large image", question)
+
+
+def interactive_problem(dataset):
+    """Why the window cannot work on ``dataset`` live (its images are too large), or None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from core.datasets import Dataset
+    >>> interactive_problem(Dataset(np.zeros((1, 28, 28)))) is None
+    True
+    """
+    h, w = dataset.images.shape[1:3]
+    if h * w <= MAX_PIXELS:
+        return None
+    return (f"its images are {w} x {h} pixels ({h * w / 1e6:.1f} megapixels), more than the "
+            f"{MAX_PIXELS / 1e6:.0f} megapixels the window recomputes live; process it with "
+            "'python main.py apply', or open a smaller copy")
+
+
+def _ask_resize(parent, exc):
+    width, height = exc.common_size
+    question = f"{exc}.\n\nResize them all to {width} x {height} pixels?"
+    return dialogs.ask_yes_no(parent, "Images of different sizes", question)
+
+
+def _show_skipped(parent, dataset):
+    names = [f"{name}: {reason}" for name, reason in dataset.skipped[:10]]
+    more = len(dataset.skipped) - len(names)
+    dialogs.show_info(parent, "Some files were skipped",
+                      f"{len(dataset.skipped)} file(s) could not be read and were skipped:\n\n"
+                      + "\n".join(names) + (f"\n… and {more} more" if more > 0 else ""))
 
 
 def _show_failure(parent, message):
@@ -61,18 +93,24 @@ class DatasetLoader(QObject):
     def synchronous(self, value):
         self._runner.synchronous = bool(value)
 
-    def open(self, path, *, grayscale=False, downscale=False):
-        """Start reading ``path``; ``loaded`` follows, or an error dialog."""
+    def open(self, path, *, grayscale=False, downscale=False, resize_to=None):
+        """Start reading ``path``; ``loaded`` follows, or an error dialog.
+
+        A photo above the size guard asks whether to downscale it, a folder of mixed sizes
+        whether to resize them to the most common size; files of a folder that could not be
+        read are listed after it opened.
+        """
         path = str(path)
 
         def job():
             try:
-                return load_any(path, grayscale=grayscale, downscale=downscale)
-            except ImageTooLarge as exc:
+                return load_any(path, grayscale=grayscale, downscale=downscale,
+                                resize_to=resize_to)
+            except (ImageTooLarge, MixedSizes) as exc:
                 return exc
 
         # Recorded before submitting: a synchronous job finishes inside submit().
-        self._requests = {self._runner.generation + 1: (path, grayscale)}
+        self._requests = {self._runner.generation + 1: (path, grayscale, downscale)}
         self._runner.submit(job)
 
     def is_busy(self):
@@ -83,14 +121,25 @@ class DatasetLoader(QObject):
         return self._runner.wait_idle(timeout_ms)
 
     def _on_finished(self, generation, outcome):
-        path, grayscale = self._requests.pop(generation, (None, False))
+        path, grayscale, downscale = self._requests.pop(generation, (None, False, False))
         if path is None:
             return
         if isinstance(outcome, ImageTooLarge):
             if _ask_downscale(self._parent, outcome):
                 self.open(path, grayscale=grayscale, downscale=True)
             return
+        if isinstance(outcome, MixedSizes):
+            if _ask_resize(self._parent, outcome):
+                self.open(path, grayscale=grayscale, downscale=downscale,
+                          resize_to=outcome.common_size)
+            return
+        problem = interactive_problem(outcome)
+        if problem:
+            _show_failure(self._parent, f"{outcome.name}: {problem}")
+            return
         self.loaded.emit(outcome, path)
+        if outcome.skipped:
+            _show_skipped(self._parent, outcome)
 
     def _on_busy(self, busy):
         if busy:

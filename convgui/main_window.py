@@ -5,15 +5,18 @@ The window owns the :class:`ExplorerState` and wires each part to it; it holds n
 its own. Errors from loading, computing and exporting all end in :meth:`report_error`.
 """
 
+from pathlib import Path
 
 import numpy as np
 from PyQt5.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (QAction, QApplication, QDockWidget, QLabel, QMainWindow,
-                             QScrollArea, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
+                             QProgressDialog, QScrollArea, QTabWidget, QTextBrowser, QVBoxLayout,
+                             QWidget)
 
 from core import kernels as kernel_library
 from core import resolve_padding
+from core.atomic import PartialWriteError
 from core.codegen import ImageSource, python_snippet
 from core.explain import explain_conv_pixel
 from core.datasets import DEFAULT_SAMPLE, Dataset, load_sample, load_samples
@@ -35,6 +38,7 @@ from .operation_panel import OperationPanel
 from .pipeline_tab import PipelineTab
 from .session import restore_session, save_session
 from .state import ExplorerState
+from .workers import Worker
 from .feature_canvas import FeatureCanvas, MapPlot, image_range
 
 __all__ = ["MainWindow"]
@@ -89,6 +93,7 @@ class MainWindow(QMainWindow):
         self._presentation = None
         self._before_crop = None
         self.origin = None  # where the dataset came from (a dict), remembered for the next start
+        self.restore_warnings = []  # remembered values ignored at start, and why
         self.selected_map = ("conv", 0)
         self.computation = Computation(self.state, self)
         self.loader = DatasetLoader(self, synchronous=not load_in_background)
@@ -453,26 +458,34 @@ class MainWindow(QMainWindow):
             return None
         return self.computation.latest
 
-    def _final_maps(self):
+    def _stages(self):
+        """``[(stage, maps, levels)]`` of the image shown: conv, activated, pooled; the last
+        stage drawn with the view's own levels."""
         view = self._current_view()
         if view is None:
-            return None, None
+            return None
+        stages = export.pipeline_stages(view.result, self.state.activation)
         pooled = view.result.pooled is not None
         plots = self.canvas.pooled if pooled else self.canvas.conv
         levels = [tuple(p.image_item.getLevels()) for p in plots]
-        return view.result.final[0], levels
+        return [(name, maps, levels if i == len(stages) - 1 else None)
+                for i, (name, maps) in enumerate(stages)]
 
     def export_maps(self, scale=1):
-        maps, levels = self._final_maps()
-        if maps is None:
+        """Every stage of the feature maps (conv, activated, pooled) as PNGs, all or nothing;
+        one question names every file that would be replaced."""
+        stages = self._stages()
+        if stages is None:
             return None
-        path = dialogs.ask_save_target(self, "Export feature maps as PNG", "PNG image (*.png)",
-                                       "feature_map.png", ".png")
+        count = int(stages[0][1].shape[-1])
+        names = [name for name, _, _ in stages]
+        path, _ = dialogs.ask_save_targets(
+            self, "Export feature maps as PNG", "PNG image (*.png)", "feature_map.png", ".png",
+            lambda chosen: export.stage_paths(chosen, names, count))
         if not path:
             return None
-        return self._export(lambda: export.export_feature_maps(
-            path, maps, self.state.mapping, self.state.colormap, self.value_range, scale,
-            levels))
+        return self._export(lambda: export.export_stages(
+            path, stages, self.state.mapping, self.state.colormap, self.value_range, scale))
 
     def export_view_png(self):
         path = dialogs.ask_save_target(self, "Export the view as PNG", "PNG image (*.png)",
@@ -491,25 +504,65 @@ class MainWindow(QMainWindow):
         if not path:
             return None
         name = getattr(self.state.dataset, "name", "")
-        return self._export(lambda: export.export_arrays(
-            path, view.image, self.state.spec(), dataset=name, index=int(self.state.index)))
+        job = export.iter_export_arrays(path, view.image, self.state.spec(), dataset=name,
+                                        index=int(self.state.index))
+        return self._export_in_background(job, path)
 
     def export_kernel(self):
         path = dialogs.ask_save_target(self, "Export the kernel", "Kernel JSON (*.json)",
                                        "kernel.json", ".json")
         if path:
-            return self._export(lambda: [kernel_library.save_kernel(path, self.state.kernels)])
+            return self._export(lambda: kernel_library.save_kernel(path, self.state.kernels)
+                                or [Path(path)])
         return None
 
     def _export(self, write):
         try:
             paths = write()
+        except PartialWriteError as exc:
+            self.report_error("Export failed", str(exc))
+            return None
         except (OSError, ValueError) as exc:
             self.report_error("Export failed", f"{exc}\n\nNothing was written.")
             return None
+        self._saved(paths)
+        return paths
+
+    def _saved(self, paths):
         names = ", ".join(str(p) for p in paths[:3]) + (" …" if len(paths) > 3 else "")
         self.statusBar().showMessage(f"Saved {names}", 8000)
-        return paths
+
+    def _export_in_background(self, job, path):
+        """Run an export generator on the worker with a progress dialog and Cancel.
+
+        Returns the worker (``finished`` carries the written paths)."""
+        progress = QProgressDialog(f"Exporting {Path(path).name}…", "Cancel", 0, 0, self)
+        progress.setWindowTitle("Export")
+        progress.setMinimumDuration(400)
+        worker = Worker(lambda: job, parent=self)
+        progress.canceled.connect(worker.cancel)
+        worker.progress.connect(lambda done, total: (progress.setMaximum(total),
+                                                     progress.setValue(done)))
+
+        def ended(report):
+            def slot(*args):
+                worker.wait()
+                progress.reset()
+                progress.deleteLater()
+                report(*args)
+            return slot
+
+        worker.finished.connect(ended(self._saved))
+        worker.failed.connect(ended(lambda message: self.report_error(
+            "Export failed", f"{message}\n\nNothing was written.")))
+        worker.cancelled.connect(ended(lambda: self.statusBar().showMessage(
+            "Export cancelled; nothing was written.", 8000)))
+        self.export_worker = worker
+        if getattr(self.loader, "synchronous", False):
+            worker.run_here()
+        else:
+            worker.start()
+        return worker
 
     # -- teaching --------------------------------------------------------------------------
 

@@ -1,14 +1,17 @@
 """Remember the last dataset, image, kernel and settings between runs (``QSettings``)."""
 
 import json
+import sys
 
 import numpy as np
 from PyQt5.QtCore import QSettings
 
 from core.datasets import load_dataset, load_sample
 
+from . import remembered
 from .image_io import load_any
-from .state import PARAMETER_FIELDS
+from .loading import interactive_problem
+from .state import COLORMAPS, MAPPINGS, PARAMETER_FIELDS
 
 __all__ = ["settings", "save_session", "restore_session"]
 
@@ -45,47 +48,113 @@ def save_session(window):
 
 
 def _load_origin(origin):
-    if origin.get("kind") == "sample":
+    if origin["kind"] == "sample":
         dataset = load_sample(origin["name"])
         if origin.get("key") and origin["key"] != dataset.key:
             dataset = dataset.load_alternative(origin["key"])
         return dataset
-    if origin.get("kind") == "file":
-        if origin.get("key"):
-            return load_dataset(origin["path"], key=origin["key"])
-        return load_any(origin["path"])
-    raise ValueError(f"unknown dataset origin {origin!r}")
+    if origin.get("key"):
+        return load_dataset(origin["path"], key=origin["key"])
+    return load_any(origin["path"])
 
 
 def restore_session(window):
-    """Reopen what :func:`save_session` stored. Returns False (changing nothing) if impossible."""
-    store = settings()
+    """Reopen what :func:`save_session` stored; return True when a dataset was reopened.
+
+    Never raises: every remembered value is checked (:mod:`convgui.remembered`) and a bad one is
+    ignored with a warning (printed on stderr and shown in the status bar); if anything else
+    goes wrong, the window's settings are put back as they were and False is returned, so the
+    caller starts fresh.
+    """
+    state = window.state
+    before = dict(state.parameters(), colormap=state.colormap, mapping=state.mapping)
+    warnings = []
     try:
-        origin = json.loads(store.value("session/origin", "") or "null")
-        params = json.loads(store.value("session/parameters", "") or "null")
-        if not origin:
-            return False
+        restored = _restore(window, settings(), warnings)
+    except Exception as exc:  # noqa: BLE001 - any failure at start means a fresh start
+        warnings.append(f"the remembered session could not be restored ({type(exc).__name__}: "
+                        f"{exc}); starting fresh")
+        for name, value in before.items():
+            setattr(state, name, value)
+        restored = False
+    if warnings:
+        _warn(window, warnings)
+    return restored
+
+
+def _warn(window, warnings):
+    text = "; ".join(warnings)
+    print(f"Convolution Explorer: ignored: {text}", file=sys.stderr)
+    window.statusBar().showMessage(f"Some remembered settings were ignored: {text}", 20000)
+    window.restore_warnings = list(warnings)
+
+
+def _checked(warnings, check, *args):
+    """``check(*args)``, or None with its message added to ``warnings``."""
+    try:
+        return check(*args)
+    except ValueError as exc:
+        warnings.append(str(exc))
+        return None
+
+
+def _restore(window, store, warnings):
+    raw = _checked(warnings, remembered.read_json, store.value("session/origin", ""), "dataset")
+    origin = None if raw is None else _checked(warnings, remembered.check_origin, raw)
+    if origin is None:
+        return False
+    try:
         dataset = _load_origin(origin)
-    except (ValueError, OSError, TypeError, KeyError):
+    except (ValueError, OSError, TypeError, KeyError) as exc:
+        warnings.append(f"the last dataset could not be reopened ({exc})")
+        return False
+    problem = interactive_problem(dataset)
+    if problem:
+        warnings.append(f"the last dataset was not reopened: {problem}")
         return False
     window.set_dataset(dataset, origin)
-    state = window.state
-    if params:
-        try:
-            state.apply_parameters({k: params[k] for k in PARAMETER_FIELDS if k in params})
-            state.colormap = params.get("colormap", state.colormap)
-            state.mapping = params.get("mapping", state.mapping)
-        except (ValueError, TypeError):
-            pass
-        state.fit_to_dataset(dataset)
-    try:
-        state.index = min(int(store.value("session/index", 0)), len(dataset.images) - 1)
-    except (TypeError, ValueError):
-        pass
-    geometry = store.value("window/geometry")
-    if geometry is not None:
-        window.restoreGeometry(geometry)
-    layout = store.value("window/state")
-    if layout is not None:
-        window.restoreState(layout)
+    _restore_parameters(window.state, store, warnings)
+    index = _checked(warnings, remembered.check_index, store.value("session/index", 0),
+                     len(dataset))
+    if index is not None:
+        window.state.index = index
+    for key, what, restore in (("window/geometry", "window size and place",
+                                window.restoreGeometry),
+                               ("window/state", "panel layout", window.restoreState)):
+        value = store.value(key)
+        if value is None:
+            continue
+        layout = _checked(warnings, remembered.check_layout, value, what)
+        if layout is not None and not restore(layout):
+            warnings.append(f"the remembered {what} could not be used")
     return True
+
+
+def _restore_parameters(state, store, warnings):
+    params = _checked(warnings, remembered.read_json, store.value("session/parameters", ""),
+                      "settings")
+    if params is None:
+        return
+    if not isinstance(params, dict):
+        warnings.append("the remembered settings are not a table of settings")
+        return
+    before = state.parameters()
+    for name in PARAMETER_FIELDS:
+        if name in params:
+            try:
+                setattr(state, name, params[name])
+            except Exception as exc:  # noqa: BLE001 - a bad value of any kind is ignored
+                warnings.append(f"the remembered {name} {params[name]!r:.60} ({exc})")
+    for name, choices in (("colormap", COLORMAPS), ("mapping", MAPPINGS)):
+        if name in params:
+            value = _checked(warnings, remembered.check_choice, params[name], choices, name)
+            if value is not None:
+                setattr(state, name, value)
+    state.fit_to_dataset(state.dataset)
+    try:
+        spec = state.spec()
+        spec.shapes(state.dataset.images.shape[1:3])
+    except (ValueError, TypeError) as exc:
+        warnings.append(f"the remembered settings do not fit this dataset ({exc})")
+        for name, value in before.items():
+            setattr(state, name, value)

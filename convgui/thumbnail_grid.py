@@ -12,11 +12,30 @@ from PyQt5.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListView, QListWid
 
 from core import sheets
 
-__all__ = ["ThumbnailGrid"]
+__all__ = ["ThumbnailGrid", "enlarged"]
 
 
-def _pixmap(pixels):
-    pixels = np.ascontiguousarray(pixels)
+def enlarged(pixels, size):
+    """``pixels`` repeated into blocks (nearest neighbour) so the longer side reaches ``size``.
+
+    Small maps (a 7×7 result) stay crisp pixel blocks instead of a 7-pixel speck; maps already
+    larger are returned as they are (the view scales them down).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> enlarged(np.array([[0, 255]], np.uint8), 6).tolist()
+    [[0, 0, 0, 255, 255, 255], [0, 0, 0, 255, 255, 255], [0, 0, 0, 255, 255, 255]]
+    """
+    h, w = pixels.shape[:2]
+    factor = max(1, int(size) // max(h, w))
+    if factor == 1:
+        return pixels
+    return np.repeat(np.repeat(pixels, factor, axis=0), factor, axis=1)
+
+
+def _pixmap(pixels, size):
+    pixels = np.ascontiguousarray(enlarged(pixels, size))
     h, w = pixels.shape[:2]
     if pixels.ndim == 2:
         image = QImage(pixels.data, w, h, w, QImage.Format_Grayscale8)
@@ -52,7 +71,8 @@ class ThumbnailGrid(QWidget):
         self.list.setMovement(QListView.Static)
         self.list.setUniformItemSizes(True)
         self.list.setIconSize(QSize(icon_size, icon_size))
-        self.list.setGridSize(QSize(icon_size + 18, icon_size + 34))
+        self.list.setGridSize(QSize(icon_size + 24, icon_size + 40))
+        self.list.setWordWrap(True)     # index and label on two lines, not elided to "…"
         self.list.itemDoubleClicked.connect(
             lambda item: self.imageActivated.emit(int(item.data(Qt.UserRole))))
         self.feature = QComboBox()
@@ -82,9 +102,15 @@ class ThumbnailGrid(QWidget):
         return 0 if self.result is None else -(-len(self.result) // self.page_size)
 
     def set_result(self, result, lut=None):
-        """Show ``result`` from its first page; ``lut`` is a (256, 3) colour table or None."""
+        """Show ``result`` from its first page (None clears the grid); ``lut`` is a (256, 3)
+        colour table or None."""
         self.result = result
         self.lut = lut
+        if result is None:
+            self.levels = None
+            self.feature.clear()
+            self.show_page(0)
+            return
         self.levels = sheets.feature_levels(result.outputs)
         self.feature.blockSignals(True)
         self.feature.clear()
@@ -112,8 +138,8 @@ class ThumbnailGrid(QWidget):
             index = self.result.start + position
             label = self.result.label_text(position)
             text = f"#{index}" + (f"\n{label}" if label else "")
-            item = QListWidgetItem(QIcon(_pixmap(sheets.render_tile(
-                values, self.levels[k], self.lut))), text)
+            tile = sheets.render_tile(values, self.levels[k], self.lut)
+            item = QListWidgetItem(QIcon(_pixmap(tile, self.list.iconSize().width())), text)
             item.setData(Qt.UserRole, index)
             item.setToolTip(f"image {index}" + (f", label {label}" if label else ""))
             self.list.addItem(item)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._checks import compute_dtype
-from .atomic import atomic_path
+from .atomic import atomic_path, preallocate
 from .pipeline import run_pipeline_into
 
 __all__ = [
@@ -47,8 +47,13 @@ __all__ = [
     "iter_batch",
     "run_batch",
     "iter_batch_to_npy",
+    "open_npy_for_writing",
     "label_key_for",
     "npz_layout",
+    "npz_layout_many",
+    "spec_fingerprint",
+    "process_dataset",
+    "result_origin",
     "save_npz",
     "Throttle",
 ]
@@ -329,10 +334,36 @@ def iter_batch_to_npy(path, images, spec, *, start=0, stop=None, chunk=None, dty
 
 def _npy_chunks(path, images, spec, shape, dtype, start, stop, chunk):
     with atomic_path(path, suffix=".npy") as tmp:
-        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=shape)
+        out = open_npy_for_writing(tmp, shape, dtype, name=os.path.basename(path))
         yield from iter_batch(images, spec, out=out, start=start, stop=stop, chunk=chunk)
         out.flush()
         del out
+
+
+def open_npy_for_writing(path, shape, dtype, *, name=None):
+    """A writable memory-mapped ``.npy`` at ``path`` whose disk space is reserved up front.
+
+    A memory map over a sparse file crashes the process (SIGBUS) when the disk fills up while
+    pages are written; here the space is reserved first (:func:`core.atomic.preallocate`), so a
+    full disk raises ``OSError`` (``ENOSPC``) before any work starts.
+
+    Examples
+    --------
+    >>> import numpy as np, os, tempfile
+    >>> out = open_npy_for_writing(os.path.join(tempfile.mkdtemp(), "x.npy"), (2, 3), np.float32)
+    >>> out.shape, out.dtype.name
+    ((2, 3), 'float32')
+    """
+    dtype = np.dtype(dtype)
+    header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False,
+              "shape": tuple(int(n) for n in shape)}
+    with open(path, "wb") as fh:
+        np.lib.format.write_array_header_1_0(fh, header)
+        offset = fh.tell()
+        fh.flush()
+        preallocate(fh.fileno(), offset + int(np.prod(shape)) * dtype.itemsize,
+                    name or os.path.basename(path))
+    return np.memmap(path, dtype=dtype, mode="r+", offset=offset, shape=tuple(shape))
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,6 +414,41 @@ def npz_layout(outputs, *, key=None, labels=None, class_names=None):
         if label_key == key:
             raise ValueError(f"key {key!r} collides with its label array's name")
         arrays[label_key] = labels
+    if class_names:
+        arrays["class_names"] = np.array([str(n) for n in class_names])
+    return arrays
+
+
+def npz_layout_many(parts, *, class_names=None):
+    """Several processed arrays of one source in its layout: each under its key, with its labels.
+
+    Parameters
+    ----------
+    parts : list of (key, outputs, labels)
+        One entry per processed image array of the source (``labels`` may be None). Processing
+        ``X_train``, ``X_valid`` and ``X_test`` of ``MNIST.npz`` gives all six arrays back.
+    class_names : list of str, optional
+        Stored once as ``class_names``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> parts = [("X_train", np.zeros((2, 3, 3, 1)), np.array([4, 2])),
+    ...          ("X_test", np.zeros((1, 3, 3, 1)), np.array([7]))]
+    >>> sorted(npz_layout_many(parts))
+    ['X_test', 'X_train', 'Y_test', 'Y_train']
+    """
+    if not parts:
+        raise ValueError("parts must hold at least one (key, outputs, labels)")
+    arrays = {}
+    for key, outputs, labels in parts:
+        layout = npz_layout(outputs, key=key, labels=labels)
+        if key in arrays:
+            raise ValueError(f"key {key!r} is given twice")
+        for name, value in layout.items():
+            if name in arrays:
+                name = f"{key}_labels"
+            arrays[name] = value
     if class_names:
         arrays["class_names"] = np.array([str(n) for n in class_names])
     return arrays
@@ -441,9 +507,19 @@ class BatchResult:
     path: str | None = None
     spec: object = field(default=None, repr=False)
     seconds: float = 0.0
+    origin: tuple | None = field(default=None, repr=False)
+    others: list = field(default_factory=list, repr=False)
 
     def __len__(self):
         return int(self.outputs.shape[0])
+
+    def matches(self, dataset, spec):
+        """True when this result was computed from ``dataset`` with ``spec``.
+
+        A result whose :attr:`origin` was not recorded never matches: it cannot be proven
+        current, so it is not offered for saving under a new dataset's name.
+        """
+        return self.origin is not None and self.origin == result_origin(dataset, spec)
 
     @property
     def feature_count(self):
@@ -460,9 +536,121 @@ class BatchResult:
         return str(label)
 
     def npz_arrays(self):
-        """The result in the source file's layout (see :func:`npz_layout`)."""
-        return npz_layout(self.outputs, key=self.key, labels=self.labels,
-                          class_names=self.class_names)
+        """The result in the source file's layout, with every other array processed with it
+        (:attr:`others`, e.g. ``X_valid`` and ``X_test``), see :func:`npz_layout_many`."""
+        parts = [(r.key, r.outputs, r.labels) for r in [self] + list(self.others)]
+        return npz_layout_many(parts, class_names=self.class_names)
+
+
+def process_dataset(dataset, spec, *, start=0, stop=None, dtype=np.float32, path=None,
+                    other_keys=()):
+    """Process a dataset (and other image arrays of its file) as a generator; return the result.
+
+    Yields ``(done, total)`` over all the images processed and returns a :class:`BatchResult`
+    tied to ``dataset`` and ``spec`` (:meth:`BatchResult.matches`). ``path`` writes the main
+    array straight to a memory-mapped ``.npy`` (see :func:`iter_batch_to_npy`). Each key of
+    ``other_keys`` (e.g. ``X_valid``, ``X_test``) is read from the dataset's file
+    (:meth:`~core.datasets.Dataset.load_alternative`), processed whole in memory, and carried
+    in :attr:`BatchResult.others`, so the saved ``.npz`` has the source's layout.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from core.datasets import Dataset
+    >>> from core.pipeline import PipelineSpec
+    >>> d, spec = Dataset(np.ones((4, 6, 6))), PipelineSpec(np.ones((3, 3, 1, 1)))
+    >>> steps = process_dataset(d, spec)
+    >>> list(steps)[-1]
+    (4, 4)
+    """
+    began = time.perf_counter()
+    first, last = batch_range(len(dataset), start, stop)
+    others = [dataset.load_alternative(key) for key in other_keys]
+    total = (last - first) + sum(len(other) for other in others)
+    nbytes = sum(output_nbytes(other.images.shape, spec, dtype=dtype) for other in others)
+    if path is None:
+        nbytes += output_nbytes(dataset.images.shape, spec, start=first, stop=last, dtype=dtype)
+    if others and not fits_in_memory(nbytes):
+        raise ValueError(f"processing {', '.join(o.key for o in others)} too needs "
+                         f"{nbytes / 2**20:,.0f} MB, more than the memory available; process "
+                         "the main array alone")
+    if path is None:
+        outputs = allocate_output(dataset.images.shape, spec, start=first, stop=last,
+                                  dtype=dtype)
+        steps = iter_batch(dataset.images, spec, out=outputs, start=first, stop=last)
+    else:
+        steps = iter_batch_to_npy(path, dataset.images, spec, start=first, stop=last,
+                                  dtype=dtype)
+    for count, _ in steps:
+        yield count, total
+    if path is not None:
+        outputs = np.load(path, mmap_mode="r")
+    done = last - first
+    results = []
+    for other in others:
+        out = allocate_output(other.images.shape, spec, dtype=dtype)
+        for count, _ in iter_batch(other.images, spec, out=out):
+            yield done + count, total
+        done += len(other)
+        results.append(_result_of(other, spec, out, 0, len(other)))
+    result = _result_of(dataset, spec, outputs, first, last, path=path)
+    result.others = results
+    result.seconds = time.perf_counter() - began
+    return result
+
+
+def _result_of(dataset, spec, outputs, first, last, path=None):
+    labels = None if dataset.labels is None else np.asarray(dataset.labels[first:last])
+    return BatchResult(outputs, labels=labels, class_names=dataset.class_names, start=first,
+                       key=dataset.key, name=dataset.name,
+                       path=None if path is None else str(path), spec=spec,
+                       origin=result_origin(dataset, spec))
+
+
+def spec_fingerprint(spec):
+    """A value equal for two specs exactly when every setting and weight is equal.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from core.pipeline import PipelineSpec
+    >>> a = PipelineSpec(np.ones((3, 3, 1, 1)))
+    >>> spec_fingerprint(a) == spec_fingerprint(PipelineSpec(np.ones((3, 3, 1, 1))))
+    True
+    >>> spec_fingerprint(a) == spec_fingerprint(PipelineSpec(np.ones((3, 3, 1, 1)), stride=2))
+    False
+    """
+    import dataclasses
+    import hashlib
+
+    values = []
+    for item in dataclasses.fields(spec):
+        value = getattr(spec, item.name)
+        if isinstance(value, np.ndarray) or isinstance(value, np.generic):
+            array = np.ascontiguousarray(value)
+            value = (array.shape, array.dtype.str, hashlib.sha1(array.tobytes()).hexdigest())
+        values.append((item.name, repr(value)))
+    return tuple(values)
+
+
+def result_origin(dataset, spec):
+    """What a batch result depends on: the dataset (this very array) and every setting.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from core.datasets import Dataset
+    >>> from core.pipeline import PipelineSpec
+    >>> d, spec = Dataset(np.zeros((2, 5, 5))), PipelineSpec(np.ones((3, 3, 1, 1)))
+    >>> result_origin(d, spec) == result_origin(d, spec)
+    True
+    >>> result_origin(Dataset(np.zeros((2, 5, 5))), spec) == result_origin(d, spec)
+    False
+    """
+    images = dataset.images
+    identity = (getattr(dataset, "source", None), getattr(dataset, "key", None),
+                getattr(dataset, "name", ""), tuple(images.shape), images.dtype.str, id(images))
+    return identity, spec_fingerprint(spec)
 
 
 class Throttle:

@@ -20,6 +20,9 @@ from .geometry import resolve_padding
 
 __all__ = ["ImageSource", "format_number", "kernel_literal", "python_snippet", "seed_equivalent"]
 
+#: The folder holding the ``core`` package, so that generated scripts run from anywhere.
+APP_FOLDER = Path(__file__).resolve().parent.parent
+
 _CHANNEL_NAMES = {3: ("red", "green", "blue"), 4: ("red", "green", "blue", "alpha")}
 
 
@@ -320,8 +323,11 @@ def _source_lines(source, index, image_shape):
         layout = "(m, h, w) or (m, h, w, c)"
         if image_shape is not None:
             layout = "(m, " + ", ".join(str(int(v)) for v in image_shape) + ")"
-        what = f" ({source.name})" if source.name else ""
-        return ["", f"# images: your {layout} array of images{what}"], False
+        lines = ["", f"# images: your {layout} array of images"]
+        if source.name:
+            # The name comes from the user's files: only ever written as an escaped literal.
+            lines.append(f"# (the app showed {source.name!r})")
+        return lines, False
     if source.kind == "sample":
         load = f"core.datasets.load_sample({source.name!r})"
     else:
@@ -380,7 +386,10 @@ def python_snippet(spec, *, image_source=None, index=0, image_shape=None):
         channels = image_shape[2] if len(image_shape) == 3 else 1
     source_lines, loads = _source_lines(image_source, index, image_shape)
     lines = ["# Convolution Explorer: the current output, computed with the app's core.",
-             "# Run it from the app's folder so that `import core` finds the package.",
+             "# Save it as e.g. convolution.py and run `python convolution.py` from any folder",
+             "# (with the app's Python): the next lines find the app's `core` package.",
+             "import sys",
+             f"sys.path.insert(0, {str(APP_FOLDER)!r})",
              "import numpy as np", "import core"]
     lines += source_lines
     kernel_name, kernel_code = _kernel_code(kernels)

@@ -28,7 +28,10 @@ from __future__ import annotations
 
 import _codecs
 import gzip
+import io
+import os
 import pickle
+import stat
 import zipfile
 import zlib
 from dataclasses import dataclass, field, replace
@@ -41,6 +44,8 @@ __all__ = [
     "load_dataset",
     "is_image_shaped",
     "check_file",
+    "check_regular",
+    "check_allocation",
     "to_grayscale",
     "Sample",
     "SAMPLES",
@@ -87,6 +92,10 @@ class Dataset:
     alternatives : list of str
         The other image-shaped arrays in the same archive (e.g. ``["X_valid", "X_test"]``);
         open one with :meth:`load_alternative`.
+    file_names : list of str
+        For images read from files: the file of each image, in order.
+    skipped : list of (str, str)
+        Files of a folder that could not be read, with the reason.
 
     Examples
     --------
@@ -103,6 +112,8 @@ class Dataset:
     source: str | None = None
     key: str | None = None
     alternatives: list = field(default_factory=list)
+    file_names: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
 
     def __len__(self):
         return int(self.images.shape[0])
@@ -235,6 +246,7 @@ def check_file(path):
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder, not a file; choose a dataset file "
                                 "(folders of image files are opened as images)")
+    check_regular(path)
     try:
         with open(path, "rb") as fh:
             head = fh.read(16)
@@ -245,6 +257,68 @@ def check_file(path):
         raise ValueError(f"{path.name} is empty (0 bytes); the file may not have finished "
                          "downloading or saving")
     return head
+
+
+def check_regular(path):
+    """Refuse a path that is not a regular file or folder (a FIFO, device or socket).
+
+    Reading a FIFO or a device can block forever or never end, so such paths are refused
+    before they are opened, with an ``OSError`` naming the path.
+
+    Examples
+    --------
+    >>> check_regular("/dev/zero")
+    Traceback (most recent call last):
+    ...
+    OSError: /dev/zero is a device, not a regular file; the app only reads regular files
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return
+    what = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device")
+    raise OSError(f"{path} is {what}, not a regular file; the app only reads regular files")
+
+
+def check_allocation(nbytes, where, *, file_size=None, ratio=None):
+    """Refuse to allocate ``nbytes`` for ``where`` when it cannot be right or cannot fit.
+
+    ``nbytes`` is what a file's header declares. It is refused (``ValueError`` naming
+    ``where``) when it is more than half of the memory available now, or, with ``file_size``
+    and ``ratio``, when it is more than ``ratio`` times the bytes stored in the file and over
+    64 MB (a "zip bomb": a tiny compressed file that expands to gigabytes).
+
+    Examples
+    --------
+    >>> check_allocation(500 << 20, "bomb.npz: X", file_size=1 << 20, ratio=200)
+    Traceback (most recent call last):
+    ...
+    ValueError: bomb.npz: X declares 500.0 MB of data stored in 1.0 MB; a compression that strong means the file is damaged or built to exhaust memory, so it was not opened
+    """
+    from .batch import MEMORY_FRACTION, available_memory
+
+    nbytes = int(nbytes)
+    if file_size is not None and ratio is not None and nbytes > max(64 << 20,
+                                                                      ratio * file_size):
+        raise ValueError(f"{where} declares {_size_text(nbytes)} of data stored in "
+                         f"{_size_text(file_size)}; a compression that strong means the file "
+                         "is damaged or built to exhaust memory, so it was not opened")
+    available = available_memory()
+    if nbytes > 2**62 or (available is not None and nbytes > MEMORY_FRACTION * available):
+        avail = "unknown" if available is None else _size_text(available)
+        raise ValueError(f"{where} declares {_size_text(nbytes)} of data, more than the memory "
+                         f"available ({avail} free, at most half of it is used); it was not "
+                         "opened")
+
+
+def _size_text(nbytes):
+    for unit, scale in (("TB", 2**40), ("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if nbytes >= scale:
+            return f"{nbytes / scale:.1f} {unit}"
+    return f"{nbytes} bytes"
 
 
 _IMAGE_MAGIC = {b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image",
@@ -317,6 +391,31 @@ def load_dataset(path, key=None, *, mmap=None):
     (2, 28, 28)
     """
     path = Path(path)
+    try:
+        return _load_dataset(path, key, mmap)
+    except (ValueError, OSError) as exc:
+        if isinstance(exc, OSError) and not isinstance(exc, (zipfile.BadZipFile,)):
+            raise
+        raise ValueError(_naming(path, str(exc))) from None
+    except MemoryError as exc:
+        raise ValueError(f"{path.name} needs more memory than is available ({exc}); it was "
+                         "not opened") from None
+    except RecursionError:
+        raise ValueError(f"{path.name} is nested too deeply to be read; it is damaged or not a "
+                         "dataset file") from None
+    except Exception as exc:  # any other failure of a third-party decoder on a bad file
+        raise ValueError(f"{path.name} cannot be read: it is damaged or in an unsupported "
+                         f"variant ({type(exc).__name__}: {exc})") from None
+
+
+def _naming(path, message):
+    """``message`` starting with the file's name, unless it already names it."""
+    if path.name in message:
+        return message
+    return f"{path.name}: {message}"
+
+
+def _load_dataset(path, key, mmap):
     head = check_file(path)
     kind = _sniff(path, head)
     if key is not None and kind != "npz":
@@ -345,16 +444,39 @@ def _read_header(fh):
     return tuple(shape), dtype
 
 
-def _npz_headers(path):
-    """``{key: (shape, dtype)}`` for every array in an archive, reading only the headers."""
+#: An npz member may expand to at most this many times its compressed size (deflate's own
+#: limit is about 1032; real image data compresses 2 to 20 times).
+MAX_COMPRESSION_RATIO = 200
+
+
+def _check_member(path, key, shape, dtype, info):
+    """Refuse a member whose header promises more data than it holds or than memory allows."""
+    nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if nbytes > info.file_size:
+        raise ValueError(f"{path.name}: array {key} is damaged: its header promises shape "
+                         f"{shape} {dtype} ({_size_text(nbytes)}) but it holds "
+                         f"{_size_text(info.file_size)}")
+    stored = info.compress_size if info.compress_type != zipfile.ZIP_STORED else None
+    check_allocation(nbytes, f"{path.name}: array {key}", file_size=stored,
+                     ratio=MAX_COMPRESSION_RATIO if stored is not None else None)
+
+
+def _npz_headers(path, infos=None):
+    """``{key: (shape, dtype)}`` for every array in an archive, reading only the headers.
+
+    ``infos``, when given, is filled with each key's ``zipfile.ZipInfo``.
+    """
     headers = {}
+    infos = {} if infos is None else infos
     try:
         with zipfile.ZipFile(path) as archive:
-            for member in archive.namelist():
+            for info in archive.infolist():
+                member = info.filename
                 if not member.endswith(".npy"):
                     continue
                 with archive.open(member) as fh:
                     headers[member[:-4]] = _read_header(fh)
+                infos[member[:-4]] = info
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as exc:
         if isinstance(exc, (FileNotFoundError, PermissionError)):
             raise
@@ -395,7 +517,9 @@ def _label_keys(key):
     return candidates
 
 
-def _npz_read(path, archive, key):
+def _npz_read(path, archive, key, headers, infos):
+    shape, dtype = headers[key]
+    _check_member(path, key, shape, dtype, infos[key])
     try:
         return archive[key]
     except (ValueError, EOFError, zipfile.BadZipFile, zlib.error, OSError) as exc:
@@ -405,33 +529,35 @@ def _npz_read(path, archive, key):
         raise ValueError(f"{path.name}: array {key} is damaged or truncated ({exc})") from None
 
 
-def _npz_labels(path, archive, headers, key, count):
+def _npz_labels(path, archive, headers, infos, key, count):
     """The first label array that goes with ``key`` (e.g. Y_valid for X_valid), or None."""
     for label_key in _label_keys(key):
         shape, dtype = headers.get(label_key, ((), np.dtype(object)))
         if label_key != key and not dtype.hasobject and len(shape) in (1, 2):
-            labels = _labels_from(_npz_read(path, archive, label_key), count)
+            labels = _labels_from(_npz_read(path, archive, label_key, headers, infos), count)
             if labels is not None:
                 return labels
     return None
 
 
 def _load_npz(path, key):
-    headers = _npz_headers(path)
+    infos = {}
+    headers = _npz_headers(path, infos)
     key, others = _pick_image_key(path, headers, key)
     with np.load(path, allow_pickle=False) as archive:
-        images = _finish_images(_npz_read(path, archive, key), f"{path.name}: {key}")
-        labels = _npz_labels(path, archive, headers, key, len(images))
-        class_names = _npz_class_names(path, archive, headers)
+        images = _finish_images(_npz_read(path, archive, key, headers, infos),
+                                f"{path.name}: {key}")
+        labels = _npz_labels(path, archive, headers, infos, key, len(images))
+        class_names = _npz_class_names(path, archive, headers, infos)
     return Dataset(images=images, labels=labels, class_names=class_names,
                    name=f"{path.name}: {key}", source=str(path), key=key, alternatives=others)
 
 
-def _npz_class_names(path, archive, headers):
+def _npz_class_names(path, archive, headers, infos):
     for name_key in _CLASS_NAME_KEYS:
         shape, dtype = headers.get(name_key, ((), np.dtype(object)))
         if dtype.kind in "US" and len(shape) == 1:
-            names = _npz_read(path, archive, name_key)
+            names = _npz_read(path, archive, name_key, headers, infos)
             return [n.decode("utf-8", "replace") if isinstance(n, bytes) else str(n)
                     for n in names.tolist()]
     return None
@@ -444,8 +570,16 @@ def _load_npy(path, mmap):
     except ValueError as exc:
         raise ValueError(f"{path.name} is not a valid .npy file ({exc})") from None
     _check_dtype(dtype, path.name)
+    nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    size = path.stat().st_size
+    if nbytes > size:
+        raise ValueError(f"{path.name} is damaged or truncated: its header promises shape "
+                         f"{shape} {dtype} ({_size_text(nbytes)}) but the file holds "
+                         f"{_size_text(size)}")
     if mmap is None:
-        mmap = path.stat().st_size > MMAP_BYTES
+        mmap = size > MMAP_BYTES
+    if not mmap:
+        check_allocation(nbytes, path.name)
     try:
         array = np.load(path, allow_pickle=False, mmap_mode="r" if mmap else None)
     except (ValueError, EOFError, OSError) as exc:
@@ -466,15 +600,18 @@ def _open_stream(path, gzipped):
 
 
 def _read_at_most(fh, count, chunk=1 << 24):
-    """Read up to ``count`` bytes in chunks: a damaged header promising terabytes allocates none."""
-    chunks = []
-    while count > 0:
-        data = fh.read(min(count, chunk))
-        if not data:
+    """Read up to ``count`` bytes (already checked against memory) into one buffer, in chunks."""
+    buffer = bytearray(count)
+    view = memoryview(buffer)
+    done = 0
+    while done < count:
+        got = fh.readinto(view[done:done + chunk])
+        if not got:
             break
-        chunks.append(data)
-        count -= len(data)
-    return bytearray().join(chunks)
+        done += got
+    view.release()
+    del buffer[done:]
+    return buffer
 
 
 def _read_idx(path, gzipped):
@@ -489,7 +626,14 @@ def _read_idx(path, gzipped):
             if len(shape) != head[3]:
                 raise ValueError(f"{path.name} is truncated: its header is incomplete")
             dtype = np.dtype(_IDX_DTYPES[head[2]])
-            expected = int(np.prod(shape)) * dtype.itemsize
+            expected = int(np.prod(shape, dtype=object)) * dtype.itemsize
+            stored = path.stat().st_size
+            if not gzipped and expected > stored - fh.tell():
+                raise ValueError(f"{path.name} is truncated: its header promises shape {shape} "
+                                 f"({expected} bytes of data) but it holds "
+                                 f"{stored - fh.tell()} bytes")
+            check_allocation(expected, path.name, file_size=stored if gzipped else None,
+                             ratio=MAX_COMPRESSION_RATIO)
             buffer = _read_at_most(fh, expected)
             extra = fh.read(1)
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
@@ -539,16 +683,61 @@ def _load_idx(path, gzipped):
 # CIFAR python batches
 
 
+class _Refused(pickle.UnpicklingError):
+    """A pickle asked for something a CIFAR batch never needs."""
+
+
+class _NdarrayType:
+    """Stands in for ``numpy.ndarray`` inside a batch: it can only be passed to ``_reconstruct``.
+
+    Calling ``numpy.ndarray((4000000, 3072))`` from a pickle would allocate gigabytes of
+    uninitialised memory that do not come from the file; this stand-in cannot be called.
+    """
+
+    def __call__(self, *args, **kwargs):
+        raise _Refused("numpy.ndarray(...) with a shape of its own choosing (arrays must be "
+                       "built from the file's bytes)")
+
+
+_NDARRAY = _NdarrayType()
+
+
+def _reconstruct(subtype, shape, dtype):
+    """NumPy's array rebuilder, allowed only in the empty form every pickled array starts with.
+
+    The pickled data then fills the array through ``__setstate__``, which checks that the file
+    holds exactly the bytes the shape needs.
+    """
+    reconstruct = np.zeros(1).__reduce__()[0]
+    if subtype is not _NDARRAY or np.prod(shape, dtype=object) != 0:
+        raise _Refused("numpy's _reconstruct with a shape of its own choosing")
+    return reconstruct(np.ndarray, shape, dtype)
+
+
+def _scalar(dtype, data=None):
+    """NumPy's scalar rebuilder, only from bytes of the file that fill exactly one item."""
+    scalar = np.int64(0).__reduce__()[0]
+    if (not isinstance(dtype, np.dtype) or dtype.hasobject or not isinstance(data, bytes)
+            or len(data) != dtype.itemsize):
+        raise _Refused("numpy's scalar without the bytes of its value")
+    return scalar(dtype, data)
+
+
+def _encode(text, encoding="latin1", errors="strict"):
+    """``_codecs.encode`` as pickles of bytes use it: latin-1 only."""
+    if not isinstance(text, str) or str(encoding).lower().replace("-", "") != "latin1":
+        raise _Refused(f"_codecs.encode with {encoding!r}")
+    return _codecs.encode(text, "latin1")
+
+
 def _allowed_globals():
     """The only callables a CIFAR batch may name: NumPy's array rebuilders and latin-1 bytes."""
-    reconstruct = np.zeros(1).__reduce__()[0]
-    scalar = np.int64(0).__reduce__()[0]
     frombuffer = np.zeros(1).__reduce_ex__(5)[0]
-    allowed = {("_codecs", "encode"): _codecs.encode, ("numpy", "ndarray"): np.ndarray,
+    allowed = {("_codecs", "encode"): _encode, ("numpy", "ndarray"): _NDARRAY,
                ("numpy", "dtype"): np.dtype}
     for module in ("numpy.core.multiarray", "numpy._core.multiarray"):
-        allowed[(module, "_reconstruct")] = reconstruct
-        allowed[(module, "scalar")] = scalar
+        allowed[(module, "_reconstruct")] = _reconstruct
+        allowed[(module, "scalar")] = _scalar
     for module in ("numpy.core.numeric", "numpy._core.numeric"):
         allowed[(module, "_frombuffer")] = frombuffer
     return allowed
@@ -563,18 +752,26 @@ class _BatchUnpickler(pickle.Unpickler):
         try:
             return self._allowed[(module, name)]
         except KeyError:
-            raise pickle.UnpicklingError(f"{module}.{name}") from None
+            raise _Refused(f"{module}.{name}") from None
 
 
 def _unpickle(path):
+    size = path.stat().st_size
+    check_allocation(size, path.name)
+    with open(path, "rb") as fh:
+        data = fh.read()
     try:
-        with open(path, "rb") as fh:
-            return _BatchUnpickler(fh, encoding="bytes").load()
-    except pickle.UnpicklingError as exc:
+        return _BatchUnpickler(io.BytesIO(data), encoding="bytes").load()
+    except _Refused as exc:
         raise ValueError(f"{path.name} was refused: it asks to run {exc}, which a CIFAR batch "
                          "never needs, so it may be harmful; nothing in it was run") from None
+    except pickle.UnpicklingError as exc:
+        raise ValueError(f"{path.name} is damaged, truncated or not a CIFAR python batch "
+                         f"({exc})") from None
+    except RecursionError:
+        raise ValueError(f"{path.name} is nested too deeply to be a CIFAR python batch") from None
     except (EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError,
-            MemoryError) as exc:
+            MemoryError, LookupError, OverflowError, UnicodeError) as exc:
         raise ValueError(f"{path.name} is damaged, truncated or not a CIFAR python batch "
                          f"({type(exc).__name__}: {exc})") from None
 

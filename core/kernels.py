@@ -26,6 +26,7 @@ from .atomic import atomic_path, atomic_write_text
 
 __all__ = [
     "MAX_KERNEL_SIZE",
+    "MAX_BANK_SIZE",
     "PRESETS_PATH",
     "KernelPreset",
     "check_kernel",
@@ -48,6 +49,14 @@ __all__ = [
 
 #: Largest kernel height or width the explorer accepts.
 MAX_KERNEL_SIZE = 15
+
+#: The largest kernel bank (kernels in one layer): each kernel is one more feature map to
+#: compute and draw, and beyond a few dozen the maps are too small to see.
+MAX_BANK_SIZE = 64
+
+#: Kernel files larger than this are refused before being read (a 15x15x4x64 bank in JSON
+#: is well under 1 MB).
+MAX_KERNEL_FILE_BYTES = 8 << 20
 
 #: The bundled preset library.
 PRESETS_PATH = Path(__file__).resolve().parent.parent / "resources" / "kernels.json"
@@ -131,6 +140,9 @@ def check_kernel(value, name="kernel"):
                          f"got {kh}x{kw}")
     if 0 in array.shape:
         raise ValueError(f"{name} is empty (shape {array.shape})")
+    if array.ndim == 4 and array.shape[3] > MAX_BANK_SIZE:
+        raise ValueError(f"{name} is a bank of {array.shape[3]} kernels; at most "
+                         f"{MAX_BANK_SIZE} are supported")
     array = np.array(array, dtype=np.float64)
     if not np.isfinite(array).all():
         raise ValueError(f"{name} must hold finite numbers, found NaN or infinity")
@@ -406,15 +418,26 @@ def load_named_kernel(path):
     OSError
         When the file cannot be opened.
     """
+    from .datasets import check_regular
+
     path = Path(path)
     kind = _file_kind(path)
-    if kind == ".npy":
-        return _load_npy(path), path.stem
+    check_regular(path)
+    if path.is_file() and path.stat().st_size > MAX_KERNEL_FILE_BYTES:
+        raise ValueError(f"{path} is {path.stat().st_size / 2**20:.0f} MB, too large for a "
+                         f"kernel file (at most {MAX_KERNEL_FILE_BYTES >> 20} MB)")
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(f"{path} is not a UTF-8 JSON file") from None
-    kernel, name = named_kernel_from_json(text, source=str(path))
+        if kind == ".npy":
+            return _load_npy(path), path.stem
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"{path} is not a UTF-8 JSON file") from None
+        kernel, name = named_kernel_from_json(text, source=str(path))
+    except RecursionError:
+        raise ValueError(f"{path} is nested too deeply to be a kernel file") from None
+    except MemoryError as exc:
+        raise ValueError(f"{path} is not a valid kernel file ({exc})") from None
     return kernel, name or path.stem
 
 

@@ -15,15 +15,13 @@ numbers); class names, when known, go into the PNG folder's file names only.
 from __future__ import annotations
 
 import os
-import shutil
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_write_bytes
+from .atomic import atomic_folder, atomic_write_bytes, commit_renames
 
 __all__ = [
     "encode_png",
@@ -372,8 +370,7 @@ def iter_png_folder(folder, outputs, *, start=0, labels=None, class_names=None, 
 
 def _write_pngs(folder, parent, outputs, names, levels, lut, step):
     n, _, _, nc = outputs.shape
-    temp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=parent))
-    try:
+    with atomic_folder(folder) as temp:
         if levels is None:
             levels = feature_levels(outputs)
         for first in range(0, n, step):
@@ -387,9 +384,5 @@ def _write_pngs(folder, parent, outputs, names, levels, lut, step):
         if not folder.exists():
             os.rename(temp, folder)
         else:
-            for name in names:
-                os.replace(temp / name, folder / name)
-            temp.rmdir()
-    finally:
-        if temp.exists():
-            shutil.rmtree(temp, ignore_errors=True)
+            # All or nothing: a failed rename puts back the files already replaced.
+            commit_renames([(temp / name, folder / name) for name in names])

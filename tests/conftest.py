@@ -89,3 +89,72 @@ def hover(qtbot, window, plot, row, col, kind=None, k=0):
         except AssertionError:
             continue
     raise AssertionError(f"hovering never reached {wanted}; got {window.inspector.target}")
+
+
+@pytest.fixture
+def failing_rename(monkeypatch):
+    """``failing_rename(n, code)``: the n-th ``os.replace`` from now fails with ``OSError(code)``;
+    returns ``undo()`` that restores the real one."""
+    import os
+
+    real = os.replace
+
+    def install(n, code):
+        calls = []
+
+        def flaky(src, dst):
+            calls.append(dst)
+            if len(calls) == n:
+                raise OSError(code, os.strerror(code))
+            return real(src, dst)
+
+        monkeypatch.setattr(os, "replace", flaky)
+        return lambda: monkeypatch.setattr(os, "replace", real)
+
+    return install
+
+
+@pytest.fixture
+def finishes():
+    """``finishes(function, seconds=10)``: its result or exception, or ``"hung"`` when it has
+    not returned in time (it runs in a daemon thread, so a hang cannot block the test run)."""
+    import threading
+
+    def run(function, seconds=10):
+        outcome = []
+
+        def target():
+            try:
+                outcome.append(function())
+            except BaseException as exc:  # noqa: BLE001 - inspected by the test
+                outcome.append(exc)
+
+        thread = threading.Thread(target=target, daemon=True)
+        thread.start()
+        thread.join(seconds)
+        return outcome[0] if outcome else "hung"
+
+    return run
+
+
+@pytest.fixture
+def relu_max_pool_loops():
+    """The layer valid cross-correlation → ReLU → 2×2 max pooling (stride 2) written as plain
+    loops, an independent reference: ``(m, h, w)`` images and a 2-D kernel → ``(m, ph, pw, 1)``."""
+    import numpy as np
+
+    def layer(images, kernel):
+        images = np.asarray(images, dtype=np.float64)
+        kernel = np.asarray(kernel, dtype=np.float64)
+        m, h, w = images.shape
+        kh, kw = kernel.shape
+        conv = np.zeros((m, h - kh + 1, w - kw + 1))
+        for i in range(conv.shape[1]):
+            for j in range(conv.shape[2]):
+                conv[:, i, j] = (images[:, i:i + kh, j:j + kw] * kernel).sum(axis=(1, 2))
+        conv = np.maximum(conv, 0)
+        ph, pw = conv.shape[1] // 2, conv.shape[2] // 2
+        pooled = conv[:, :2 * ph, :2 * pw].reshape(m, ph, 2, pw, 2).max(axis=(2, 4))
+        return pooled[..., None]
+
+    return layer

@@ -340,3 +340,81 @@ def test_range_spin_boxes_follow_the_dataset(qtbot, window, answers):
     window.set_dataset(Dataset(np.zeros((7, 20, 20)), name="small"))
     assert (dialog.first.value(), dialog.last.value()) == (0, 6)
     assert "7 images" in dialog.summary.text()
+
+
+# ------------------------------------------------------------------------------------------
+# results you can trust
+
+
+def test_every_array_of_the_file_is_saved_in_its_layout(qtbot, window, answers, tmp_path,
+                                                         relu_max_pool_loops):
+    rng = np.random.default_rng(9)
+    arrays = {}
+    for split, count in (("train", 30), ("valid", 7), ("test", 9)):
+        arrays[f"X_{split}"] = rng.random((count, 12, 12)).astype(np.float32)
+        arrays[f"Y_{split}"] = rng.integers(0, 10, count)
+    np.savez(tmp_path / "MNIST.npz", **arrays)
+    window.open_path(str(tmp_path / "MNIST.npz"))
+    dialog = open_dialog(window)
+    assert dialog.every_array.isVisibleTo(dialog) and dialog.every_array.isChecked()
+    assert "X_valid, X_test" in dialog.every_array.text()
+    assert run_to_end(qtbot, dialog) == "finished"
+    answers["save"].append(str(tmp_path / "out.npz"))
+    assert run_to_end(qtbot, dialog, dialog.export_npz) == "finished"
+    with np.load(tmp_path / "out.npz") as out:
+        assert sorted(out.files) == sorted(arrays)
+        for split in ("train", "valid", "test"):
+            np.testing.assert_allclose(out[f"X_{split}"],
+                                       relu_max_pool_loops(arrays[f"X_{split}"], EDGE),
+                                       atol=1e-5)
+            np.testing.assert_array_equal(out[f"Y_{split}"], arrays[f"Y_{split}"])
+
+
+def test_result_of_another_dataset_is_cleared_never_saved_under_its_name(qtbot, window,
+                                                                        answers, tmp_path):
+    dialog = open_dialog(window)
+    assert run_to_end(qtbot, dialog) == "finished"
+    assert dialog.grid.list.count() > 0
+    photos = Dataset(np.random.default_rng(1).random((5, 30, 30)), name="photos")
+    window.set_dataset(photos)
+    window.batch_action.trigger()  # Ctrl+B again
+    assert dialog.result is None and dialog.grid.list.count() == 0
+    assert "previous result was cleared" in dialog.status.text()
+    assert not dialog.export_npz_button.isEnabled()
+    answers["save"].append(str(tmp_path / "photos_processed.npz"))
+    assert dialog.export_npz() is None
+    assert os.listdir(tmp_path) == []
+
+
+def test_changed_settings_turn_saving_off_until_set_back(qtbot, window, answers, tmp_path):
+    dialog = open_dialog(window)
+    assert run_to_end(qtbot, dialog) == "finished"
+    assert dialog.export_npz_button.isEnabled()
+    window.state.stride = (2, 2)
+    assert not dialog.export_npz_button.isEnabled()
+    assert "settings changed" in dialog.status.text()
+    answers["save"].append(str(tmp_path / "stale.npz"))
+    assert dialog.export_npz() is None
+    assert any("changed since this result was computed" in e for e in answers["errors"])
+    assert os.listdir(tmp_path) == []
+    window.state.stride = (1, 1)
+    assert dialog.export_npz_button.isEnabled()
+
+
+def test_small_maps_become_readable_nearest_neighbour_thumbnails(qtbot, window, answers):
+    from convgui.thumbnail_grid import enlarged
+
+    window.state.pool_mode = "max"   # 20x20 -> 18x18 -> 9x9 maps
+    dialog = open_dialog(window)
+    assert run_to_end(qtbot, dialog) == "finished"
+    icon = dialog.grid.list.item(0).icon()
+    size = dialog.grid.list.iconSize()
+    pixmap = icon.pixmap(size)
+    assert pixmap.width() >= 6 * 9       # not a 9-pixel speck
+    image = pixmap.toImage()
+    # every 6x6 block is one flat colour: nearest neighbour, no smoothing
+    block = [image.pixel(x, y) for x in range(6) for y in range(6)]
+    assert len(set(block)) == 1
+    tile = np.arange(4, dtype=np.uint8).reshape(2, 2)
+    np.testing.assert_array_equal(enlarged(tile, 4), [[0, 0, 1, 1], [0, 0, 1, 1],
+                                                      [2, 2, 3, 3], [2, 2, 3, 3]])

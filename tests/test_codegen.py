@@ -242,7 +242,7 @@ def test_data_core_cannot_read_expects_images():
     folder = Dataset(np.zeros((1, 4, 4)), name="photos", source="/some/folder/cat.png")
     assert ImageSource.from_dataset(folder).kind == "variable"
     code = python_snippet(PipelineSpec(bank(SOBEL)), image_source=folder, image_shape=(4, 4))
-    assert "# images: your (m, 4, 4) array of images (photos)" in code
+    assert "# images: your (m, 4, 4) array of images\n# (the app showed 'photos')" in code
     assert "load_" not in code
 
 
@@ -295,3 +295,42 @@ def test_bad_arguments():
         ImageSource("file")
     with pytest.raises(ValueError, match="array must be at least 2-D"):
         kernel_literal([1, 2])
+
+
+def _injected_name(marker):
+    return f"cat\nimport pathlib; pathlib.Path({marker.name!r}).touch()\n#"
+
+
+def test_hostile_file_names_stay_inert_in_a_script_run_from_another_folder(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    marker = elsewhere / "marker"
+    hostile = tmp_path / (_injected_name(marker) + ".npz")
+    images = np.random.default_rng(1).random((3, 6, 6))
+    np.savez(hostile, X_train=images)
+    spec = PipelineSpec(bank(SOBEL))
+    for source in (ImageSource.file(hostile, key=_injected_name(marker)),
+                   Dataset(images, name=_injected_name(marker) + ".png",
+                           source=str(tmp_path / (_injected_name(marker) + ".png")))):
+        code = python_snippet(spec, image_source=source, index=None, image_shape=(6, 6))
+        compile(code, "<snippet>", "exec")
+        (elsewhere / "script.py").write_text(code)
+        # PYTHONPATH lets even a script without its own path set-up reach the injected line.
+        env = dict(os.environ, PYTHONPATH=str(Path(core.__file__).parent.parent))
+        subprocess.run([sys.executable, "script.py"], cwd=elsewhere, capture_output=True,
+                       timeout=60, env=env)
+        assert not marker.exists(), code
+    code = python_snippet(spec, image_source=ImageSource.file(hostile), index=None,
+                          image_shape=(6, 6))
+    (elsewhere / "script.py").write_text(code + "\nnp.save('out.npy', output)\n")
+    run = subprocess.run([sys.executable, "script.py"], cwd=elsewhere, capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert not marker.exists()
+    np.testing.assert_allclose(np.load(elsewhere / "out.npy"), reference(images, spec)[..., 0],
+                               atol=1e-9)

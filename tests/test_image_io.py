@@ -1,5 +1,6 @@
 """convgui.image_io: image files and folders read through Qt, pixel for pixel."""
 
+import os
 import struct
 
 import numpy as np
@@ -311,12 +312,26 @@ def test_folder_sorted_by_name_with_numbers_in_order(tmp_path):
     assert d.name == tmp_path.name and d.source == str(tmp_path) and d.labels is None
 
 
-def test_folder_of_mixed_sizes_is_refused(tmp_path):
+def test_folder_of_mixed_sizes_is_refused_then_opens_resized_by_choice(tmp_path):
+    from PyQt5.QtCore import QSize, Qt
+    from PyQt5.QtGui import QImage
+
+    from convgui.image_io import MixedSizes
+
     needs_format("png")
     save(gray(28, 28), tmp_path / "a.png")
-    save(gray(32, 30), tmp_path / "b.png")
-    with pytest.raises(ValueError, match=r"a.png is 28 x 28 and b.png is 30 x 32"):
+    odd = gray(32, 30)
+    save(odd, tmp_path / "b.png")
+    save(gray(28, 28), tmp_path / "c.png")
+    with pytest.raises(MixedSizes, match=r"a.png is 28 x 28 and b.png is 30 x 32") as caught:
         load_image_files(tmp_path)
+    assert caught.value.common_size == (28, 28)
+    d = load_image_files(tmp_path, resize_to=caught.value.common_size)
+    assert d.images.shape == (3, 28, 28)
+    # Independent reference: Qt's own smooth scaling of the odd file.
+    want = QImage(str(tmp_path / "b.png")).scaled(QSize(28, 28), Qt.IgnoreAspectRatio,
+                                                  Qt.SmoothTransformation)
+    assert abs(int(d.images[1, 5, 7]) - QImage(want).pixelColor(7, 5).red()) <= 1
 
 
 def test_folder_mixing_gray_and_colour_gives_colour(tmp_path):
@@ -391,11 +406,24 @@ def test_text_file_named_png(tmp_path):
         read_image(path)
 
 
-def test_bad_file_in_folder_is_named(tmp_path):
+def test_bad_file_in_folder_is_skipped_and_listed(tmp_path):
     needs_format("png")
-    save(gray(4, 4), tmp_path / "a.png")
+    good = gray(4, 4)
+    save(good, tmp_path / "a.png")
     (tmp_path / "b.png").write_text("broken")
-    with pytest.raises(ValueError, match="b.png"):
+    d = load_image_files(tmp_path)
+    np.testing.assert_array_equal(d.images, good[None])
+    assert d.file_names == ["a.png"]
+    assert [name for name, _ in d.skipped] == ["b.png"]
+    assert "could not be read" in d.skipped[0][1]
+    assert "1 of 2 files" in d.name
+
+
+def test_folder_where_nothing_can_be_read_says_why(tmp_path):
+    needs_format("png")
+    (tmp_path / "a.png").write_text("broken")
+    (tmp_path / "b.png").write_bytes(b"")
+    with pytest.raises(ValueError, match="none of the 2 image files could be read.*a.png"):
         load_image_files(tmp_path)
 
 
@@ -430,3 +458,117 @@ def test_load_any_dispatches(tmp_path):
     assert load_any(tmp_path / "set.npz", grayscale=True).images.shape == (2, 6, 6)
     np.testing.assert_array_equal(load_any(tmp_path / "one.png").images[0], colour[0])
     assert load_any(tmp_path).images.shape == (1, 6, 6, 3)
+
+
+# ------------------------------------------------------------------------------------------
+# bounded work on hostile files
+
+
+def _png_header_only(width, height):
+    """A PNG whose header declares ``width x height`` gray pixels, with almost no data."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(bytes(width + 1))) + chunk(b"IEND", b""))
+
+
+def test_giant_png_is_refused_before_decoding_even_with_downscale(tmp_path):
+    import resource
+
+    needs_format("png")
+    path = tmp_path / "huge.png"
+    path.write_bytes(_png_header_only(60000, 60000))
+    with pytest.raises(ImageTooLarge, match="60000 x 60000"):
+        read_image(path)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ValueError, match="cannot be decoded at a reduced size.*shrink it"):
+        read_image(path, downscale=True)
+    with pytest.raises(ValueError, match="huge.png"):
+        load_image_files(tmp_path, downscale=True)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 200
+
+
+def test_folder_bounded_by_total_pixels_before_decoding(tmp_path, monkeypatch):
+    from convgui import image_io
+
+    needs_format("png")
+    for i in range(4):
+        save(gray(100, 100), tmp_path / f"{i}.png")
+    monkeypatch.setattr(image_io, "MAX_FOLDER_PIXELS", 30_000)
+    decoded = []
+    monkeypatch.setattr(image_io, "read_image", lambda *a, **k: decoded.append(a))
+    with pytest.raises(ValueError, match="4 images hold 0 megapixels.*more than the 0 megapixels"):
+        load_image_files(tmp_path)
+    assert decoded == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_fifo_is_refused_not_opened(tmp_path, finishes):
+    from convgui.image_io import load_any
+
+    fifo = tmp_path / "photo.png"
+    os.mkfifo(fifo)
+    for call in (lambda: load_any(fifo), lambda: read_image(fifo),
+                 lambda: load_any(tmp_path / "photo.png", downscale=True)):
+        outcome = finishes(call)
+        if outcome == "hung":
+            with open(fifo, "wb"):
+                pass
+        assert isinstance(outcome, OSError), outcome
+        assert "named pipe (FIFO)" in str(outcome) and "photo.png" in str(outcome)
+    data_fifo = tmp_path / "MNIST.npz"
+    os.mkfifo(data_fifo)
+    outcome = finishes(lambda: load_any(data_fifo))
+    assert isinstance(outcome, OSError) and "named pipe" in str(outcome), outcome
+    save(gray(4, 4), tmp_path / "ok.png")
+    assert finishes(lambda: load_any(tmp_path)).images.shape == (1, 4, 4)
+
+
+def test_window_shows_the_file_name_while_browsing_a_folder(make_window, qtbot, tmp_path):
+    from PyQt5.QtCore import Qt
+
+    needs_format("png")
+    for name in ("b.png", "a.png", "c.png"):
+        save(gray(6, 6), tmp_path / name)
+    window = make_window()
+    panel = window.data_panel
+    assert not panel.file_value.isVisibleTo(panel)      # MNIST: no files
+    window.open_path(str(tmp_path))
+    qtbot.waitUntil(lambda: window.state.dataset.name == tmp_path.name, timeout=5000)
+    assert panel.file_value.text() == "a.png" and panel.file_value.isVisibleTo(panel)
+    qtbot.mouseClick(panel.next_button, Qt.LeftButton)
+    assert panel.file_value.text() == "b.png"
+    window.state.index = 2
+    assert panel.file_value.text() == "c.png"
+
+
+def test_window_offers_to_resize_mixed_sizes_and_lists_skipped_files(make_window, qtbot,
+                                                                      tmp_path, monkeypatch):
+    from convgui import dialogs
+
+    needs_format("png")
+    save(gray(20, 20), tmp_path / "a.png")
+    save(gray(20, 20), tmp_path / "b.png")
+    save(gray(30, 24), tmp_path / "c.png")
+    (tmp_path / "d.png").write_text("not a picture")
+    questions, infos = [], []
+    answers = [False, True]
+    monkeypatch.setattr(dialogs, "ask_yes_no", lambda parent, title, question:
+                        questions.append(question) or answers.pop(0))
+    monkeypatch.setattr(dialogs, "show_info", lambda parent, title, message:
+                        infos.append(message))
+    window = make_window()
+    window.open_path(str(tmp_path))            # answer: no -> MNIST stays
+    assert window.state.dataset.name == "MNIST digits"
+    assert "Resize them all to 20 x 20 pixels?" in questions[0]
+    window.open_path(str(tmp_path))            # answer: yes
+    assert window.state.dataset.images.shape == (3, 20, 20)
+    assert window.state.dataset.file_names == ["a.png", "b.png", "c.png"]
+    assert len(infos) == 1 and "d.png" in infos[0] and "skipped" in infos[0]

@@ -495,3 +495,32 @@ def test_one_drag_is_one_undo_step_in_a_grouping_history(make_editor, qtbot, sta
     np.testing.assert_array_equal(state.kernel_2d, [[1, 1, 1], [0, 0, 0], [0, 0, 0]])
     history.undo()
     np.testing.assert_array_equal(state.kernel_2d, np.zeros((3, 3)))
+
+
+def test_bank_is_capped_with_a_message(make_editor, qtbot, state, monkeypatch, tmp_path):
+    import time
+
+    shown = []
+    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, message:
+                        shown.append(message))
+    editor = make_editor(np.ones((3, 3, 1, 63)))
+    _click(qtbot, editor, "add")
+    assert state.kernels.shape[3] == 64
+    assert not editor.actions["add"].isEnabled()
+    assert not editor.actions["duplicate"].isEnabled()
+    editor._on_q_add_kernel()          # e.g. a shortcut while the button is greyed out
+    editor._on_q_duplicate_kernel()
+    assert state.kernels.shape[3] == 64
+    assert shown and "at most 64 kernels" in shown[0]
+    _click(qtbot, editor, "remove")
+    assert editor.actions["add"].isEnabled()
+    # a file holding a bank of 1000 kernels is refused at once, the bank unchanged
+    np.save(tmp_path / "huge_bank.npy", np.ones((3, 3, 1, 1000)))
+    monkeypatch.setattr(dialogs, "ask_open_path", lambda *a, **k: str(tmp_path / "huge_bank.npy"))
+    began = time.perf_counter()
+    _click(qtbot, editor, "open")
+    assert time.perf_counter() - began < 5
+    assert state.kernels.shape[3] == 63
+    assert "bank of 1000 kernels; at most 64" in shown[-1]
+    with pytest.raises(ValueError, match="at most 64"):
+        state.kernels = np.ones((3, 3, 1, 1000))

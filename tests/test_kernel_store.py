@@ -129,3 +129,44 @@ def test_unopenable_file_gives_a_warning_and_writes_fail_loudly(path):
     with pytest.raises(OSError):
         store.add("x", [[1]])
     assert path.is_dir()
+
+
+def test_deeply_nested_library_is_set_aside_not_a_crash(tmp_path):
+    path = tmp_path / "kernels.json"
+    path.write_text('{"kernels": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    store = KernelStore(path)
+    assert store.names() == []
+    (warning,) = store.take_warnings()
+    assert "nested too deeply" in warning
+    assert not path.exists()
+    assert [p.name.startswith("kernels.json.corrupt-") for p in tmp_path.iterdir()] == [True]
+    store.add("cross", [[0, 1], [1, 0]])
+    assert KernelStore(path).names() == ["cross"]
+
+
+def test_deeply_nested_entry_is_dropped_others_kept(tmp_path):
+    path = tmp_path / "kernels.json"
+    deep = "[" * 500 + "1" + "]" * 500
+    path.write_text('{"kernels": [{"name": "ok", "kernel": [[1, 2]]}, '
+                    '{"name": "deep", "kernel": ' + deep + '}]}')
+    store = KernelStore(path)
+    assert store.names() == ["ok"]
+    assert any("entry 1" in w for w in store.take_warnings())
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_fifo_library_is_a_warning_not_a_hang(tmp_path):
+    import threading
+
+    path = tmp_path / "kernels.json"
+    os.mkfifo(path)
+    result = []
+    thread = threading.Thread(target=lambda: result.append(KernelStore(path)), daemon=True)
+    thread.start()
+    thread.join(10)
+    if not result:
+        with open(path, "w"):
+            pass
+    assert result, "opening a FIFO as the library hung"
+    (warning,) = result[0].take_warnings()
+    assert "named pipe (FIFO)" in warning
