@@ -1,0 +1,244 @@
+"""Check a folder of student files: run every case, compare, and build the report.
+
+:func:`check_folder` is what ``python main.py check FOLDER`` and the window's *Check my
+solution…* call. Each task's file runs in its own child process (:mod:`core.homework.runner`);
+the reference is the core's own implementation, timed in this process.
+"""
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .cases import build_cases
+from .rules import read_rules
+from .runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, run_cases
+from .tasks import TASKS
+from .verdict import ATOL_FACTOR, VERDICTS, compare, worst
+
+__all__ = ["CaseReport", "TaskReport", "Report", "check_folder", "check_task"]
+
+
+@dataclass(eq=False)
+class CaseReport:
+    """The result of one case: verdict, shapes, differences, timings, and both arrays."""
+
+    case: object
+    verdict: str
+    expected: np.ndarray = None
+    output: np.ndarray = None
+    max_abs_diff: float = None
+    first_diff: tuple = None
+    convention: str = None
+    convention_label: str = None
+    convention_note: str = None
+    also: list = field(default_factory=list)
+    cause: str = None
+    error: str = None
+    traceback: list = field(default_factory=list)
+    seconds: float = None
+    reference_seconds: float = None
+
+    @property
+    def expected_shape(self):
+        return None if self.expected is None else tuple(self.expected.shape)
+
+    @property
+    def shape(self):
+        return None if self.output is None else tuple(self.output.shape)
+
+    @property
+    def dtype(self):
+        return None if self.output is None else str(self.output.dtype)
+
+    @property
+    def summary(self):
+        """One line saying what happened (the convention, the cause or the error)."""
+        if self.verdict == "pass":
+            return "matches the reference"
+        if self.verdict == "convention":
+            return self.convention_label
+        if self.verdict == "fail":
+            return self.cause or "differs from the reference"
+        return self.error or self.verdict
+
+    def to_json(self):
+        first = None
+        if self.first_diff is not None:
+            index, want, got = self.first_diff
+            first = {"index": list(index), "expected": want, "got": got}
+        return {
+            "call": self.case.call,
+            "label": self.case.label,
+            "verdict": self.verdict,
+            "expected_shape": _listed(self.expected_shape),
+            "shape": _listed(self.shape),
+            "dtype": self.dtype,
+            "max_abs_diff": self.max_abs_diff,
+            "first_diff": first,
+            "convention": self.convention,
+            "convention_label": self.convention_label,
+            "assignment_says": self.convention_note,
+            "also_matches": list(self.also),
+            "cause": self.cause,
+            "error": self.error,
+            "traceback": list(self.traceback),
+            "seconds": self.seconds,
+            "reference_seconds": self.reference_seconds,
+        }
+
+
+def _listed(shape):
+    return None if shape is None else list(shape)
+
+
+@dataclass(eq=False)
+class TaskReport:
+    """One task: its file, the rules check, and its cases; ``verdict`` is the worst case's."""
+
+    task: object
+    path: Path
+    cases: list
+    rules: object = None
+
+    @property
+    def present(self):
+        return self.rules is not None
+
+    @property
+    def verdict(self):
+        return worst(c.verdict for c in self.cases) if self.present else "missing"
+
+    def to_json(self):
+        return {
+            "task": self.task.number,
+            "file": self.task.file,
+            "function": self.task.function,
+            "verdict": self.verdict,
+            "loops": self.rules.loop_count if self.present else None,
+            "max_loops": self.task.max_loops,
+            "rules_ok": self.rules.ok if self.present else None,
+            "rule_problems": self.rules.problems() if self.present else [],
+            "imports": list(self.rules.imports) if self.present else [],
+            "cases": [c.to_json() for c in self.cases],
+        }
+
+
+@dataclass(eq=False)
+class Report:
+    """Every task's report for one folder, and how long checking took."""
+
+    folder: Path
+    tasks: list
+    seconds: float = 0.0
+    tolerance: str = f"|got − expected| ≤ {ATOL_FACTOR:g} · max(1, max |expected|)"
+
+    @property
+    def exit_code(self):
+        """0 when every present task passes and keeps the rules, 1 otherwise."""
+        present = [t for t in self.tasks if t.present]
+        ok = all(t.verdict == "pass" and t.rules.ok for t in present)
+        return 0 if ok else 1
+
+    def counts(self):
+        """How many cases got each verdict: ``{verdict: count}``."""
+        found = {v: 0 for v in VERDICTS}
+        for t in self.tasks:
+            for c in t.cases:
+                found[c.verdict] += 1
+        return found
+
+    def to_json(self):
+        return {"folder": str(self.folder), "tolerance": self.tolerance,
+                "seconds": self.seconds, "tasks": [t.to_json() for t in self.tasks]}
+
+
+def _timed_reference(case):
+    start = time.perf_counter()
+    expected = case.reference()
+    return expected, time.perf_counter() - start
+
+
+def _case_report(case, outcome, expected, ref_seconds):
+    report = CaseReport(case, outcome.status, expected=expected, seconds=outcome.seconds,
+                        reference_seconds=ref_seconds, error=outcome.error,
+                        traceback=list(outcome.traceback))
+    if outcome.status != "ok":
+        return report
+    comparison = compare(case, expected, outcome.output)
+    report.output = outcome.output
+    for name in ("verdict", "max_abs_diff", "first_diff", "convention", "convention_label",
+                 "convention_note", "also", "cause"):
+        setattr(report, name, getattr(comparison, name))
+    return report
+
+
+def check_task(folder, task, cases, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAULT_MEMORY_MB,
+               on_case=None, cancelled=None):
+    """Check one task's file in ``folder`` on ``cases``; a :class:`TaskReport`.
+
+    ``on_case(case_report)`` is called as each case is judged.
+    """
+    path = Path(folder) / task.file
+    if not path.is_file():
+        reports = [CaseReport(case, "missing", expected=case.reference()) for case in cases]
+        for report in reports:
+            report.error = f"{task.file} not found"
+            if on_case is not None:
+                on_case(report)
+        return TaskReport(task, path, reports)
+    rules = read_rules(path.read_text(encoding="utf-8", errors="replace"), task.max_loops)
+    references = [_timed_reference(case) for case in cases]
+    reports = [None] * len(cases)
+
+    def judged(index, outcome):
+        expected, seconds = references[index]
+        reports[index] = _case_report(cases[index], outcome, expected, seconds)
+        if on_case is not None:
+            on_case(reports[index])
+
+    run_cases(path, task.function, cases, timeout=timeout, memory_mb=memory_mb, on_case=judged,
+              cancelled=cancelled)
+    return TaskReport(task, path, reports, rules)
+
+
+def check_folder(folder, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAULT_MEMORY_MB, cases=None,
+                 tasks=None, on_case=None, cancelled=None):
+    """Check the student's files in ``folder`` against the reference; a :class:`Report`.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Holds ``0-convolve_grayscale_valid.py`` … ``6-pool.py`` (missing ones are reported).
+    timeout : float
+        Seconds each call may take.
+    memory_mb : int
+        Memory limit of the student's process, MiB.
+    cases : dict {task number: list of Case}, optional
+        Defaults to :func:`core.homework.cases.build_cases` on the bundled samples.
+    tasks : iterable of int, optional
+        Only these task numbers.
+    on_case : callable(CaseReport), optional
+        Progress: called after each case.
+    cancelled : callable() -> bool, optional
+        Polled; True stops the run with :class:`core.homework.runner.Cancelled`.
+
+    Raises
+    ------
+    ValueError
+        If ``folder`` is not a folder.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"folder {str(folder)!r} is not a folder")
+    start = time.perf_counter()
+    cases = build_cases() if cases is None else cases
+    wanted = None if tasks is None else set(tasks)
+    reports = []
+    for task in TASKS:
+        if wanted is not None and task.number not in wanted:
+            continue
+        reports.append(check_task(folder, task, cases.get(task.number, []), timeout=timeout,
+                                  memory_mb=memory_mb, on_case=on_case, cancelled=cancelled))
+    return Report(folder, reports, time.perf_counter() - start)
