@@ -65,10 +65,15 @@ def _number(value):
     return "—" if value is None else f"{value:.3g}"
 
 
+def _ms(seconds):
+    ms = seconds * 1000
+    return f"{ms:.0f}" if ms >= 10 else f"{ms:.2g}"
+
+
 def _timing(case):
     if case.seconds is None or case.reference_seconds is None:
         return "—"
-    return f"{case.seconds * 1000:.0f} / {case.reference_seconds * 1000:.0f} ms"
+    return f"{_ms(case.seconds)} / {_ms(case.reference_seconds)} ms"
 
 
 def format_report(report):
@@ -85,6 +90,7 @@ def format_report(report):
             continue
         lines.append(f"    {'verdict':11}{'case':48}{'expected':>15}{'got':>15}"
                      f"{'max diff':>10}{'you / ref':>16}")
+        explained = set()
         for case in task.cases:
             lines.append(f"    {case.verdict:11}{case.case.label[:47]:48}"
                          f"{_shape(case.expected_shape):>15}{_shape(case.shape):>15}"
@@ -95,7 +101,9 @@ def format_report(report):
                 if case.verdict == "convention":
                     if case.also:
                         lines.append(f"          (equally: {', '.join(case.also)})")
-                    lines.append(f"          the assignment: {case.convention_note}")
+                    if case.convention not in explained:
+                        explained.add(case.convention)
+                        lines.append(f"          the assignment: {case.convention_note}")
                 lines += [f"          {line}" for line in case.traceback]
         lines.append("")
     counts = report.counts()

@@ -11,6 +11,8 @@ MODULES = [
     "core.conv1d", "core.padding", "core.transpose", "convgui.display",
     "convgui.operation_panel", "convgui.inspector",
     "convgui.compare_tab", "convgui.state",
+    "core.homework", "core.homework.tasks", "core.homework.cases", "core.homework.conventions",
+    "core.homework.verdict", "core.homework.rules",
 ]
 
 
