@@ -12,7 +12,8 @@ assignment's rules (loop budget, numpy only) are read from the source with :mod:
 """
 
 from .cases import Case, build_cases
-from .checker import CaseReport, Report, TaskReport, check_folder, check_task
+from .checker import (CaseReport, Report, TaskReport, check_folder, check_task,
+                      iter_check_folder)
 from .conventions import CONVENTIONS, Convention, alternatives
 from .rules import Rules, read_rules
 from .runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Cancelled, Outcome, run_cases
@@ -21,6 +22,7 @@ from .verdict import ATOL_FACTOR, VERDICTS, Comparison, compare, worst
 
 __all__ = [
     "Case", "build_cases", "CaseReport", "Report", "TaskReport", "check_folder", "check_task",
+    "iter_check_folder",
     "CONVENTIONS", "Convention", "alternatives", "Rules", "read_rules", "DEFAULT_MEMORY_MB",
     "DEFAULT_TIMEOUT", "Cancelled", "Outcome", "run_cases", "TASKS", "Task", "task",
     "ATOL_FACTOR", "VERDICTS", "Comparison", "compare", "worst",

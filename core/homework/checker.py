@@ -13,11 +13,12 @@ import numpy as np
 
 from .cases import build_cases
 from .rules import read_rules
-from .runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, run_cases
+from .runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, iter_cases
 from .tasks import TASKS
 from .verdict import ATOL_FACTOR, VERDICTS, compare, worst
 
-__all__ = ["CaseReport", "TaskReport", "Report", "check_folder", "check_task"]
+__all__ = ["CaseReport", "TaskReport", "Report", "check_folder", "check_task", "iter_check_folder",
+           "iter_task"]
 
 
 @dataclass(eq=False)
@@ -180,26 +181,40 @@ def check_task(folder, task, cases, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAUL
 
     ``on_case(case_report)`` is called as each case is judged.
     """
+    steps = iter_task(folder, task, cases, timeout=timeout, memory_mb=memory_mb,
+                      cancelled=cancelled)
+    return _drain(steps, on_case)
+
+
+def _drain(steps, on_case):
+    while True:
+        try:
+            report = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        if on_case is not None:
+            on_case(report)
+
+
+def iter_task(folder, task, cases, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAULT_MEMORY_MB,
+              cancelled=None):
+    """Generator form of :func:`check_task`: yields each :class:`CaseReport` as it is judged
+    and returns the :class:`TaskReport`."""
     path = Path(folder) / task.file
     if not path.is_file():
         reports = [CaseReport(case, "missing", expected=case.reference()) for case in cases]
         for report in reports:
             report.error = f"{task.file} not found"
-            if on_case is not None:
-                on_case(report)
+            yield report
         return TaskReport(task, path, reports)
     rules = read_rules(path.read_text(encoding="utf-8", errors="replace"), task.max_loops)
     references = [_timed_reference(case) for case in cases]
     reports = [None] * len(cases)
-
-    def judged(index, outcome):
+    for index, outcome in iter_cases(path, task.function, cases, timeout=timeout,
+                                     memory_mb=memory_mb, cancelled=cancelled):
         expected, seconds = references[index]
         reports[index] = _case_report(cases[index], outcome, expected, seconds)
-        if on_case is not None:
-            on_case(reports[index])
-
-    run_cases(path, task.function, cases, timeout=timeout, memory_mb=memory_mb, on_case=judged,
-              cancelled=cancelled)
+        yield reports[index]
     return TaskReport(task, path, reports, rules)
 
 
@@ -229,9 +244,25 @@ def check_folder(folder, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAULT_MEMORY_MB
     ValueError
         If ``folder`` is not a folder.
     """
+    steps = iter_check_folder(folder, timeout=timeout, memory_mb=memory_mb, cases=cases,
+                              tasks=tasks, cancelled=cancelled)
+    return _drain(steps, on_case)
+
+
+def iter_check_folder(folder, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAULT_MEMORY_MB,
+                      cases=None, tasks=None, cancelled=None):
+    """Generator form of :func:`check_folder`: yields each :class:`CaseReport` as it is judged
+    (``report.case`` says which) and returns the :class:`Report`.
+
+    The folder is checked before the first case runs (``ValueError`` if it is not one).
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"folder {str(folder)!r} is not a folder")
+    return _iter_folder(folder, timeout, memory_mb, cases, tasks, cancelled)
+
+
+def _iter_folder(folder, timeout, memory_mb, cases, tasks, cancelled):
     start = time.perf_counter()
     cases = build_cases() if cases is None else cases
     wanted = None if tasks is None else set(tasks)
@@ -239,6 +270,7 @@ def check_folder(folder, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAULT_MEMORY_MB
     for task in TASKS:
         if wanted is not None and task.number not in wanted:
             continue
-        reports.append(check_task(folder, task, cases.get(task.number, []), timeout=timeout,
-                                  memory_mb=memory_mb, on_case=on_case, cancelled=cancelled))
+        report = yield from iter_task(folder, task, cases.get(task.number, []),
+                                      timeout=timeout, memory_mb=memory_mb, cancelled=cancelled)
+        reports.append(report)
     return Report(folder, reports, time.perf_counter() - start)

@@ -24,7 +24,7 @@ import numpy as np
 
 from .harness import MODULE_ERROR
 
-__all__ = ["Outcome", "Cancelled", "run_cases", "DEFAULT_TIMEOUT", "DEFAULT_MEMORY_MB"]
+__all__ = ["Outcome", "Cancelled", "run_cases", "iter_cases", "DEFAULT_TIMEOUT", "DEFAULT_MEMORY_MB"]
 
 HARNESS = Path(__file__).resolve().parent / "harness.py"
 #: Seconds one call may take.
@@ -161,31 +161,38 @@ def run_cases(path, function, cases, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAU
     list of Outcome
         One per case, in order.
     """
+    results = [None] * len(cases)
+    for index, outcome in iter_cases(path, function, cases, timeout=timeout,
+                                     memory_mb=memory_mb, cancelled=cancelled):
+        results[index] = outcome
+        if on_case is not None:
+            on_case(index, outcome)
+    return results
+
+
+def iter_cases(path, function, cases, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAULT_MEMORY_MB,
+               cancelled=None):
+    """Like :func:`run_cases`, as a generator of ``(index, Outcome)`` in the order they end."""
     if timeout <= 0:
         raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
     path = Path(path).resolve()
-    results = [None] * len(cases)
     with tempfile.TemporaryDirectory(prefix="homework-") as tmp:
         workdir = Path(tmp)
         _write_cases(workdir, cases)
         pending = list(range(len(cases)))
         while pending:
-            _run_child(path, function, workdir, pending, results, timeout, memory_mb, on_case,
-                       cancelled)
-    return results
+            for index, outcome in _run_child(path, function, workdir, pending, timeout,
+                                             memory_mb, cancelled):
+                if index in pending:
+                    pending.remove(index)
+                yield index, outcome
 
 
-def _finish(index, outcome, pending, results, on_case):
-    results[index] = outcome
-    if index in pending:
-        pending.remove(index)
-    if on_case is not None:
-        on_case(index, outcome)
+def _run_child(path, function, workdir, pending, timeout, memory_mb, cancelled):
+    """Start one child at the first pending case and follow it until it ends or is killed.
 
-
-def _run_child(path, function, workdir, pending, results, timeout, memory_mb, on_case,
-               cancelled):
-    """Start one child at the first pending case and follow it until it ends or is killed."""
+    Yields ``(index, Outcome)`` as cases end.
+    """
     command = [sys.executable, "-I", str(HARNESS), str(workdir), str(path), function,
                str(pending[0]), str(int(memory_mb)), repr(float(timeout))]
     proc = subprocess.Popen(command, cwd=workdir, env=_child_env(), stdin=subprocess.DEVNULL,
@@ -205,39 +212,35 @@ def _run_child(path, function, workdir, pending, results, timeout, memory_mb, on
                 _kill(proc)
                 if current is None:
                     for index in list(pending):
-                        _finish(index, Outcome("timeout", error="the file did not finish "
-                                               "loading in time"), pending, results, on_case)
+                        yield index, Outcome("timeout", error="the file did not finish "
+                                             "loading in time")
                 else:
-                    _finish(current, Outcome("timeout", seconds=timeout,
-                                             error=f"still running after {timeout:g} s"),
-                            pending, results, on_case)
+                    yield current, Outcome("timeout", seconds=timeout,
+                                           error=f"still running after {timeout:g} s")
                 return
             if line is None:
                 proc.wait()
                 reason, tail = _crash_text(proc, workdir)
                 if current is not None:
-                    _finish(current, Outcome("error", error=f"the function crashed: {reason}",
-                                             traceback=tail), pending, results, on_case)
-                elif pending:
+                    yield current, Outcome("error", error=f"the function crashed: {reason}",
+                                           traceback=tail)
+                else:
                     for index in list(pending):
-                        _finish(index, Outcome("error", error=f"the file could not be run: "
-                                               f"{reason}", traceback=tail),
-                                pending, results, on_case)
+                        yield index, Outcome("error", error=f"the file could not be run: "
+                                             f"{reason}", traceback=tail)
                 return
             if line == "import_error":
                 data = json.loads((workdir / MODULE_ERROR).read_text(encoding="utf-8"))
-                for index in list(pending):
-                    _finish(index, Outcome(data["status"], error=data["error"],
-                                           traceback=data["traceback"]),
-                            pending, results, on_case)
                 proc.wait()
+                for index in list(pending):
+                    yield index, Outcome(data["status"], error=data["error"],
+                                         traceback=data["traceback"])
                 return
             word, _, number = line.partition(" ")
             if word == "start":
                 current, deadline = int(number), time.monotonic() + timeout + _GRACE
             elif word == "done":
-                _finish(int(number), _read_result(workdir, int(number)), pending, results,
-                        on_case)
+                yield int(number), _read_result(workdir, int(number))
                 current, deadline = None, time.monotonic() + _STARTUP
     finally:
         _kill(proc)
