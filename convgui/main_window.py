@@ -21,6 +21,7 @@ from core.datasets import DEFAULT_SAMPLE, Dataset, load_sample, load_samples
 
 from . import dialogs, export
 from .batch import install_batch_actions
+from .homework_panel import install_homework_action
 from .compare_tab import CompareTab
 from .compute import Computation
 from .conv1d_tab import Conv1DTab
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         install_batch_actions(self)
+        install_homework_action(self)
         self._connect()
         if not (restore and restore_session(self)):
             self.open_sample(DEFAULT_SAMPLE)

@@ -1,0 +1,523 @@
+"""File ▸ Check my solution…: run a student's seven files against the reference, in the window.
+
+The check (:func:`core.homework.iter_check_folder`) runs on a :class:`convgui.workers.Worker`
+with a progress bar and Cancel, so the window stays responsive while the student's code runs in
+its child processes. The results table lists every case of every task with a coloured verdict;
+selecting a case shows the student's output, the reference and their difference on one board
+(same pixel grid, zoomed together; output and reference on the same value scale), and hovering a
+pixel shows the reference computation in an inspector next to the student's value.
+"""
+
+from pathlib import Path
+
+import numpy as np
+from PyQt5.QtCore import Qt, pyqtSignal
+from PyQt5.QtGui import QBrush, QColor, QFont, QKeySequence
+from PyQt5.QtWidgets import (QAbstractItemView, QAction, QDialog, QHBoxLayout, QHeaderView,
+                             QLabel, QProgressBar, QPushButton, QSpinBox, QSplitter,
+                             QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
+
+from core.explain import explain_conv_pixel, explain_pool_pixel
+from core.homework import Cancelled, iter_check_folder
+
+from . import dialogs, display
+from .inspector import InspectorPanel
+from .map_board import MapBoard, Tile, shape_text
+from .workers import Worker
+
+__all__ = ["HomeworkDialog", "install_homework_action", "open_homework_dialog", "VERDICT_COLOURS",
+           "check_job"]
+
+#: Background colour of each verdict in the table.
+VERDICT_COLOURS = {
+    "pass": "#c8e6c9",
+    "convention": "#fff3b0",
+    "fail": "#ffcdd2",
+    "timeout": "#ffe0b2",
+    "error": "#f8bbd0",
+    "missing": "#e0e0e0",
+}
+
+_COLUMNS = ("Task", "Case", "Verdict", "Expected", "Got", "Max |diff|", "You / reference",
+            "What")
+
+
+def check_job(folder, cases=None, timeout=None):
+    """A :class:`~convgui.workers.Worker` job checking ``folder``; returns the Report.
+
+    It yields ``(cases done, cases in all)`` after each case. The returned job has a
+    ``cancel_check`` attribute: the worker's ``is_cancelled``, polled while the student's code
+    runs, so Cancel does not wait for a slow case to end.
+    """
+    options = {} if timeout is None else {"timeout": timeout}
+
+    def job():
+        from core.homework import build_cases
+
+        chosen = build_cases() if cases is None else cases
+        total = sum(len(v) for v in chosen.values())
+        steps = iter_check_folder(folder, cases=chosen, cancelled=job.cancel_check, **options)
+        done = 0
+        yield done, total
+        while True:
+            try:
+                next(steps)
+            except StopIteration as stop:
+                return stop.value
+            except Cancelled:
+                yield done, total  # the worker sees its cancel flag here and stops
+                return None
+            done += 1
+            yield done, total
+
+    job.cancel_check = lambda: False
+    return job
+
+
+def _number(value):
+    return "—" if value is None else f"{value:.3g}"
+
+
+def _ms(seconds):
+    if seconds is None:
+        return "—"
+    ms = seconds * 1000
+    return f"{ms:.0f}" if ms >= 10 else f"{ms:.2g}"
+
+
+def _html(text):
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+class HomeworkDialog(QDialog):
+    """Pick a folder, check it in the background, browse the verdicts and the maps.
+
+    Signals
+    -------
+    jobEnded(str)
+        ``'finished'``, ``'failed'`` or ``'cancelled'`` when a check ends.
+    """
+
+    jobEnded = pyqtSignal(str)
+
+    def __init__(self, parent=None, *, cases=None, timeout=None):
+        super().__init__(parent)
+        self.setWindowTitle("Check my solution")
+        self.setWindowFlag(Qt.WindowMaximizeButtonHint, True)
+        self.resize(1300, 860)
+        self.cases = cases
+        self.timeout = timeout
+        self.folder = None
+        self.report = None
+        self.worker = None
+        self._rows = []           # per table row: ("task", TaskReport) or ("case", CaseReport)
+        self._selected = None
+        self._build()
+
+    # -- construction ----------------------------------------------------------------------
+
+    def _build(self):
+        self.folder_label = QLabel("Pick the folder that holds your files "
+                                   "0-convolve_grayscale_valid.py … 6-pool.py.")
+        self.folder_label.setWordWrap(True)
+        self.choose_button = QPushButton("Choose &folder…")
+        self.choose_button.setToolTip("Pick the folder with your seven files and check them")
+        self.choose_button.clicked.connect(self.choose_folder)
+        self.again_button = QPushButton("Check &again")
+        self.again_button.setShortcut(QKeySequence("F5"))
+        self.again_button.setToolTip("Run the same folder again, after you edited a file (F5)")
+        self.again_button.clicked.connect(lambda: self.start(self.folder))
+        self.again_button.setEnabled(False)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("%v / %m cases")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the check (the student's process is ended)")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setEnabled(False)
+        self.status = QLabel("")
+        top = QHBoxLayout()
+        top.addWidget(self.folder_label, 1)
+        top.addWidget(self.choose_button)
+        top.addWidget(self.again_button)
+        top.addWidget(self.progress_bar)
+        top.addWidget(self.cancel_button)
+
+        self.table = QTableWidget(0, len(_COLUMNS))
+        self.table.setHorizontalHeaderLabels(_COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.Fixed)   # task headers span every column
+        self.table.setColumnWidth(0, 44)
+        for col in range(1, len(_COLUMNS) - 1):
+            header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(len(_COLUMNS) - 1, QHeaderView.Stretch)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.itemSelectionChanged.connect(self._on_selection)
+
+        self.details = QTextBrowser()
+        self.details.setOpenLinks(False)
+        self.details.setMinimumWidth(300)
+        self.board = MapBoard()
+        self.board.setMinimumHeight(220)
+        self.board.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.image_spin = QSpinBox()
+        self.image_spin.setToolTip("Which image of the batch to show")
+        self.image_spin.valueChanged.connect(lambda _: self._show_maps())
+        self.channel_spin = QSpinBox()
+        self.channel_spin.setToolTip("Which output channel (kernel or colour channel) to show")
+        self.channel_spin.valueChanged.connect(lambda _: self._show_maps())
+        self.value_label = QLabel("Hover a pixel of the maps to compare your value with the "
+                                  "reference computation.")
+        self.value_label.setWordWrap(True)
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Image"))
+        controls.addWidget(self.image_spin)
+        controls.addWidget(QLabel("Channel"))
+        controls.addWidget(self.channel_spin)
+        controls.addWidget(self.value_label, 1)
+        maps = QWidget()
+        maps_layout = QVBoxLayout(maps)
+        maps_layout.setContentsMargins(0, 0, 0, 0)
+        maps_layout.addWidget(self.board, 1)
+        maps_layout.addLayout(controls)
+        middle = QSplitter(Qt.Horizontal)
+        middle.addWidget(self.details)
+        middle.addWidget(maps)
+        middle.setStretchFactor(0, 1)
+        middle.setStretchFactor(1, 2)
+        self.inspector_panel = InspectorPanel()
+        self.inspector_panel.clear("Hover a pixel of the maps: the reference computation of "
+                                   "that pixel is spelled out here.")
+        split = QSplitter(Qt.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(middle)
+        split.addWidget(self.inspector_panel)
+        split.setSizes([330, 330, 200])
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        layout.addWidget(split, 1)
+
+    # -- running ---------------------------------------------------------------------------
+
+    def choose_folder(self):
+        """Ask for the student's folder and check it."""
+        folder = dialogs.ask_folder(self, "Folder with your files 0-… to 6-pool.py")
+        if folder:
+            self.start(folder)
+
+    def start(self, folder):
+        """Check ``folder`` in the background; False when it cannot start."""
+        if folder is None or self.is_running():
+            return False
+        if not Path(folder).is_dir():
+            dialogs.show_error(self, "Cannot check this folder",
+                               f"{folder} is not a folder. The previous results stay shown.")
+            return False
+        self.folder = str(folder)
+        self.folder_label.setText(f"<b>Folder:</b> {_html(self.folder)}")
+        job = check_job(self.folder, self.cases, self.timeout)
+        self.worker = Worker(job, parent=self)
+        job.cancel_check = self.worker.is_cancelled
+        self.worker.progress.connect(self._on_progress)
+        self.worker.finished.connect(self._on_finished)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.cancelled.connect(self._on_cancelled)
+        self._set_busy(True)
+        self.status.setText("Running your files, one child process per task…")
+        self.worker.start()
+        return True
+
+    def is_running(self):
+        return self.worker is not None and self.worker.is_running()
+
+    def cancel(self):
+        """Stop the running check; the results shown before stay."""
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def _set_busy(self, busy):
+        self.cancel_button.setEnabled(busy)
+        self.choose_button.setEnabled(not busy)
+        self.again_button.setEnabled(not busy and self.folder is not None)
+
+    def _on_progress(self, done, total):
+        self.progress_bar.setRange(0, max(total, 1))
+        self.progress_bar.setValue(done)
+
+    def _on_finished(self, report):
+        self.worker.wait()
+        self._set_busy(False)
+        if report is None:  # stopped between two cases
+            self._on_cancelled()
+            return
+        self.show_report(report)
+        self.jobEnded.emit("finished")
+
+    def _on_failed(self, message):
+        self.worker.wait()
+        self._set_busy(False)
+        self.status.setText(f"The check failed: {message}")
+        dialogs.show_error(self, "Checking failed", message)
+        self.jobEnded.emit("failed")
+
+    def _on_cancelled(self):
+        self.worker.wait()
+        self._set_busy(False)
+        self.status.setText("Cancelled." + (" The previous results stay shown."
+                                            if self.report is not None else ""))
+        self.jobEnded.emit("cancelled")
+
+    # -- results ---------------------------------------------------------------------------
+
+    def show_report(self, report):
+        """Fill the table with ``report`` (a :class:`core.homework.Report`)."""
+        self.report = report
+        counts = report.counts()
+        summary = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+        self.status.setText(f"{summary} — checked in {report.seconds:.1f} s. Select a case to "
+                            f"see your output, the reference and their difference.")
+        self._rows = []
+        self.table.setRowCount(0)
+        bold = QFont()
+        bold.setBold(True)
+        for task in report.tasks:
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            self._rows.append(("task", task))
+            loops = (f"loops {task.rules.loop_count}/{task.task.max_loops}" if task.present
+                     else "file not found")
+            problems = "; ".join(task.rules.problems()) if task.present else ""
+            text = f"Task {task.task.number} — {task.task.file} — {task.verdict.upper()} — {loops}"
+            if problems:
+                text += f" — ⚠ {problems}"
+            item = QTableWidgetItem(text)
+            item.setFont(bold)
+            item.setBackground(QBrush(QColor(VERDICT_COLOURS[task.verdict])))
+            item.setForeground(QBrush(QColor("#000000")))
+            self.table.setItem(row, 0, item)
+            self.table.setSpan(row, 0, 1, len(_COLUMNS))
+            for case in task.cases:
+                self._add_case_row(task, case)
+        for row, (kind, _) in enumerate(self._rows):
+            if kind == "case":
+                self.table.selectRow(row)
+                break
+
+    def _add_case_row(self, task, case):
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        self._rows.append(("case", case))
+        cells = (str(task.task.number), case.case.label, case.verdict,
+                 shape_text(np.empty(case.expected_shape)) if case.expected_shape else "—",
+                 shape_text(np.empty(case.shape)) if case.shape else "—",
+                 _number(case.max_abs_diff),
+                 f"{_ms(case.seconds)} / {_ms(case.reference_seconds)} ms",
+                 case.summary)
+        for col, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            item.setToolTip(case.case.call if col < len(cells) - 1 else case.summary)
+            if col == 2:
+                item.setBackground(QBrush(QColor(VERDICT_COLOURS[case.verdict])))
+                item.setForeground(QBrush(QColor("#000000")))
+                item.setTextAlignment(Qt.AlignCenter)
+            self.table.setItem(row, col, item)
+
+    def case_rows(self):
+        """``[(row, CaseReport)]`` of the table (tests and scripts)."""
+        return [(row, value) for row, (kind, value) in enumerate(self._rows) if kind == "case"]
+
+    def _on_selection(self):
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return
+        kind, value = self._rows[rows[0].row()]
+        if kind == "task":
+            self._selected = None
+            self._show_task(value)
+            return
+        self._selected = value
+        self._show_case(value)
+        count = value.case.images.shape[0]
+        with_channels = value.expected is not None and value.expected.ndim == 4
+        for spin, top in ((self.image_spin, count - 1),
+                          (self.channel_spin, value.expected.shape[3] - 1 if with_channels
+                           else 0)):
+            spin.blockSignals(True)
+            spin.setRange(0, max(top, 0))
+            spin.setValue(min(spin.value(), max(top, 0)))
+            spin.blockSignals(False)
+        self.channel_spin.setEnabled(with_channels)
+        self._show_maps()
+
+    def _show_task(self, task):
+        lines = [f"<h3>Task {task.task.number}: {task.task.title}</h3>",
+                 f"<p><code>{task.task.file}</code> — <code>{task.task.function}()</code></p>"]
+        if not task.present:
+            lines.append("<p>The file is missing from the folder.</p>")
+        else:
+            lines.append(f"<p>Loops: {task.rules.loop_count} (the assignment allows "
+                         f"{task.task.max_loops}).</p>")
+            for problem in task.rules.problems():
+                lines.append(f"<p>⚠ {_html(problem)}</p>")
+        self.details.setHtml("".join(lines))
+
+    def _show_case(self, case):
+        c = case.case
+        lines = [f"<h3>{_html(c.label)} — <span style='background:"
+                 f"{VERDICT_COLOURS[case.verdict]}'>&nbsp;{case.verdict}&nbsp;</span></h3>",
+                 f"<p><code>{_html(c.call)}</code></p>",
+                 f"<p>Expected {case.expected_shape}, got {case.shape}"
+                 f"{'' if case.dtype is None else ' ' + case.dtype}; largest difference "
+                 f"{_number(case.max_abs_diff)}.</p>"]
+        if case.verdict == "convention":
+            lines.append(f"<p><b>Convention:</b> {_html(case.convention_label)}"
+                         + (f" (equally: {_html(', '.join(case.also))})" if case.also else "")
+                         + f"</p><p><b>The assignment:</b> {_html(case.convention_note)}</p>")
+        elif case.verdict == "fail":
+            lines.append(f"<p><b>Likely cause:</b> {_html(case.summary)}</p>")
+        elif case.verdict != "pass":
+            lines.append(f"<p><b>{case.verdict}:</b> {_html(case.error)}</p>")
+        if case.first_diff is not None:
+            index, want, got = case.first_diff
+            lines.append(f"<p>First differing pixel {index}: expected {want:.6g}, "
+                         f"got {got:.6g}.</p>")
+        if case.traceback:
+            lines.append("<pre>" + _html("\n".join(case.traceback)) + "</pre>")
+        self.details.setHtml("".join(lines))
+
+    # -- maps ------------------------------------------------------------------------------
+
+    def _slices(self, case):
+        """The selected image/channel of the student's output and of the reference (2-D)."""
+        i, ch = self.image_spin.value(), self.channel_spin.value()
+
+        def pick(values):
+            if values is None or values.ndim < 3 or i >= values.shape[0]:
+                return None
+            plane = values[i]
+            if plane.ndim == 3:
+                plane = plane[:, :, min(ch, plane.shape[2] - 1)]
+            return np.asarray(plane, dtype=np.float64) if plane.ndim == 2 else None
+
+        return pick(case.output), pick(case.expected)
+
+    def _show_maps(self):
+        case = self._selected
+        if case is None:
+            return
+        mine, ref = self._slices(case)
+        empty = np.zeros((1, 1))
+        if mine is None:
+            diff, diff_caption = empty, "no output to compare"
+        else:
+            h, w = min(mine.shape[0], ref.shape[0]), min(mine.shape[1], ref.shape[1])
+            diff = mine[:h, :w] - ref[:h, :w]
+            diff_caption = shape_text(diff) + (" (the overlapping part)"
+                                               if mine.shape != ref.shape else "")
+        tiles = [Tile("Your output", empty if mine is None else mine,
+                      "—" if mine is None else shape_text(mine)),
+                 Tile("Reference", ref, shape_text(ref)),
+                 Tile("Difference (yours − reference)", diff, diff_caption)]
+        self.board.show_rows([tiles], "minmax", "gray", (0.0, 1.0))
+        plots = [self.board.plots[0][c][0] for c in range(3)]
+        both = ref if mine is None else np.concatenate([mine.ravel(), ref.ravel()])
+        finite = both[np.isfinite(both)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        for plot in plots[:2]:
+            plot.image_item.setLevels((low, high if high > low else low + 1))
+        reach = float(np.nanmax(np.abs(diff))) if np.isfinite(diff).any() else 0.0
+        plots[2].image_item.setLookupTable(display.lookup_table("diverging"))
+        plots[2].image_item.setLevels((-reach or -1.0, reach or 1.0))
+        for plot in plots[1:]:
+            plot.view_box.setXLink(plots[0].view_box)
+            plot.view_box.setYLink(plots[0].view_box)
+
+    def _on_mouse_moved(self, scene_pos):
+        if self._selected is None or not self.board.plots:
+            return
+        for plot, _ in self.board.plots[0]:
+            if plot.view_box.sceneBoundingRect().contains(scene_pos):
+                point = plot.view_box.mapSceneToView(scene_pos)
+                self.inspect(int(np.floor(point.y())), int(np.floor(point.x())))
+                return
+
+    def inspect(self, row, col):
+        """Show the reference computation of output pixel (row, col) next to the student's."""
+        case = self._selected
+        mine, ref = self._slices(case)
+        if ref is None or not (0 <= row < ref.shape[0] and 0 <= col < ref.shape[1]):
+            return False
+        c, i, ch = case.case, self.image_spin.value(), self.channel_spin.value()
+        spec = c.spec()
+        if c.task == 6:
+            image = np.asarray(c.images[i], dtype=np.float64)[:, :, ch]
+            pixel = explain_pool_pixel(image, spec, row, col)
+            self.inspector_panel.show_pool(pixel, "Reference", "the input", None, False)
+            reference = pixel.result
+        else:
+            pixel = explain_conv_pixel(c.images[i], spec, ch if c.task == 5 else 0, row, col)
+            self.inspector_panel.show_conv(pixel, "Reference", None, "none", False)
+            reference = pixel.total
+        for plot, _ in self.board.plots[0]:
+            plot.mark_cells([(row, col)])
+        if mine is not None and row < mine.shape[0] and col < mine.shape[1]:
+            yours = mine[row, col]
+            self.value_label.setText(f"[{row}, {col}]: yours <b>{yours:.6g}</b>, reference "
+                                     f"<b>{reference:.6g}</b>, difference {yours - reference:.3g}")
+        else:
+            self.value_label.setText(f"[{row}, {col}]: reference <b>{reference:.6g}</b>; your "
+                                     f"output has no pixel there")
+        return True
+
+    def closeEvent(self, event):
+        self.cancel()
+        if self.worker is not None:
+            self.worker.wait(10_000)
+        super().closeEvent(event)
+
+
+def open_homework_dialog(window):
+    """Show the window's Check-my-solution dialog (made on first use) and ask for a folder."""
+    dialog = getattr(window, "homework_dialog", None)
+    if dialog is None:
+        dialog = HomeworkDialog(window)
+        window.homework_dialog = dialog
+    dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()
+    if dialog.report is None and not dialog.is_running():
+        dialog.choose_folder()
+    return dialog
+
+
+def install_homework_action(window):
+    """Add File ▸ "Check my solution…" (Ctrl+Shift+H) to ``window``; return the action."""
+    action = QAction("Check my &solution…", window)
+    action.setShortcut(QKeySequence("Ctrl+Shift+H"))
+    tip = ("Run your own files 0-convolve_grayscale_valid.py … 6-pool.py against the reference "
+           "and see every difference")
+    action.setStatusTip(tip)
+    action.setToolTip(tip)
+    action.triggered.connect(lambda: open_homework_dialog(window))
+    window.addAction(action)
+    for menu_action in window.menuBar().actions():
+        menu = menu_action.menu()
+        if menu is not None and menu_action.text().replace("&", "") == "File":
+            before = next((a for a in menu.actions() if a.menu() is not None
+                           and a.text().replace("&", "") == "Export"), None)
+            if before is None:
+                menu.addAction(action)
+            else:
+                menu.insertAction(before, action)
+            break
+    else:
+        window.menuBar().addMenu("&Homework").addAction(action)
+    window.homework_action = action
+    return action
