@@ -18,7 +18,9 @@ from PyQt5.QtWidgets import (QAbstractItemView, QAction, QDialog, QHBoxLayout, Q
                              QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
 
 from core.explain import explain_conv_pixel, explain_pool_pixel
+from core.datasets import Dataset
 from core.homework import Cancelled, iter_check_folder
+from core.homework.conventions import convolution_settings
 
 from . import dialogs, display
 from .inspector import InspectorPanel
@@ -181,6 +183,13 @@ class HomeworkDialog(QDialog):
         controls.addWidget(QLabel("Channel"))
         controls.addWidget(self.channel_spin)
         controls.addWidget(self.value_label, 1)
+        self.open_button = QPushButton("Show in the &window")
+        self.open_button.setToolTip(
+            "Open this case's images and kernel in the main window with the padding your output "
+            "follows (or the reference's), to explore it with every tool of the app")
+        self.open_button.clicked.connect(self.show_in_window)
+        self.open_button.setEnabled(False)
+        controls.addWidget(self.open_button)
         maps = QWidget()
         maps_layout = QVBoxLayout(maps)
         maps_layout.setContentsMargins(0, 0, 0, 0)
@@ -340,6 +349,7 @@ class HomeworkDialog(QDialog):
         kind, value = self._rows[rows[0].row()]
         if kind == "task":
             self._selected = None
+            self.open_button.setEnabled(False)
             self._show_task(value)
             return
         self._selected = value
@@ -354,6 +364,7 @@ class HomeworkDialog(QDialog):
             spin.setValue(min(spin.value(), max(top, 0)))
             spin.blockSignals(False)
         self.channel_spin.setEnabled(with_channels)
+        self.open_button.setEnabled(self._window_settings(value) is not None)
         self._show_maps()
 
     def _show_task(self, task):
@@ -474,6 +485,40 @@ class HomeworkDialog(QDialog):
         else:
             self.value_label.setText(f"[{row}, {col}]: reference <b>{reference:.6g}</b>; your "
                                      f"output has no pixel there")
+        return True
+
+    @staticmethod
+    def _window_settings(case):
+        """``(padding, flip)`` for the main window: the student's convention, else the
+        reference's; None for pooling cases or a window-less dialog."""
+        if case.convention is not None:
+            found = convolution_settings(case.case, case.convention)
+            if found is not None:
+                return found
+        return convolution_settings(case.case)
+
+    def show_in_window(self):
+        """Open the selected case in the main window: its images, kernel, stride and padding."""
+        window, case = self.parent(), self._selected
+        settings = None if case is None else self._window_settings(case)
+        if settings is None or not hasattr(window, "set_dataset"):
+            return False
+        padding, flip = settings
+        c = case.case
+        window.set_dataset(Dataset(np.asarray(c.images), name=f"Homework: {c.images_label}"))
+        state = window.state
+        state.index = self.image_spin.value()
+        state.kernels = c.kernel
+        state.stride = c.stride
+        state.dilation = (1, 1)
+        state.flip = flip
+        state.padding = padding
+        state.pool_mode = "off"
+        state.activation = "none"
+        if c.task == 5:
+            state.active_kernel = self.channel_spin.value()
+        window.raise_()
+        window.activateWindow()
         return True
 
     def closeEvent(self, event):

@@ -13,7 +13,7 @@ import numpy as np
 from ..engine import conv2d, pool2d
 from ..geometry import resolve_padding
 
-__all__ = ["Convention", "CONVENTIONS", "alternatives"]
+__all__ = ["Convention", "CONVENTIONS", "alternatives", "convolution_settings"]
 
 
 @dataclass(frozen=True)
@@ -151,3 +151,27 @@ def alternatives(case):
                       conv2d(case.images, kernel, padding=_same_pads(case), stride=case.stride,
                              flip=True)))
     return found
+
+
+def convolution_settings(case, name=None):
+    """``(padding, flip)`` that reproduce ``case`` under convention ``name`` (None: the reference).
+
+    ``padding`` is ``((top, bottom), (left, right))``; None when ``name`` is not a convolution
+    convention of this case (pooling, or a convention that does not apply).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from core.homework.cases import Case
+    >>> case = Case(1, "even", np.zeros((1, 5, 5)), "x", np.ones((2, 2)))
+    >>> convolution_settings(case), convolution_settings(case, "same_top_left")
+    ((((0, 1), (0, 1)), False), (((1, 0), (1, 0)), False))
+    """
+    if case.kernel is None:
+        return None
+    if name is None:
+        return _same_pads(case), False
+    if name == "flipped":
+        return _same_pads(case), True
+    pads = _conv_pads(case).get(name)
+    return None if pads is None else (pads, False)
