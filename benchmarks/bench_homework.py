@@ -60,7 +60,7 @@ def main(argv=None):
     med = [statistics.median(col) for col in zip(*rows)]
     print(f"check_folder on the bundled samples: {len(report.tasks)} task(s), {count} cases, "
           f"median of {repeat}")
-    print(f"{"what":40}{'seconds':>10}")
+    print(f"{'what':40}{'seconds':>10}")
     for name, value in zip(("whole check", "student's calls", "reference (core) calls",
                             "overhead (processes, files, verdicts)",
                             "one python -I + import numpy"), med):
