@@ -10,7 +10,7 @@ use, ``tests/homework_files.py``), so every case runs to the end. Reported (medi
 repetitions): the whole ``check_folder`` run, the time spent inside the student's calls, inside
 the reference (``core``) calls, and the rest (child processes, file exchange, comparisons,
 conventions); next to it, in the same run, the cost of starting one ``python -I`` that imports
-NumPy — the floor of one task's overhead.
+NumPy — the floor of the overhead.
 """
 
 import argparse

@@ -239,7 +239,7 @@ class HomeworkDialog(QDialog):
         self.worker.failed.connect(self._on_failed)
         self.worker.cancelled.connect(self._on_cancelled)
         self._set_busy(True)
-        self.status.setText("Running your files, one child process per task…")
+        self.status.setText("Running your files in a separate Python process…")
         self.worker.start()
         return True
 

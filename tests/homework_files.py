@@ -218,6 +218,9 @@ MUTANTS = {
     # crashes on a tuple padding (the assignment allows (ph, pw))
     "crash": (4, [("pads = ((padding[0], padding[0]), (padding[1], padding[1]))",
                    "pads = ((padding.ph, padding.ph), (padding.pw, padding.pw))")]),
+    # the file does not even parse: every case of the task is an error, the others run
+    "syntax_error": (6, [("def pool(images, kernel_shape, stride, mode='max'):",
+                          "def pool(images, kernel_shape, stride, mode='max')")]),
     # a third loop, output unchanged
     "three_loops": (0, [("    kh, kw = kernel.shape\n",
                          "    kh, kw = kernel.shape\n"

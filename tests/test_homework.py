@@ -56,7 +56,8 @@ def folder_b(tmp_path_factory, cases):
 
 @pytest.fixture(scope="module")
 def folder_c(tmp_path_factory, cases):
-    return _check(tmp_path_factory, cases, "c", ["three_loops", "swapped_stride", "wrong_size"])
+    return _check(tmp_path_factory, cases, "c", ["three_loops", "swapped_stride", "wrong_size",
+                                                 "syntax_error"])
 
 
 def by_task(report):
@@ -209,8 +210,12 @@ def test_three_loops_swapped_stride_and_wrong_size(folder_c):
     assert wrong.verdict == "fail" and wrong.shape == (4, 15, 15, 4)
     assert "+ 1 belongs outside the division" in wrong.cause
     assert sized["main file"].verdict == "pass"
-    for number in (1, 2, 4, 6):
+    for number in (1, 2, 4):
         assert tasks[number].verdict == "pass" and tasks[number].rules.ok
+    assert {c.verdict for c in tasks[6].cases} == {"error"}
+    assert all("SyntaxError" in c.error for c in tasks[6].cases)
+    assert any("6-pool.py" in line for line in tasks[6].cases[0].traceback)
+    assert tasks[6].rules.syntax_error == "line 6: expected ':'"
     assert folder_c.exit_code == 1
 
 

@@ -12,18 +12,17 @@ assignment's rules (loop budget, numpy only) are read from the source with :mod:
 """
 
 from .cases import Case, build_cases
-from .checker import (CaseReport, Report, TaskReport, check_folder, check_task,
-                      iter_check_folder)
+from .checker import CaseReport, Report, TaskReport, check_folder, iter_check_folder
 from .conventions import CONVENTIONS, Convention, alternatives
 from .rules import Rules, read_rules
-from .runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Cancelled, Outcome, run_cases
+from .runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Cancelled, Outcome, iter_calls, run_cases
 from .tasks import TASKS, Task, task
 from .verdict import ATOL_FACTOR, VERDICTS, Comparison, compare, worst
 
 __all__ = [
-    "Case", "build_cases", "CaseReport", "Report", "TaskReport", "check_folder", "check_task",
+    "Case", "build_cases", "CaseReport", "Report", "TaskReport", "check_folder",
     "iter_check_folder",
     "CONVENTIONS", "Convention", "alternatives", "Rules", "read_rules", "DEFAULT_MEMORY_MB",
-    "DEFAULT_TIMEOUT", "Cancelled", "Outcome", "run_cases", "TASKS", "Task", "task",
+    "DEFAULT_TIMEOUT", "Cancelled", "Outcome", "iter_calls", "run_cases", "TASKS", "Task", "task",
     "ATOL_FACTOR", "VERDICTS", "Comparison", "compare", "worst",
 ]

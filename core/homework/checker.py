@@ -1,8 +1,10 @@
 """Check a folder of student files: run every case, compare, and build the report.
 
 :func:`check_folder` is what ``python main.py check FOLDER`` and the window's *Check my
-solution…* call. Each task's file runs in its own child process (:mod:`core.homework.runner`);
-the reference is the core's own implementation, timed in this process.
+solution…* call. The student's code runs in a child process (:mod:`core.homework.runner`);
+the reference is the core's own implementation, timed in this process. One child process runs
+the calls of every file in turn (each file imported once); a crash or a hung call costs only
+that call, and a fresh child carries on.
 """
 
 import time
@@ -13,12 +15,11 @@ import numpy as np
 
 from .cases import build_cases
 from .rules import read_rules
-from .runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, iter_cases
+from .runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, iter_calls
 from .tasks import TASKS
 from .verdict import ATOL_FACTOR, VERDICTS, compare, worst
 
-__all__ = ["CaseReport", "TaskReport", "Report", "check_folder", "check_task", "iter_check_folder",
-           "iter_task"]
+__all__ = ["CaseReport", "TaskReport", "Report", "check_folder", "iter_check_folder"]
 
 
 @dataclass(eq=False)
@@ -175,17 +176,6 @@ def _case_report(case, outcome, expected, ref_seconds):
     return report
 
 
-def check_task(folder, task, cases, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAULT_MEMORY_MB,
-               on_case=None, cancelled=None):
-    """Check one task's file in ``folder`` on ``cases``; a :class:`TaskReport`.
-
-    ``on_case(case_report)`` is called as each case is judged.
-    """
-    steps = iter_task(folder, task, cases, timeout=timeout, memory_mb=memory_mb,
-                      cancelled=cancelled)
-    return _drain(steps, on_case)
-
-
 def _drain(steps, on_case):
     while True:
         try:
@@ -194,28 +184,6 @@ def _drain(steps, on_case):
             return stop.value
         if on_case is not None:
             on_case(report)
-
-
-def iter_task(folder, task, cases, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAULT_MEMORY_MB,
-              cancelled=None):
-    """Generator form of :func:`check_task`: yields each :class:`CaseReport` as it is judged
-    and returns the :class:`TaskReport`."""
-    path = Path(folder) / task.file
-    if not path.is_file():
-        reports = [CaseReport(case, "missing", expected=case.reference()) for case in cases]
-        for report in reports:
-            report.error = f"{task.file} not found"
-            yield report
-        return TaskReport(task, path, reports)
-    rules = read_rules(path.read_text(encoding="utf-8", errors="replace"), task.max_loops)
-    references = [_timed_reference(case) for case in cases]
-    reports = [None] * len(cases)
-    for index, outcome in iter_cases(path, task.function, cases, timeout=timeout,
-                                     memory_mb=memory_mb, cancelled=cancelled):
-        expected, seconds = references[index]
-        reports[index] = _case_report(cases[index], outcome, expected, seconds)
-        yield reports[index]
-    return TaskReport(task, path, reports, rules)
 
 
 def check_folder(folder, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAULT_MEMORY_MB, cases=None,
@@ -266,11 +234,26 @@ def _iter_folder(folder, timeout, memory_mb, cases, tasks, cancelled):
     start = time.perf_counter()
     cases = build_cases() if cases is None else cases
     wanted = None if tasks is None else set(tasks)
-    reports = []
-    for task in TASKS:
-        if wanted is not None and task.number not in wanted:
+    chosen = [t for t in TASKS if wanted is None or t.number in wanted]
+    reports, calls, owners = {}, [], []
+    for task in chosen:
+        path = folder / task.file
+        task_cases = cases.get(task.number, [])
+        if not path.is_file():
+            missing = [CaseReport(case, "missing", expected=case.reference(),
+                                  error=f"{task.file} not found") for case in task_cases]
+            reports[task.number] = TaskReport(task, path, missing)
+            yield from missing
             continue
-        report = yield from iter_task(folder, task, cases.get(task.number, []),
-                                      timeout=timeout, memory_mb=memory_mb, cancelled=cancelled)
-        reports.append(report)
-    return Report(folder, reports, time.perf_counter() - start)
+        rules = read_rules(path.read_text(encoding="utf-8", errors="replace"), task.max_loops)
+        reports[task.number] = TaskReport(task, path, [None] * len(task_cases), rules)
+        for position, case in enumerate(task_cases):
+            calls.append((path, task.function, case))
+            owners.append((task.number, position, _timed_reference(case)))
+    for index, outcome in iter_calls(calls, timeout=timeout, memory_mb=memory_mb,
+                                     cancelled=cancelled):
+        number, position, (expected, seconds) = owners[index]
+        report = _case_report(calls[index][2], outcome, expected, seconds)
+        reports[number].cases[position] = report
+        yield report
+    return Report(folder, [reports[t.number] for t in chosen], time.perf_counter() - start)

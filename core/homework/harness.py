@@ -1,12 +1,14 @@
-"""Child-process side of the checker: import one student file and call its function per case.
+"""Child-process side of the checker: import the student's files and call their functions.
 
-Run as a script by :mod:`core.homework.runner` (``python -I harness.py WORKDIR FILE FUNCTION
-FIRST MEMORY_MB``), never imported by the app: it needs only the standard library and NumPy.
-``WORKDIR/cases.json`` lists the calls; array arguments are ``.npy`` files beside it, read
-without pickle. For each case ``i`` (from ``FIRST`` on) it writes ``out_i.npy`` (the returned
-array) and ``result_i.json`` (status, seconds, error and the student's traceback lines), and
-reports ``start i`` / ``done i`` on its standard output, which nothing else may write to: the
-student's own prints go to ``WORKDIR/student_output.txt``.
+Run as a script by :mod:`core.homework.runner` (``python -I harness.py WORKDIR FIRST MEMORY_MB
+TIMEOUT``), never imported by the app: it needs only the standard library and NumPy.
+``WORKDIR/cases.json`` lists the calls (file, function, arguments); array arguments are ``.npy``
+files beside it, read without pickle. For each call ``i`` (from ``FIRST`` on) it writes
+``out_i.npy`` (the returned array) and ``result_i.json`` (status, seconds, error and the
+student's traceback lines), and reports ``start i`` / ``done i`` on its standard output, which
+nothing else may write to: the student's own prints go to ``WORKDIR/student_output.txt``. A file
+that cannot be imported is reported once, as ``import_error i`` with ``import_error_i.json``,
+and its other calls are skipped.
 """
 
 import json
@@ -16,7 +18,7 @@ import sys
 import time
 import traceback
 
-MODULE_ERROR = "import_error.json"
+MODULE_ERROR = "import_error_{}.json"
 
 
 class CaseTimeout(BaseException):
@@ -124,8 +126,30 @@ def _run_case(func, case, workdir, timeout, np):
     return result
 
 
+def _import_with_alarm(path, function, timeout):
+    """The student's function, or the error dict to report (import failed or took too long)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    use_alarm = hasattr(signal, "setitimer")
+    try:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            return _import_student(path, function)
+        finally:
+            if use_alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+    except CaseTimeout:
+        return {"status": "timeout", "error": f"importing the file took over {timeout:g} s",
+                "traceback": []}
+    except BaseException as exc:  # the student's module may raise anything at import
+        return {"status": "error", "error": _describe(exc),
+                "traceback": _student_lines(exc, folder)}
+
+
 def main(argv):
-    workdir, path, function, first, memory_mb, timeout = argv[1:7]
+    workdir, first, memory_mb, timeout = argv[1:5]
     first, timeout = int(first), float(timeout)
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     sink = os.open(os.path.join(workdir, "student_output.txt"),
@@ -139,34 +163,24 @@ def main(argv):
         signal.signal(signal.SIGALRM, _on_alarm)
     with open(os.path.join(workdir, "cases.json"), encoding="utf-8") as fh:
         cases = json.load(fh)
-    folder = os.path.dirname(os.path.abspath(path))
-    sys.path.insert(0, folder)
-    try:
-        if hasattr(signal, "setitimer"):
-            signal.setitimer(signal.ITIMER_REAL, timeout)
-        try:
-            func = _import_student(path, function)
-        finally:
-            if hasattr(signal, "setitimer"):
-                signal.setitimer(signal.ITIMER_REAL, 0)
-    except CaseTimeout:
-        _write_json(os.path.join(workdir, MODULE_ERROR),
-                    {"status": "timeout", "error": f"importing the file took over {timeout:g} s",
-                     "traceback": []})
-        protocol.write("import_error\n")
-        return 0
-    except BaseException as exc:
-        _write_json(os.path.join(workdir, MODULE_ERROR),
-                    {"status": "error", "error": _describe(exc),
-                     "traceback": _student_lines(exc, folder)})
-        protocol.write("import_error\n")
-        return 0
+    functions = {}
     protocol.write("ready\n")
     for case in cases:
         if case["index"] < first:
             continue
-        case["folder"] = folder
+        key = (case["path"], case["function"])
+        if isinstance(functions.get(key), dict):
+            continue  # the file did not import: reported once, with its first call
         protocol.write(f"start {case['index']}\n")
+        if key not in functions:
+            functions[key] = _import_with_alarm(case["path"], case["function"], timeout)
+            if isinstance(functions[key], dict):
+                _write_json(os.path.join(workdir, MODULE_ERROR.format(case["index"])),
+                            functions[key])
+                protocol.write(f"import_error {case['index']}\n")
+                continue
+        func = functions[key]
+        case["folder"] = os.path.dirname(os.path.abspath(case["path"]))
         result = _run_case(func, case, workdir, timeout, np)
         _write_json(os.path.join(workdir, f"result_{case['index']}.json"), result)
         protocol.write(f"done {case['index']}\n")

@@ -24,7 +24,7 @@ import numpy as np
 
 from .harness import MODULE_ERROR
 
-__all__ = ["Outcome", "Cancelled", "run_cases", "iter_cases", "DEFAULT_TIMEOUT", "DEFAULT_MEMORY_MB"]
+__all__ = ["Outcome", "Cancelled", "run_cases", "iter_calls", "DEFAULT_TIMEOUT", "DEFAULT_MEMORY_MB"]
 
 HARNESS = Path(__file__).resolve().parent / "harness.py"
 #: Seconds one call may take.
@@ -67,12 +67,14 @@ def _encode(value, workdir, name):
     return value
 
 
-def _write_cases(workdir, cases):
+def _write_calls(workdir, calls):
     listing = []
-    for index, case in enumerate(cases):
+    for index, (path, function, case) in enumerate(calls):
         args, kwargs = case.arguments()
         listing.append({
             "index": index,
+            "path": str(path),
+            "function": function,
             "args": [_encode(a, workdir, f"in{index}_{j}") for j, a in enumerate(args)],
             "kwargs": {k: _encode(v, workdir, f"in{index}_{k}") for k, v in kwargs.items()},
         })
@@ -162,39 +164,44 @@ def run_cases(path, function, cases, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAU
         One per case, in order.
     """
     results = [None] * len(cases)
-    for index, outcome in iter_cases(path, function, cases, timeout=timeout,
-                                     memory_mb=memory_mb, cancelled=cancelled):
+    calls = [(path, function, case) for case in cases]
+    for index, outcome in iter_calls(calls, timeout=timeout, memory_mb=memory_mb,
+                                     cancelled=cancelled):
         results[index] = outcome
         if on_case is not None:
             on_case(index, outcome)
     return results
 
 
-def iter_cases(path, function, cases, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAULT_MEMORY_MB,
-               cancelled=None):
-    """Like :func:`run_cases`, as a generator of ``(index, Outcome)`` in the order they end."""
+def iter_calls(calls, *, timeout=DEFAULT_TIMEOUT, memory_mb=DEFAULT_MEMORY_MB, cancelled=None):
+    """Run ``calls`` — ``(path, function, case)`` triples — in child processes, in order.
+
+    One child runs them one after the other (each file is imported once); after a crash or a
+    hung call a new child carries on with the next call. Yields ``(index, Outcome)`` as calls
+    end; see :func:`run_cases` for the parameters.
+    """
     if timeout <= 0:
         raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
-    path = Path(path).resolve()
+    calls = [(Path(path).resolve(), function, case) for path, function, case in calls]
     with tempfile.TemporaryDirectory(prefix="homework-") as tmp:
         workdir = Path(tmp)
-        _write_cases(workdir, cases)
-        pending = list(range(len(cases)))
+        _write_calls(workdir, calls)
+        pending = list(range(len(calls)))
         while pending:
-            for index, outcome in _run_child(path, function, workdir, pending, timeout,
-                                             memory_mb, cancelled):
+            for index, outcome in _run_child(workdir, calls, pending, timeout, memory_mb,
+                                             cancelled):
                 if index in pending:
                     pending.remove(index)
                 yield index, outcome
 
 
-def _run_child(path, function, workdir, pending, timeout, memory_mb, cancelled):
-    """Start one child at the first pending case and follow it until it ends or is killed.
+def _run_child(workdir, calls, pending, timeout, memory_mb, cancelled):
+    """Start one child at the first pending call and follow it until it ends or is killed.
 
-    Yields ``(index, Outcome)`` as cases end.
+    Yields ``(index, Outcome)`` as calls end.
     """
-    command = [sys.executable, "-I", str(HARNESS), str(workdir), str(path), function,
-               str(pending[0]), str(int(memory_mb)), repr(float(timeout))]
+    command = [sys.executable, "-I", str(HARNESS), str(workdir), str(pending[0]),
+               str(int(memory_mb)), repr(float(timeout))]
     proc = subprocess.Popen(command, cwd=workdir, env=_child_env(), stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     lines = queue.Queue()
@@ -212,8 +219,7 @@ def _run_child(path, function, workdir, pending, timeout, memory_mb, cancelled):
                 _kill(proc)
                 if current is None:
                     for index in list(pending):
-                        yield index, Outcome("timeout", error="the file did not finish "
-                                             "loading in time")
+                        yield index, Outcome("timeout", error="Python did not start in time")
                 else:
                     yield current, Outcome("timeout", seconds=timeout,
                                            error=f"still running after {timeout:g} s")
@@ -224,20 +230,22 @@ def _run_child(path, function, workdir, pending, timeout, memory_mb, cancelled):
                 if current is not None:
                     yield current, Outcome("error", error=f"the function crashed: {reason}",
                                            traceback=tail)
-                else:
+                elif pending:
                     for index in list(pending):
-                        yield index, Outcome("error", error=f"the file could not be run: "
-                                             f"{reason}", traceback=tail)
-                return
-            if line == "import_error":
-                data = json.loads((workdir / MODULE_ERROR).read_text(encoding="utf-8"))
-                proc.wait()
-                for index in list(pending):
-                    yield index, Outcome(data["status"], error=data["error"],
-                                         traceback=data["traceback"])
+                        yield index, Outcome("error", error=f"the checker's process could "
+                                             f"not run: {reason}", traceback=tail)
                 return
             word, _, number = line.partition(" ")
-            if word == "start":
+            if word == "import_error":
+                first = int(number)
+                data = json.loads((workdir / MODULE_ERROR.format(first)).read_text(
+                    encoding="utf-8"))
+                path = calls[first][0]
+                for index in [i for i in pending if calls[i][0] == path]:
+                    yield index, Outcome(data["status"], error=data["error"],
+                                         traceback=data["traceback"])
+                current, deadline = None, time.monotonic() + _STARTUP
+            elif word == "start":
                 current, deadline = int(number), time.monotonic() + timeout + _GRACE
             elif word == "done":
                 yield int(number), _read_result(workdir, int(number))
