@@ -14,6 +14,7 @@ No Qt is imported.
 import argparse
 import json
 import sys
+import textwrap
 
 __all__ = ["configure_parser", "run", "format_report"]
 
@@ -103,7 +104,9 @@ def format_report(report):
                         lines.append(f"          (equally: {', '.join(case.also)})")
                     if case.convention not in explained:
                         explained.add(case.convention)
-                        lines.append(f"          the assignment: {case.convention_note}")
+                        lines += textwrap.wrap(f"the assignment: {case.convention_note}",
+                                               width=104, initial_indent=" " * 10,
+                                               subsequent_indent=" " * 12)
                 lines += [f"          {line}" for line in case.traceback]
         lines.append("")
     counts = report.counts()
