@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 from PyQt5.QtCore import Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor, QFont, QKeySequence
-from PyQt5.QtWidgets import (QAbstractItemView, QAction, QDialog, QHBoxLayout, QHeaderView,
+from PyQt5.QtWidgets import (QAbstractItemView, QAction, QComboBox, QDialog, QHBoxLayout, QHeaderView,
                              QLabel, QProgressBar, QPushButton, QSpinBox, QSplitter,
                              QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
 
 from core.explain import explain_conv_pixel, explain_pool_pixel
-from core.datasets import Dataset
-from core.homework import Cancelled, iter_check_folder
+from core.datasets import Dataset, to_grayscale
+from core.homework import Cancelled, build_cases, iter_check_folder
 from core.homework.conventions import convolution_settings
 
 from . import dialogs, display
@@ -44,19 +44,39 @@ _COLUMNS = ("Task", "Case", "Verdict", "Expected", "Got", "Max |diff|", "You / r
             "What")
 
 
+#: The open dataset is checked on at most this many images of at most this size.
+DATASET_LIMIT = (1000, 128)
+
+
+def dataset_cases(dataset):
+    """The standard cases on the open dataset (its first 1000 images, cropped to 128×128).
+
+    Grayscale datasets replace the digits (colour cases stay on the bundled photos); colour
+    datasets replace the photos, and their grayscale version the digits.
+    """
+    count, size = DATASET_LIMIT
+    images = np.asarray(dataset.images[:count, :size, :size])
+    name = dataset.key or "images"
+    if images.shape[:3] != dataset.images.shape[:3]:
+        name += f"[:{images.shape[0]}, :{images.shape[1]}, :{images.shape[2]}]"
+    if images.ndim == 3:
+        return build_cases(gray=images, gray_name=name)
+    return build_cases(gray=to_grayscale(images), color=images, gray_name=f"gray({name})",
+                       color_name=name)
+
+
 def check_job(folder, cases=None, timeout=None):
     """A :class:`~convgui.workers.Worker` job checking ``folder``; returns the Report.
 
-    It yields ``(cases done, cases in all)`` after each case. The returned job has a
-    ``cancel_check`` attribute: the worker's ``is_cancelled``, polled while the student's code
-    runs, so Cancel does not wait for a slow case to end.
+    ``cases`` is a dict of cases, a callable making them (run in the job, off the GUI thread)
+    or None for the bundled samples. It yields ``(cases done, cases in all)`` after each case.
+    The returned job has a ``cancel_check`` attribute: the worker's ``is_cancelled``, polled
+    while the student's code runs, so Cancel does not wait for a slow case to end.
     """
     options = {} if timeout is None else {"timeout": timeout}
 
     def job():
-        from core.homework import build_cases
-
-        chosen = build_cases() if cases is None else cases
+        chosen = build_cases() if cases is None else cases() if callable(cases) else cases
         total = sum(len(v) for v in chosen.values())
         steps = iter_check_folder(folder, cases=chosen, cancelled=job.cancel_check, **options)
         done = 0
@@ -130,6 +150,10 @@ class HomeworkDialog(QDialog):
         self.again_button.setToolTip("Run the same folder again, after you edited a file (F5)")
         self.again_button.clicked.connect(lambda: self.start(self.folder))
         self.again_button.setEnabled(False)
+        self.source_combo = QComboBox()
+        self.source_combo.setToolTip("Which images the cases use: the bundled MNIST digits and "
+                                     "32×32 photos, or the dataset open in the window")
+        self.source_combo.addItem("Bundled samples", "samples")
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)
@@ -141,6 +165,8 @@ class HomeworkDialog(QDialog):
         self.status = QLabel("")
         top = QHBoxLayout()
         top.addWidget(self.folder_label, 1)
+        top.addWidget(QLabel("Images"))
+        top.addWidget(self.source_combo)
         top.addWidget(self.choose_button)
         top.addWidget(self.again_button)
         top.addWidget(self.progress_bar)
@@ -231,7 +257,7 @@ class HomeworkDialog(QDialog):
             return False
         self.folder = str(folder)
         self.folder_label.setText(f"<b>Folder:</b> {_html(self.folder)}")
-        job = check_job(self.folder, self.cases, self.timeout)
+        job = check_job(self.folder, self._chosen_cases(), self.timeout)
         self.worker = Worker(job, parent=self)
         job.cancel_check = self.worker.is_cancelled
         self.worker.progress.connect(self._on_progress)
@@ -242,6 +268,24 @@ class HomeworkDialog(QDialog):
         self.status.setText("Running your files in a separate Python process…")
         self.worker.start()
         return True
+
+    def refresh_sources(self):
+        """Offer the window's open dataset as the cases' images (beside the bundled samples)."""
+        dataset = getattr(getattr(self.parent(), "state", None), "dataset", None)
+        wanted = self.source_combo.currentData()
+        while self.source_combo.count() > 1:
+            self.source_combo.removeItem(1)
+        if dataset is not None and not dataset.name.startswith("Homework:"):
+            self.source_combo.addItem(f"Open dataset: {dataset.name}", "dataset")
+        self.source_combo.setCurrentIndex(max(self.source_combo.findData(wanted), 0))
+
+    def _chosen_cases(self):
+        if self.cases is not None:
+            return self.cases
+        if self.source_combo.currentData() == "dataset":
+            dataset = self.parent().state.dataset
+            return lambda: dataset_cases(dataset)
+        return None
 
     def is_running(self):
         return self.worker is not None and self.worker.is_running()
@@ -254,6 +298,7 @@ class HomeworkDialog(QDialog):
     def _set_busy(self, busy):
         self.cancel_button.setEnabled(busy)
         self.choose_button.setEnabled(not busy)
+        self.source_combo.setEnabled(not busy)
         self.again_button.setEnabled(not busy and self.folder is not None)
 
     def _on_progress(self, done, total):
@@ -534,6 +579,7 @@ def open_homework_dialog(window):
     if dialog is None:
         dialog = HomeworkDialog(window)
         window.homework_dialog = dialog
+    dialog.refresh_sources()
     dialog.show()
     dialog.raise_()
     dialog.activateWindow()

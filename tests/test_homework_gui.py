@@ -169,3 +169,31 @@ def test_padding_control_expresses_asymmetric_padding(window, qtbot):
     assert (panel.pad_h.value(), panel.pad_w.value()) == (3, 3)
     window.state.padding = [[0, 1], [2, 3]]  # as a saved session gives it back
     assert window.state.padding == ((0, 1), (2, 3)) and panel.asymmetric_check.isChecked()
+
+
+def test_cases_can_run_on_the_open_dataset(window, qtbot, monkeypatch, tmp_path):
+    from convgui.homework_panel import HomeworkDialog, dataset_cases
+    from core.datasets import Dataset
+
+    rng = np.random.default_rng(5)
+    photos = rng.integers(0, 256, (3, 20, 18, 3), dtype=np.uint8)
+    window.set_dataset(Dataset(photos, name="my photos", key="pictures"))
+    cases = dataset_cases(window.state.dataset)
+    assert cases[4][0].call.startswith("convolve_channels(pictures, kernel 3×3×3")
+    assert cases[4][0].images is not photos and np.array_equal(cases[4][0].images, photos)
+    assert cases[0][0].images.shape == (3, 20, 18)
+
+    folder = write_folder(tmp_path / "student")
+    dialog = HomeworkDialog(window, timeout=5.0)
+    qtbot.addWidget(dialog)
+    dialog.refresh_sources()
+    assert dialog.source_combo.count() == 2
+    dialog.source_combo.setCurrentIndex(dialog.source_combo.findData("dataset"))
+    with qtbot.waitSignal(dialog.jobEnded, timeout=60_000):
+        assert dialog.start(folder)
+    rows = dialog.case_rows()
+    assert {case.verdict for _, case in rows} == {"pass"}
+    main = next(case for _, case in rows if case.case.task == 6)
+    assert main.shape == (3, 10, 9, 3)
+    means = photos.reshape(3, 10, 2, 9, 2, 3).mean(axis=(2, 4))
+    np.testing.assert_allclose(main.output, means)

@@ -160,7 +160,8 @@ def _default_images():
     return gray, color
 
 
-def build_cases(gray=None, color=None, *, seed_value=12):
+def build_cases(gray=None, color=None, *, gray_name="X_train", color_name="data",
+                seed_value=12):
     """The standard cases, grouped by task: ``{task_number: [Case, ...]}``.
 
     Parameters
@@ -169,6 +170,9 @@ def build_cases(gray=None, color=None, *, seed_value=12):
         Grayscale images (default: the bundled MNIST ``X_train``, 1000 digits in [0, 1]).
     color : ndarray (m, h, w, 3), optional
         Colour images (default: the bundled 32×32 photos, uint8, ``animals_1.npz`` layout).
+    gray_name, color_name : str
+        How the calls name the two image arrays (the assignment's main files say ``X_train``
+        and ``data``).
     seed_value : int
         Seed of the random edge-case kernels.
 
@@ -191,6 +195,7 @@ def build_cases(gray=None, color=None, *, seed_value=12):
         raise ValueError(f"gray must be (m, h, w) images, got shape {gray.shape}")
     if color.ndim != 4:
         raise ValueError(f"color must be (m, h, w, c) images, got shape {color.shape}")
+    gn, cn = gray_name, color_name
     rng = np.random.default_rng(seed_value)
     edges = find_preset("assignment_vertical_edges").kernel
     channel_kernel = find_preset("assignment_channels").kernel
@@ -215,65 +220,65 @@ def build_cases(gray=None, color=None, *, seed_value=12):
     def G(number, label, images, images_label, kernel, **options):
         return Case(number, label, images, images_label, kernel, options)
 
-    rect = "X_train[:8, :, 2:-3]"
-    u8 = "uint8(X_train[:8] · 255)"
+    rect = f"{gn}[:8, :, 2:-3]"
+    u8 = f"uint8({gn}[:8] · 255)"
     cases = {
-        0: [G(0, "main file", gray, "X_train", edges),
-            G(0, "even 2×2 kernel", g8, "X_train[:8]", k[2, 2]),
+        0: [G(0, "main file", gray, f"{gn}", edges),
+            G(0, "even 2×2 kernel", g8, f"{gn}[:8]", k[2, 2]),
             G(0, "rectangular 2×3 kernel, rectangular images", g_rect, rect, k[2, 3]),
-            G(0, "one image, 3×5 kernel", g1, "X_train[:1]", k[3, 5]),
+            G(0, "one image, 3×5 kernel", g1, f"{gn}[:1]", k[3, 5]),
             G(0, "uint8 input", g_uint8, u8, edges)],
-        1: [G(1, "main file", gray, "X_train", edges),
-            G(1, "even 2×2 kernel", g8, "X_train[:8]", k[2, 2]),
-            G(1, "even 4×4 kernel", g8, "X_train[:8]", k[4, 4]),
+        1: [G(1, "main file", gray, f"{gn}", edges),
+            G(1, "even 2×2 kernel", g8, f"{gn}[:8]", k[2, 2]),
+            G(1, "even 4×4 kernel", g8, f"{gn}[:8]", k[4, 4]),
             G(1, "rectangular 2×3 kernel, rectangular images", g_rect, rect, k[2, 3]),
-            G(1, "one image, 5×5 kernel", g1, "X_train[:1]", k[5, 5]),
+            G(1, "one image, 5×5 kernel", g1, f"{gn}[:1]", k[5, 5]),
             G(1, "uint8 input", g_uint8, u8, edges)],
-        2: [G(2, "main file", gray, "X_train", edges, padding=(2, 4)),
-            G(2, "even 2×2 kernel", g8, "X_train[:8]", k[2, 2], padding=(2, 4)),
+        2: [G(2, "main file", gray, f"{gn}", edges, padding=(2, 4)),
+            G(2, "even 2×2 kernel", g8, f"{gn}[:8]", k[2, 2], padding=(2, 4)),
             G(2, "rectangular kernel and images", g_rect, rect, k[3, 5], padding=(1, 3)),
-            G(2, "no padding, one image", g1, "X_train[:1]", edges, padding=(0, 0)),
+            G(2, "no padding, one image", g1, f"{gn}[:1]", edges, padding=(0, 0)),
             G(2, "uint8 input", g_uint8, u8, edges, padding=(2, 4))],
-        3: [G(3, "main file", gray, "X_train", edges, padding="valid", stride=(2, 2)),
-            G(3, "same, stride 1", g8, "X_train[:8]", edges, padding="same", stride=(1, 1)),
-            G(3, "same, stride 2", g8, "X_train[:8]", edges, padding="same", stride=(2, 2)),
-            G(3, "same, stride 3", g8, "X_train[:8]", edges, padding="same", stride=(3, 3)),
-            G(3, "same, even 2×2 kernel", g8, "X_train[:8]", k[2, 2], padding="same",
+        3: [G(3, "main file", gray, f"{gn}", edges, padding="valid", stride=(2, 2)),
+            G(3, "same, stride 1", g8, f"{gn}[:8]", edges, padding="same", stride=(1, 1)),
+            G(3, "same, stride 2", g8, f"{gn}[:8]", edges, padding="same", stride=(2, 2)),
+            G(3, "same, stride 3", g8, f"{gn}[:8]", edges, padding="same", stride=(3, 3)),
+            G(3, "same, even 2×2 kernel", g8, f"{gn}[:8]", k[2, 2], padding="same",
               stride=(1, 1)),
-            G(3, "stride (3, 2) not dividing the size", g8, "X_train[:8]", k[3, 5],
+            G(3, "stride (3, 2) not dividing the size", g8, f"{gn}[:8]", k[3, 5],
               padding="valid", stride=(3, 2)),
             G(3, "(2, 4) padding, stride (2, 3)", g_rect, rect, k[2, 3], padding=(2, 4),
               stride=(2, 3)),
-            G(3, "uint8 input, one image", _as_uint8(g1), "uint8(X_train[:1] · 255)", edges,
+            G(3, "uint8 input, one image", _as_uint8(g1), f"uint8({gn}[:1] · 255)", edges,
               padding="same", stride=(1, 2))],
-        4: [G(4, "main file", color, "data", channel_kernel, padding="valid", stride=(1, 1)),
-            G(4, "same", c8, "data[:8]", channel_kernel, padding="same", stride=(1, 1)),
-            G(4, "same, stride 2", c8, "data[:8]", channel_kernel, padding="same",
+        4: [G(4, "main file", color, f"{cn}", channel_kernel, padding="valid", stride=(1, 1)),
+            G(4, "same", c8, f"{cn}[:8]", channel_kernel, padding="same", stride=(1, 1)),
+            G(4, "same, stride 2", c8, f"{cn}[:8]", channel_kernel, padding="same",
               stride=(2, 2)),
-            G(4, "(1, 2) padding, stride (2, 1)", c8, "data[:8]", channel_kernel,
+            G(4, "(1, 2) padding, stride (2, 1)", c8, f"{cn}[:8]", channel_kernel,
               padding=(1, 2), stride=(2, 1)),
-            G(4, "float32 input, even 2×2 kernel, same", c_float, "float32(data[:8] / 255)",
+            G(4, "float32 input, even 2×2 kernel, same", c_float, f"float32({cn}[:8] / 255)",
               kc_even, padding="same", stride=(1, 1)),
-            G(4, "one image", c1, "data[:1]", channel_kernel, padding="valid", stride=(1, 1))],
-        5: [G(5, "main file", color, "data", bank, padding="valid", stride=(1, 1)),
-            G(5, "2 kernels for 3 channels (nc ≠ c), same", c8, "data[:8]", bank_nc2,
+            G(4, "one image", c1, f"{cn}[:1]", channel_kernel, padding="valid", stride=(1, 1))],
+        5: [G(5, "main file", color, f"{cn}", bank, padding="valid", stride=(1, 1)),
+            G(5, "2 kernels for 3 channels (nc ≠ c), same", c8, f"{cn}[:8]", bank_nc2,
               padding="same", stride=(1, 1)),
-            G(5, "4 kernels, same, stride 2", c8, "data[:8]", bank_nc4, padding="same",
+            G(5, "4 kernels, same, stride 2", c8, f"{cn}[:8]", bank_nc4, padding="same",
               stride=(2, 2)),
-            G(5, "even 2×2 kernels, same", c8, "data[:8]", bank_even, padding="same",
+            G(5, "even 2×2 kernels, same", c8, f"{cn}[:8]", bank_even, padding="same",
               stride=(1, 1)),
-            G(5, "float32, (1, 2) padding, stride (1, 2)", c_float, "float32(data[:8] / 255)",
+            G(5, "float32, (1, 2) padding, stride (1, 2)", c_float, f"float32({cn}[:8] / 255)",
               bank_nc2, padding=(1, 2), stride=(1, 2))],
-        6: [G(6, "main file", color, "data", None, kernel_shape=(2, 2), stride=(2, 2),
+        6: [G(6, "main file", color, f"{cn}", None, kernel_shape=(2, 2), stride=(2, 2),
               mode="avg"),
-            G(6, "max", c8, "data[:8]", None, kernel_shape=(2, 2), stride=(2, 2), mode="max"),
-            G(6, "max 3×3, stride 2: windows that do not fit", c8, "data[:8]", None,
+            G(6, "max", c8, f"{cn}[:8]", None, kernel_shape=(2, 2), stride=(2, 2), mode="max"),
+            G(6, "max 3×3, stride 2: windows that do not fit", c8, f"{cn}[:8]", None,
               kernel_shape=(3, 3), stride=(2, 2), mode="max"),
-            G(6, "avg, (3, 2) window, stride (2, 3)", c8, "data[:8]", None,
+            G(6, "avg, (3, 2) window, stride (2, 3)", c8, f"{cn}[:8]", None,
               kernel_shape=(3, 2), stride=(2, 3), mode="avg"),
-            G(6, "max, (2, 3) window, stride (3, 1), one image", c1, "data[:1]", None,
+            G(6, "max, (2, 3) window, stride (3, 1), one image", c1, f"{cn}[:1]", None,
               kernel_shape=(2, 3), stride=(3, 1), mode="max"),
-            G(6, "avg float32, 3×3 stride 3", c_float, "float32(data[:8] / 255)", None,
+            G(6, "avg float32, 3×3 stride 3", c_float, f"float32({cn}[:8] / 255)", None,
               kernel_shape=(3, 3), stride=(3, 3), mode="avg")],
     }
     return cases
