@@ -535,7 +535,7 @@ class HomeworkDialog(QDialog):
     @staticmethod
     def _window_settings(case):
         """``(padding, flip)`` for the main window: the student's convention, else the
-        reference's; None for pooling cases or a window-less dialog."""
+        reference's; None for pooling cases."""
         if case.convention is not None:
             found = convolution_settings(case.case, case.convention)
             if found is not None:

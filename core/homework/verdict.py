@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine import conv2d
+from ..engine import conv2d, pool2d
 from ..geometry import output_size, resolve_padding
 from .conventions import alternatives
 
@@ -99,21 +99,21 @@ def _wrapped(values, kind):
     return np.mod(values + 128, 256) - 128
 
 
-def _spatial(shape, case):
+def _spatial(shape):
     """The (oh, ow) part of an output shape (None when the array has too few axes)."""
     return tuple(shape[1:3]) if len(shape) >= 3 else None
 
 
 def _size_cause(case, expected, got):
     """Explain a wrong spatial size, if it looks like a known slip."""
-    if case.task == 6 or _spatial(got.shape, case) is None:
+    if case.task == 6 or _spatial(got.shape) is None:
         return None
     h, w = case.images.shape[1:3]
     kh, kw = case.kernel.shape[:2]
     sh, sw = case.stride
     (t, b), (l, r) = resolve_padding(case.padding, (h, w), (kh, kw), (sh, sw))
     inside_plus_one = ((h + t + b - kh + 1) // sh, (w + l + r - kw + 1) // sw)
-    want, have = _spatial(expected.shape, case), _spatial(got.shape, case)
+    want, have = _spatial(expected.shape), _spatial(got.shape)
     if have == inside_plus_one and have != want:
         return (f"output size {have} looks like ⌊(h + p − k + 1) / s⌋; the size is "
                 f"⌊(h + p − k) / s⌋ + 1 = {want} (the + 1 belongs outside the division)")
@@ -136,8 +136,6 @@ def _swapped_stride(case, got):
 
 
 def _swapped_pool(case, got):
-    from ..engine import pool2d
-
     o = case.options
     (kh, kw), (sh, sw) = tuple(o["kernel_shape"]), tuple(o["stride"])
     tries = []
