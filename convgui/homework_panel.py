@@ -80,17 +80,20 @@ def check_job(folder, cases=None, timeout=None):
         total = sum(len(v) for v in chosen.values())
         steps = iter_check_folder(folder, cases=chosen, cancelled=job.cancel_check, **options)
         done = 0
-        yield done, total
-        while True:
-            try:
-                next(steps)
-            except StopIteration as stop:
-                return stop.value
-            except Cancelled:
-                yield done, total  # the worker sees its cancel flag here and stops
-                return None
-            done += 1
+        try:
             yield done, total
+            while True:
+                try:
+                    next(steps)
+                except StopIteration as stop:
+                    return stop.value
+                except Cancelled:
+                    yield done, total  # the worker sees its cancel flag here and stops
+                    return None
+                done += 1
+                yield done, total
+        finally:
+            steps.close()  # ends the student's process at once when stopped between cases
 
     job.cancel_check = lambda: False
     return job
