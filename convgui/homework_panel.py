@@ -27,7 +27,7 @@ from .inspector import InspectorPanel
 from .map_board import MapBoard, Tile, shape_text
 from .workers import Worker
 
-__all__ = ["HomeworkDialog", "install_homework_action", "open_homework_dialog", "VERDICT_COLOURS",
+__all__ = ["HomeworkDialog", "homework_action", "open_homework_dialog", "VERDICT_COLOURS",
            "check_job"]
 
 #: Background colour of each verdict in the table.
@@ -591,8 +591,9 @@ def open_homework_dialog(window):
     return dialog
 
 
-def install_homework_action(window):
-    """Add File ▸ "Check my solution…" (Ctrl+Shift+H) to ``window``; return the action."""
+def homework_action(window):
+    """The "Check my solution…" action (Ctrl+Shift+H) opening ``window``'s dialog; also kept
+    as ``window.homework_action``. The window places it in its File menu."""
     action = QAction("Check my &solution…", window)
     action.setShortcut(QKeySequence("Ctrl+Shift+H"))
     tip = ("Run your own files 0-convolve_grayscale_valid.py … 6-pool.py against the reference "
@@ -601,17 +602,5 @@ def install_homework_action(window):
     action.setToolTip(tip)
     action.triggered.connect(lambda: open_homework_dialog(window))
     window.addAction(action)
-    for menu_action in window.menuBar().actions():
-        menu = menu_action.menu()
-        if menu is not None and menu_action.text().replace("&", "") == "File":
-            before = next((a for a in menu.actions() if a.menu() is not None
-                           and a.text().replace("&", "") == "Export"), None)
-            if before is None:
-                menu.addAction(action)
-            else:
-                menu.insertAction(before, action)
-            break
-    else:
-        window.menuBar().addMenu("&Homework").addAction(action)
     window.homework_action = action
     return action

@@ -21,7 +21,7 @@ from core.datasets import DEFAULT_SAMPLE, Dataset, load_sample, load_samples
 
 from . import dialogs, export
 from .batch import install_batch_actions
-from .homework_panel import install_homework_action
+from .homework_panel import homework_action
 from .compare_tab import CompareTab
 from .compute import Computation
 from .conv1d_tab import Conv1DTab
@@ -98,7 +98,6 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         install_batch_actions(self)
-        install_homework_action(self)
         self._connect()
         if not (restore and restore_session(self)):
             self.open_sample(DEFAULT_SAMPLE)
@@ -236,6 +235,7 @@ class MainWindow(QMainWindow):
             action = samples_menu.addAction(sample.name)
             action.setStatusTip(sample.description)
             action.triggered.connect(lambda _=False, n=sample.name: self.open_sample(n))
+        file_menu.addAction(homework_action(self))
         export_menu = file_menu.addMenu("&Export")
         for action in (self.export_maps_action, self.export_big_action,
                        self.export_view_action, self.export_arrays_action,
