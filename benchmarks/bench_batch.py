@@ -18,7 +18,7 @@ checked equal first):
 * ``core conv2d+pool2d``  the two engine calls directly;
 * ``batch (memory)``      ``core.batch.run_batch`` end to end: output allocation, the chunked
   loop, the progress callback (throttled like the GUI's);
-* ``batch (worker)``      the GUI's ``BatchWorker`` running ``batch_job`` synchronously
+* ``batch (worker)``      the GUI's ``Worker`` running ``batch_job`` synchronously
   (allocation, chunking, throttled progress signals, the ``BatchResult``);
 * ``batch (.npy file)``   ``core.batch.iter_batch_to_npy`` into a memory-mapped temporary file,
   renamed at the end.
@@ -27,7 +27,7 @@ Peak memory is measured in a separate run per method with ``tracemalloc`` (which
 allocations but not memory maps) and compared with the output size and one chunk.
 
 Event-loop latency: a real ``MainWindow`` (offscreen) with the same data; while a
-``BatchWorker`` runs the batch on its thread, a 10 ms ``QTimer`` records how late each tick
+``Worker`` runs the batch on its thread, a 10 ms ``QTimer`` records how late each tick
 fires. A W1 batch takes well under a second, so batches run back to back for a few seconds.
 Reported: p50 / p99 / max lateness during the batches, and the same with no batch.
 """
@@ -82,11 +82,12 @@ def methods(images, spec, scratch):
         return batch.run_batch(images, spec, dtype=F32, progress=progress)
 
     def batch_worker():
-        from convgui.batch import BatchWorker, batch_job
+        from convgui.batch_dialog import batch_job
+        from convgui.workers import Worker
         from core.datasets import Dataset
 
         results = []
-        worker = BatchWorker(batch_job(Dataset(images, name="bench"), spec, dtype=F32))
+        worker = Worker(batch_job(Dataset(images, name="bench"), spec, dtype=F32))
         worker.finished.connect(results.append)
         worker.run_here()
         return results[0].outputs
@@ -174,8 +175,9 @@ def event_loop_latency(images, spec, idle_seconds=1.0, busy_seconds=2.0):
     _quiet_settings()
     from PyQt5.QtWidgets import QApplication
 
-    from convgui.batch import BatchWorker, batch_job
+    from convgui.batch_dialog import batch_job
     from convgui.main_window import MainWindow
+    from convgui.workers import Worker
     from core.datasets import Dataset
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -197,7 +199,7 @@ def event_loop_latency(images, spec, idle_seconds=1.0, busy_seconds=2.0):
     results, progress, workers = [], [], []
 
     def launch():
-        worker = BatchWorker(batch_job(dataset, spec, dtype=F32))
+        worker = Worker(batch_job(dataset, spec, dtype=F32))
         worker.finished.connect(on_end)
         worker.failed.connect(on_end)
         worker.progress.connect(lambda done, total: progress.append(done))

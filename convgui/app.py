@@ -48,6 +48,12 @@ def main(argv=None):
 
 
 def run_gui(args):
+    from .preflight import startup_problem
+
+    problem = startup_problem()
+    if problem is not None:          # before Qt: its own abort gives no useful advice
+        print(problem, file=sys.stderr)
+        return 2
     from PyQt5.QtCore import Qt, QTimer
     from PyQt5.QtWidgets import QApplication
 
@@ -57,9 +63,12 @@ def run_gui(args):
     app.setApplicationName("Convolution Explorer")
     app.setOrganizationName("ConvolutionExplorer")
 
+    from . import errors
     from .main_window import MainWindow
 
-    window = MainWindow(restore=not (args.fresh or args.sample or args.open))
+    window = MainWindow(restore=not (args.fresh or args.sample or args.open),
+                        load_in_background=True)
+    errors.install(lambda: window)   # after pyqtgraph's import: replaces its hook too
     if args.sample:
         window.open_sample(args.sample)
     if args.open:

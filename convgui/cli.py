@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from core.choices import ACTIVATIONS
+
 __all__ = ["configure_parser", "run", "configure_apply_parser", "run_apply", "parse_pair", "parse_padding", "parse_pool",
            "parse_range", "parse_grid"]
 
@@ -168,7 +170,7 @@ def configure_apply_parser(parser):
         metavar="N|DH,DW", help="spacing between kernel taps (default: 1)")
     add("--flip", action="store_true",
         help="true convolution (rotate the kernel by 180°) instead of cross-correlation")
-    add("--activation", choices=("none", "relu", "abs"), default="none",
+    add("--activation", choices=ACTIVATIONS, default="none",
         help="applied after the convolution (default: none)")
     add("--pool", type=parse_pool, default=("off", (2, 2), (2, 2)),
         metavar="MODE:KHxKW:STRIDE|off", help="pooling after the activation, e.g. max:2x2:2 or "

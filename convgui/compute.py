@@ -1,8 +1,9 @@
 """Recomputes the current image's feature maps whenever the settings change.
 
 Small work (a digit, a small kernel) runs at once on the GUI thread: it takes well under a frame
-and a thread hop would only add latency. Larger work runs on Qt's thread pool; every request
-carries a generation number and a result whose generation is no longer current is dropped, so a
+and a thread hop would only add latency. Larger work runs on Qt's thread pool through
+:class:`convgui.workers.LatestOnly`: every request carries a generation number, a newer request
+supersedes the running one and a result whose generation is no longer current is dropped, so a
 slow photo never overwrites what a newer kernel produced. Errors go to one signal, ``failed``.
 """
 
@@ -10,11 +11,13 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from PyQt5.QtCore import QObject, QRunnable, QThreadPool, QTimer, pyqtSignal
+from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
 from core.pipeline import run_pipeline
 
-__all__ = ["Computation", "ComputedView", "SYNC_WORK_LIMIT"]
+from .workers import EXPECTED_ERRORS, LatestOnly
+
+__all__ = ["Computation", "LayerResult", "SYNC_WORK_LIMIT"]
 
 #: Multiply-adds below which the computation runs synchronously on the GUI thread.
 SYNC_WORK_LIMIT = 4_000_000
@@ -24,7 +27,7 @@ _DISPLAY_ONLY = {"colormap", "mapping", "active_kernel", "active_channel"}
 
 
 @dataclass
-class ComputedView:
+class LayerResult:
     """One image's input and pipeline result, with the settings that produced them."""
 
     image: np.ndarray
@@ -35,38 +38,17 @@ class ComputedView:
     seconds: float
 
 
-class _Signals(QObject):
-    done = pyqtSignal(int, object, float)
-    error = pyqtSignal(int, str)
-
-
-class _Job(QRunnable):
-    def __init__(self, generation, image, spec):
-        super().__init__()
-        self.generation, self.image, self.spec = generation, image, spec
-        self.signals = _Signals()
-
-    def run(self):
-        start = time.perf_counter()
-        try:
-            result = run_pipeline(self.image[None], self.spec, dtype=np.float32)
-        except (ValueError, TypeError, MemoryError) as exc:
-            self.signals.error.emit(self.generation, str(exc))
-            return
-        self.signals.done.emit(self.generation, result, time.perf_counter() - start)
-
-
 def _work(image, spec):
     kh, kw, c, nc = spec.kernels.shape
     return image.shape[0] * image.shape[1] * kh * kw * c * nc
 
 
 class Computation(QObject):
-    """Keeps ``latest`` (a :class:`ComputedView`) in step with an :class:`ExplorerState`.
+    """Keeps ``latest`` (a :class:`LayerResult`) in step with an :class:`ExplorerState`.
 
     Signals
     -------
-    resultReady(ComputedView)
+    resultReady(LayerResult)
         A new result for the current settings.
     failed(str)
         The current settings cannot be computed (e.g. the kernel is larger than the padded
@@ -85,7 +67,11 @@ class Computation(QObject):
         self.sync_limit = sync_limit
         self.latest = None
         self.generation = 0
-        self._jobs = {}
+        self._job_generation = None
+        self._runner = LatestOnly(self)
+        self._runner.finished.connect(self._on_job_done)
+        self._runner.failed.connect(self._on_job_error)
+        self._runner.busyChanged.connect(self.busyChanged)
         self._pending = QTimer(self)
         self._pending.setSingleShot(True)
         self._pending.setInterval(0)
@@ -119,32 +105,27 @@ class Computation(QObject):
             start = time.perf_counter()
             try:
                 result = run_pipeline(image[None], spec, dtype=np.float32)
-            except (ValueError, TypeError, MemoryError) as exc:
+            except EXPECTED_ERRORS as exc:
                 self.failed.emit(str(exc))
                 return
-            self._deliver(ComputedView(image, result, spec, index, generation,
+            self._deliver(LayerResult(image, result, spec, index, generation,
                                        time.perf_counter() - start))
             return
-        job = _Job(generation, image, spec)
-        job.signals.done.connect(
-            lambda gen, result, secs: self._on_job_done(gen, image, spec, index, result, secs))
-        job.signals.error.connect(self._on_job_error)
-        self._jobs[generation] = job
-        self.busyChanged.emit(True)
-        QThreadPool.globalInstance().start(job)
+        def job():
+            start = time.perf_counter()
+            result = run_pipeline(image[None], spec, dtype=np.float32)
+            return LayerResult(image, result, spec, index, generation,
+                                time.perf_counter() - start)
+        self._job_generation = generation
+        self._runner.submit(job)
 
-    def _on_job_done(self, generation, image, spec, index, result, seconds):
-        self._jobs.pop(generation, None)
-        if not self._jobs:
-            self.busyChanged.emit(False)
-        if generation == self.generation:
-            self._deliver(ComputedView(image, result, spec, index, generation, seconds))
+    def _on_job_done(self, _runner_generation, view):
+        # The runner already dropped jobs it superseded; this drops results of older settings.
+        if view.generation == self.generation:
+            self._deliver(view)
 
-    def _on_job_error(self, generation, message):
-        self._jobs.pop(generation, None)
-        if not self._jobs:
-            self.busyChanged.emit(False)
-        if generation == self.generation:
+    def _on_job_error(self, _runner_generation, message):
+        if self._job_generation == self.generation:
             self.failed.emit(message)
 
     def _deliver(self, view):
@@ -158,4 +139,4 @@ class Computation(QObject):
 
     def wait_idle(self, timeout_ms=10_000):
         """Block until background jobs finish (for scripts and tests)."""
-        QThreadPool.globalInstance().waitForDone(timeout_ms)
+        self._runner.wait_idle(timeout_ms)

@@ -29,12 +29,16 @@ def ask_save_path(parent, title, filters="All files (*)", suggested=""):
 
 def ask_save_target(parent, title, filters="All files (*)", suggested="", suffix=None):
     """Ask where to save, add ``suffix`` when the name lacks it, and ask once before replacing
-    an existing file. Returns the path, or ``None`` when cancelled."""
+    an existing file. Returns the path, or ``None`` when cancelled.
+
+    ``suffix`` may be a tuple of accepted suffixes; the first one is added when none matches.
+    """
     path = ask_save_path(parent, title, filters, suggested)
     if not path:
         return None
-    if suffix and not path.lower().endswith(suffix.lower()):
-        path += suffix
+    accepted = (suffix,) if isinstance(suffix, str) else tuple(suffix or ())
+    if accepted and not path.lower().endswith(tuple(s.lower() for s in accepted)):
+        path += accepted[0]
     if os.path.exists(path) and not ask_yes_no(parent, "Replace the file?",
                                                f"{path} already exists. Replace it?"):
         return None

@@ -14,12 +14,12 @@ from PyQt5.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QTable
                              QTableWidgetItem, QVBoxLayout, QWidget, QAbstractItemView,
                              QHeaderView)
 
+from core.choices import channel_names
 from core.explain import explain_conv_pixel, explain_pool_pixel
 from core.geometry import input_window, outputs_reading, resolve_padding
 
 __all__ = ["InspectorPanel", "Inspector", "sum_expression"]
 
-CHANNEL_NAMES = {3: ("R", "G", "B"), 4: ("R", "G", "B", "A")}
 _MAX_TERMS = 12
 
 
@@ -159,7 +159,7 @@ class InspectorPanel(QWidget):
         with QSignalBlocker(self.channel_combo):
             if self.channel_combo.count() != channels + (1 if channels > 1 else 0):
                 self.channel_combo.clear()
-                names = CHANNEL_NAMES.get(channels, tuple(str(i) for i in range(channels)))
+                names = channel_names(channels, first=0)
                 for i, name in enumerate(names):
                     self.channel_combo.addItem(f"Channel {name}", i)
         self.channel_combo.setVisible(channels > 1)
@@ -211,7 +211,7 @@ class InspectorPanel(QWidget):
         lines = []
         if channels > 1:
             sums = pixel.products.sum(axis=(0, 1))
-            names = CHANNEL_NAMES.get(channels, tuple(str(i) for i in range(channels)))
+            names = channel_names(channels, first=0)
             lines.append(f"Channel {names[channel]}: "
                          f"{sum_expression(patch, kernel, sums[channel])}")
             parts = " + ".join(f"{names[i]} {_fmt(s)}" for i, s in enumerate(sums))

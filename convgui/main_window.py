@@ -5,7 +5,6 @@ The window owns the :class:`ExplorerState` and wires each part to it; it holds n
 its own. Errors from loading, computing and exporting all end in :meth:`report_error`.
 """
 
-import os
 
 import numpy as np
 from PyQt5.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer
@@ -20,24 +19,24 @@ from core.explain import explain_conv_pixel
 from core.datasets import DEFAULT_SAMPLE, Dataset, load_sample, load_samples
 
 from . import dialogs, export
-from .batch import install_batch_actions
-from .homework_panel import homework_action
+from .batch_dialog import batch_action
 from .compare_tab import CompareTab
 from .compute import Computation
 from .conv1d_tab import Conv1DTab
 from .data_panel import DataPanel
 from .display_panel import DisplayPanel
 from .help_text import CONCEPTS_HTML
-from .animation import StepControls, StepThrough
+from .homework_panel import homework_action
+from .step_through import StepControls, StepThrough
 from .history import History
 from .inspector import Inspector, InspectorPanel
 from .kernel_editor import KernelEditor
-from .loading import DATA_FILTERS, open_dataset
+from .loading import DATA_FILTERS, DatasetLoader
 from .operation_panel import OperationPanel
 from .pipeline_tab import PipelineTab
 from .session import restore_session, save_session
 from .state import ExplorerState
-from .views import FeatureCanvas, MapPlot, image_range
+from .feature_canvas import FeatureCanvas, MapPlot, image_range
 
 __all__ = ["MainWindow"]
 
@@ -82,7 +81,7 @@ class MainWindow(QMainWindow):
         Reopen the last dataset, kernel and settings (``QSettings``) when True.
     """
 
-    def __init__(self, *, restore=True, parent=None):
+    def __init__(self, *, restore=True, load_in_background=False, parent=None):
         super().__init__(parent)
         self.setWindowTitle(APP_TITLE)
         self.setAcceptDrops(True)
@@ -90,14 +89,16 @@ class MainWindow(QMainWindow):
         self.value_range = (0.0, 1.0)
         self._presentation = None
         self._before_crop = None
-        self._origin = None
+        self.origin = None  # where the dataset came from (a dict), remembered for the next start
         self.selected_map = ("conv", 0)
         self.computation = Computation(self.state, self)
+        self.loader = DatasetLoader(self, synchronous=not load_in_background)
+        self.loader.loaded.connect(self._on_loaded)
+        self.loader.busyChanged.connect(self._on_loading)
         self.history = History(self.state, parent=self)
         self._build_views()
         self._build_actions()
         self._build_menus()
-        install_batch_actions(self)
         self._connect()
         if not (restore and restore_session(self)):
             self.open_sample(DEFAULT_SAMPLE)
@@ -235,6 +236,9 @@ class MainWindow(QMainWindow):
             action = samples_menu.addAction(sample.name)
             action.setStatusTip(sample.description)
             action.triggered.connect(lambda _=False, n=sample.name: self.open_sample(n))
+        self.batch_action = batch_action(self)
+        self.addAction(self.batch_action)
+        file_menu.addAction(self.batch_action)
         file_menu.addAction(homework_action(self))
         export_menu = file_menu.addMenu("&Export")
         for action in (self.export_maps_action, self.export_big_action,
@@ -264,8 +268,7 @@ class MainWindow(QMainWindow):
         s = self.state
         self.computation.resultReady.connect(self._on_result)
         self.computation.failed.connect(self._on_compute_failed)
-        self.computation.busyChanged.connect(
-            lambda busy: self.timing.setText("computing…" if busy else self.timing.text()))
+        self.computation.busyChanged.connect(self._on_compute_busy)
         s.colormapChanged.connect(lambda _: self._redraw())
         # The pipeline/compare tabs and step-through show the kernel (and channel) under edit.
         s.activeKernelChanged.connect(lambda _: self._redraw())
@@ -291,7 +294,7 @@ class MainWindow(QMainWindow):
 
     def set_dataset(self, dataset, origin=None):
         """Show ``dataset``; ``origin`` (a dict) is remembered for the next start."""
-        self._origin = origin
+        self.origin = origin
         self._before_crop = None  # a new dataset ends any lesson crop
         with QSignalBlocker(self.step_controls.crop_check):
             self.step_controls.crop_check.setChecked(False)
@@ -310,12 +313,20 @@ class MainWindow(QMainWindow):
         return True
 
     def open_path(self, path):
-        """Open a dataset file, an image file or a folder of images; report errors, keep state."""
-        dataset = open_dataset(self, path, grayscale=self.grayscale_action.isChecked())
-        if dataset is None:
-            return False
-        self.set_dataset(dataset, {"kind": "file", "path": str(path), "key": dataset.key})
-        return True
+        """Open a dataset file, an image file or a folder of images; report errors, keep state.
+
+        Reads off the GUI thread when the window was built with ``load_in_background``.
+        """
+        self.loader.open(path, grayscale=self.grayscale_action.isChecked())
+
+    def _on_loaded(self, dataset, path):
+        self.set_dataset(dataset, {"kind": "file", "path": path, "key": dataset.key})
+
+    def _on_loading(self, busy):
+        if busy:
+            self.statusBar().showMessage("Opening…")
+        else:
+            self.statusBar().clearMessage()
 
     def open_array(self, key):
         dataset = self.state.dataset
@@ -325,7 +336,7 @@ class MainWindow(QMainWindow):
             self.report_error("Could not open that array", str(exc))
             self.data_panel.refresh()
             return
-        origin = dict(self._origin or {})
+        origin = dict(self.origin or {})
         if origin.get("kind") == "sample":
             other.name = f"{origin['name']}: {key}"
         origin["key"] = key
@@ -406,7 +417,16 @@ class MainWindow(QMainWindow):
         self.selected_map = (kind, k)
         self._attach_histogram()
 
+    def _on_compute_busy(self, busy):
+        # A finished job replaces the text with its timing; a failed one must not leave it on.
+        if busy:
+            self.timing.setText("computing…")
+        elif self.timing.text() == "computing…":
+            self.timing.setText("")
+
     def _on_compute_failed(self, message):
+        if self.timing.text() == "computing…":
+            self.timing.setText("")
         self.statusBar().showMessage(f"Cannot compute with these settings: {message}", 8000)
 
     def _on_hover(self, kind, k, row, col, value):
@@ -467,13 +487,9 @@ class MainWindow(QMainWindow):
         view = self._current_view()
         if view is None:
             return None
-        path = dialogs.ask_save_path(self, "Export arrays", "NumPy archive (*.npz);;"
-                                     "NumPy array of the output (*.npy)", "feature_maps.npz")
-        if path and not path.lower().endswith((".npz", ".npy")):
-            path += ".npz"
-        if path and os.path.exists(path) and not dialogs.ask_yes_no(
-                self, "Replace the file?", f"{path} already exists. Replace it?"):
-            return None
+        path = dialogs.ask_save_target(self, "Export arrays", "NumPy archive (*.npz);;"
+                                       "NumPy array of the output (*.npy)", "feature_maps.npz",
+                                       (".npz", ".npy"))
         if not path:
             return None
         name = getattr(self.state.dataset, "name", "")
@@ -510,13 +526,13 @@ class MainWindow(QMainWindow):
             left = int(min(max(col - size // 2, 0), max(w - size, 0)))
             crop = np.array(image[top:top + size, left:left + size])
             dataset = self.state.dataset
-            before = (dataset, self._origin, int(self.state.index))
+            before = (dataset, self.origin, int(self.state.index))
             name = f"{crop.shape[0]}×{crop.shape[1]} crop of {dataset.name} #{self.state.index} " \
                    f"at [{top}, {left}]"
             label = None if dataset.labels is None else dataset.labels[self.state.index:
                                                                         self.state.index + 1]
             self.set_dataset(Dataset(crop[None], labels=label, class_names=dataset.class_names,
-                                     name=name), self._origin)
+                                     name=name), self.origin)
             self._before_crop = before
         elif not on and self._before_crop is not None:
             dataset, origin, index = self._before_crop
@@ -541,7 +557,7 @@ class MainWindow(QMainWindow):
         image = self.state.image
         if image is None:
             return None
-        origin = self._origin or {}
+        origin = self.origin or {}
         if origin.get("kind") == "sample" and not origin.get("key"):
             source = ImageSource.sample(origin["name"])
         else:

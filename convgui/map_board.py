@@ -9,7 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from . import display
-from .views import MapPlot
+from .feature_canvas import MapPlot
 
 __all__ = ["Tile", "MapBoard", "shape_text"]
 

@@ -11,6 +11,7 @@ from PyQt5.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QLa
                              QVBoxLayout, QWidget)
 
 from core import output_shape, resolve_padding
+from core.choices import ACTIVATION_CHOICES, PADDING_CHOICES, POOL_CHOICES
 from core.geometry import output_size
 
 from .widgets import choice_combo as _combo
@@ -18,10 +19,6 @@ from .widgets import spin_box as _spin
 
 __all__ = ["OperationPanel", "size_formula"]
 
-PADDING_CHOICES = (("valid", "Valid (no padding)"), ("same", "Same (keep size)"),
-                   ("full", "Full (k − 1 each side)"), ("custom", "Custom (ph, pw)"))
-ACTIVATION_CHOICES = (("none", "None"), ("relu", "ReLU  max(x, 0)"), ("abs", "Absolute |x|"))
-POOL_CHOICES = (("off", "Off"), ("max", "Max pooling"), ("avg", "Average pooling"))
 
 
 def size_formula(size, kernel, pads, stride, dilation):

@@ -11,11 +11,12 @@ import numpy as np
 from PyQt5.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from core import conv2d
+from core.choices import channel_names
+
 from .map_board import MapBoard, Tile, shape_text as _shape
 
 __all__ = ["PipelineTab"]
 
-CHANNEL_NAMES = ("R", "G", "B", "A")
 
 
 class PipelineTab(QWidget):
@@ -63,7 +64,7 @@ class PipelineTab(QWidget):
             for ch in range(channels):
                 part = conv2d(image[None, :, :, ch], kernel[:, :, ch], flip=spec.flip,
                               **conv_args)[0]
-                name = CHANNEL_NAMES[ch] if channels <= 4 else str(ch)
+                name = channel_names(channels, first=0)[ch]
                 partials.append(Tile(f"{name} ∗ kernel {name}", part, _shape(part)))
             partials.append(Tile("Sum = Conv", conv, _shape(conv)))
             rows.append(partials)

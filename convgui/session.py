@@ -36,7 +36,7 @@ def save_session(window):
     params = {name: _plain(getattr(state, name)) for name in PARAMETER_FIELDS}
     params.update(colormap=state.colormap, mapping=state.mapping)
     store.setValue("session/parameters", json.dumps(params))
-    origin = getattr(window, "_origin", None)
+    origin = window.origin
     store.setValue("session/origin", json.dumps(origin) if origin else "")
     store.setValue("session/index", int(state.index))
     store.setValue("window/geometry", window.saveGeometry())
@@ -77,7 +77,7 @@ def restore_session(window):
             state.mapping = params.get("mapping", state.mapping)
         except (ValueError, TypeError):
             pass
-        state._fit_to_dataset(dataset)
+        state.fit_to_dataset(dataset)
     try:
         state.index = min(int(store.value("session/index", 0)), len(dataset.images) - 1)
     except (TypeError, ValueError):

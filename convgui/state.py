@@ -12,15 +12,16 @@ import numpy as np
 from PyQt5.QtCore import QObject, pyqtSignal
 
 from core import PADDING_WORDS, POOL_MODES
+from core._checks import as_flag, as_pair
+from core.kernels import MAX_KERNEL_SIZE, check_kernel
 from core.pipeline import ACTIVATIONS, PipelineSpec
 
-__all__ = ["ExplorerState", "same_value", "ACTIVATIONS", "POOLING", "COLORMAPS", "MAPPINGS", "MAX_KERNEL_SIZE",
-           "PARAMETER_FIELDS"]
+__all__ = ["ExplorerState", "same_value", "ACTIVATIONS", "POOLING", "COLORMAPS", "MAPPINGS",
+           "MAX_KERNEL_SIZE", "PARAMETER_FIELDS"]
 
 POOLING = ("off",) + POOL_MODES
 COLORMAPS = ("gray", "viridis", "diverging")
 MAPPINGS = ("minmax", "abs", "clip", "symmetric")
-MAX_KERNEL_SIZE = 15
 
 #: The fields that define the computation (what undo/redo and exports record).
 PARAMETER_FIELDS = ("kernels", "padding", "stride", "dilation", "flip", "activation",
@@ -41,13 +42,7 @@ def same_value(a, b):
 
 
 def _pair(value, name, minimum=1):
-    try:
-        first, second = (int(v) for v in value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a pair of ints, got {value!r}") from None
-    if first < minimum or second < minimum:
-        raise ValueError(f"{name} values must be >= {minimum}, got {(first, second)}")
-    return (first, second)
+    return as_pair(value, name, minimum=minimum)
 
 
 def _choice(options):
@@ -59,19 +54,10 @@ def _choice(options):
 
 
 def _check_kernels(value, name):
-    array = np.array(value, dtype=np.float64)
-    if array.ndim == 2:
-        array = array[:, :, None, None]
-    elif array.ndim == 3:
-        array = array[:, :, :, None]
-    if array.ndim != 4 or 0 in array.shape:
-        raise ValueError(f"{name} must be (kh, kw[, c[, nc]]), got shape {np.shape(value)}")
-    if max(array.shape[:2]) > MAX_KERNEL_SIZE:
-        raise ValueError(f"{name} may be at most {MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE}, "
-                         f"got {array.shape[0]}x{array.shape[1]}")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} must hold finite numbers, found NaN or infinity")
-    array.flags.writeable = False
+    array = check_kernel(value, name)
+    if array.ndim < 4:
+        array = array.reshape(array.shape + (1,) * (4 - array.ndim))
+        array.flags.writeable = False
     return array
 
 
@@ -166,7 +152,7 @@ class ExplorerState(QObject):
     padding = _Field("valid", _check_padding)
     stride = _Field((1, 1), lambda v, n: _pair(v, n))
     dilation = _Field((1, 1), lambda v, n: _pair(v, n))
-    flip = _Field(False, lambda v, n: bool(v))
+    flip = _Field(False, as_flag)
     activation = _Field("none", _choice(ACTIVATIONS))
     pool_mode = _Field("off", _choice(POOLING))
     pool_shape = _Field((2, 2), lambda v, n: _pair(v, n))
@@ -177,7 +163,7 @@ class ExplorerState(QObject):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._values = {}
-        self.datasetChanged.connect(self._fit_to_dataset)
+        self.datasetChanged.connect(self.fit_to_dataset)
         self.kernelsChanged.connect(self._clamp_active)
 
     # -- convenience -------------------------------------------------------------------------
@@ -229,7 +215,7 @@ class ExplorerState(QObject):
 
     # -- invariants --------------------------------------------------------------------------
 
-    def _fit_to_dataset(self, dataset):
+    def fit_to_dataset(self, dataset):
         """Keep the kernel's channel count and the image index valid for a new dataset."""
         if dataset is None:
             return

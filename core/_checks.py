@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_pair", "as_array", "check_ndim", "check_finite", "compute_dtype"]
+__all__ = ["as_pair", "as_flag", "as_array", "check_ndim", "check_finite", "compute_dtype"]
 
 
 def as_pair(value, name, *, minimum=1):
@@ -42,6 +42,25 @@ def as_pair(value, name, *, minimum=1):
     if pair[0] < minimum or pair[1] < minimum:
         raise ValueError(f"{name} values must be >= {minimum}, got {pair}")
     return pair
+
+
+def as_flag(value, name):
+    """Return ``value`` as a Python bool; only ``True``/``False`` (or NumPy bools) are accepted.
+
+    Strings such as ``"no"`` are refused rather than read as true.
+
+    Examples
+    --------
+    >>> as_flag(True, "flip")
+    True
+    >>> as_flag("no", "flip")
+    Traceback (most recent call last):
+    ...
+    TypeError: flip must be True or False, got 'no'
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def as_array(value, name):

@@ -31,7 +31,7 @@ import numpy as np
 
 from ._checks import compute_dtype
 from .atomic import atomic_path
-from .engine import conv2d, pool2d
+from .pipeline import run_pipeline_into
 
 __all__ = [
     "CHUNK_BYTES",
@@ -202,13 +202,6 @@ def _check_chunk(chunk):
         raise ValueError(f"chunk must be a positive int, got {chunk!r}")
 
 
-def _activate_in_place(values, activation):
-    if activation == "relu":
-        np.maximum(values, 0, out=values)
-    elif activation == "abs":
-        np.abs(values, out=values)
-
-
 def iter_batch(images, spec, *, out, start=0, stop=None, chunk=None):
     """Process ``images[start:stop]`` chunk by chunk into ``out``, yielding progress.
 
@@ -276,16 +269,11 @@ def _run_chunks(images, spec, out, start, stop, chunk):
     for first in range(start, stop, chunk):
         last = min(stop, first + chunk)
         target = out[first - start:last - start]
-        conv = conv_buffer[:last - first] if spec.pooled else target
+        conv = conv_buffer[:last - first] if spec.pooled else None
         try:
-            conv2d(images[first:last], spec.kernels, padding=spec.padding, stride=spec.stride,
-                   dilation=spec.dilation, flip=spec.flip, dtype=dtype, out=conv)
+            run_pipeline_into(images[first:last], spec, target, conv_buffer=conv)
         except ValueError as exc:
             raise ValueError(f"images {first}..{last - 1}: {exc}") from None
-        _activate_in_place(conv, spec.activation)
-        if spec.pooled:
-            target[...] = pool2d(conv, spec.pool_shape, stride=spec.pool_stride,
-                                 mode=spec.pool_mode, dtype=dtype)
         yield last - start, total
 
 

@@ -9,15 +9,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .choices import ACTIVATIONS
 from .engine import conv2d, pool2d
 from .geometry import output_shape
 from .padding import check_padding_mode
 from .transpose import conv_transpose2d
 
-__all__ = ["ACTIVATIONS", "PipelineSpec", "PipelineResult", "run_pipeline", "activate"]
-
-#: Activation names understood by :func:`activate`.
-ACTIVATIONS = ("none", "relu", "abs")
+__all__ = ["ACTIVATIONS", "PipelineSpec", "PipelineResult", "run_pipeline", "run_pipeline_into",
+           "activate"]
 
 
 def activate(values, activation):
@@ -122,18 +121,54 @@ def run_pipeline(images, spec, *, dtype=np.float64):
     >>> result.conv.shape, result.pooled.shape
     ((1, 6, 6, 2), (1, 3, 3, 2))
     """
-    if spec.transposed:
-        kernels = spec.kernels[::-1, ::-1] if spec.flip else spec.kernels
-        conv = conv_transpose2d(images, kernels, stride=spec.stride, padding=spec.padding,
-                                output_padding=spec.output_padding, dilation=spec.dilation,
-                                dtype=dtype, bias=spec.bias)
-    else:
-        conv = conv2d(images, spec.kernels, padding=spec.padding, stride=spec.stride,
-                      dilation=spec.dilation, flip=spec.flip, dtype=dtype,
-                      padding_mode=spec.padding_mode, bias=spec.bias)
+    conv = _convolve(images, spec, dtype)
     activated = activate(conv, spec.activation)
     pooled = None
     if spec.pooled:
         pooled = pool2d(activated, spec.pool_shape, stride=spec.pool_stride,
                         mode=spec.pool_mode, dtype=dtype)
     return PipelineResult(conv=conv, activated=activated, pooled=pooled, spec=spec)
+
+
+def _convolve(images, spec, dtype, out=None):
+    """The layer's convolution (plain or transposed), written into ``out`` when given."""
+    if spec.transposed:
+        kernels = spec.kernels[::-1, ::-1] if spec.flip else spec.kernels
+        conv = conv_transpose2d(images, kernels, stride=spec.stride, padding=spec.padding,
+                                output_padding=spec.output_padding, dilation=spec.dilation,
+                                dtype=dtype, bias=spec.bias)
+        if out is None:
+            return conv
+        out[...] = conv
+        return out
+    return conv2d(images, spec.kernels, padding=spec.padding, stride=spec.stride,
+                  dilation=spec.dilation, flip=spec.flip, dtype=dtype, out=out,
+                  padding_mode=spec.padding_mode, bias=spec.bias)
+
+
+def run_pipeline_into(images, spec, out, *, conv_buffer=None):
+    """Run the layer on ``images`` and write only its final output into ``out``.
+
+    The memory-lean form of :func:`run_pipeline` for processing a dataset chunk by chunk: the
+    activation is applied in place, and with pooling the convolution goes to ``conv_buffer``
+    (``(m, conv_h, conv_w, nc)``, ``out.dtype``; allocated when not given). Computes in
+    ``out.dtype``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> spec = PipelineSpec(np.ones((3, 3, 1, 1)), activation="relu", pool_mode="max")
+    >>> out = np.empty((2, 3, 3, 1), np.float32)
+    >>> run_pipeline_into(np.ones((2, 8, 8)), spec, out)[0, 0, 0, 0]
+    np.float32(9.0)
+    """
+    dtype = out.dtype
+    conv = _convolve(images, spec, dtype, out=conv_buffer if spec.pooled else out)
+    if spec.activation == "relu":
+        np.maximum(conv, 0, out=conv)
+    elif spec.activation == "abs":
+        np.abs(conv, out=conv)
+    if spec.pooled:
+        out[...] = pool2d(conv, spec.pool_shape, stride=spec.pool_stride, mode=spec.pool_mode,
+                          dtype=dtype)
+    return out

@@ -1,18 +1,9 @@
 """Test setup shared by every test: offscreen Qt, settings in a temporary folder."""
 
-import os
 import sys
-from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("PYQTGRAPH_QT_LIB", "PyQt5")
-
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import pytest  # noqa: E402
-from PyQt5.QtCore import QPoint, QPointF  # noqa: E402
+import pytest
+from PyQt5.QtCore import QPoint, QPointF
 
 
 @pytest.fixture(autouse=True)

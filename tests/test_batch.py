@@ -305,3 +305,31 @@ def test_cancelled_png_folder_leaves_nothing(tmp_path):
     next(run)
     run.close()
     assert os.listdir(tmp_path) == []
+
+
+def _brute_layer(images, kernel, bias, pad, pool):
+    """Reflect-padded correlation + bias, ReLU, 2x2 max pooling, by explicit loops."""
+    m, h, w = images.shape
+    kh, kw = kernel.shape
+    padded = np.pad(images, ((0, 0), (pad, pad), (pad, pad)), mode="reflect")
+    oh, ow = h + 2 * pad - kh + 1, w + 2 * pad - kw + 1
+    conv = np.zeros((m, oh, ow))
+    for n in range(m):
+        for i in range(oh):
+            for j in range(ow):
+                conv[n, i, j] = (padded[n, i:i + kh, j:j + kw] * kernel).sum() + bias
+    conv = np.maximum(conv, 0)
+    ph, pw = oh // pool, ow // pool
+    return conv[:, :ph * pool, :pw * pool].reshape(m, ph, pool, pw, pool).max(axis=(2, 4))
+
+
+@pytest.mark.parametrize("pool_mode", ["off", "max"])
+def test_batch_runs_the_same_layer_as_the_pipeline_padding_mode_and_bias(pool_mode):
+    rng = np.random.default_rng(11)
+    images = rng.normal(size=(7, 9, 8))
+    kernel = rng.normal(size=(3, 3))
+    spec = PipelineSpec(kernel[:, :, None, None], padding=(1, 1), activation="relu",
+                        pool_mode=pool_mode, padding_mode="reflect", bias=0.5)
+    out = batch.run_batch(images, spec, chunk=3, dtype=np.float64)
+    expected = _brute_layer(images, kernel, 0.5, 1, 2 if pool_mode == "max" else 1)
+    np.testing.assert_allclose(out[..., 0], expected, rtol=1e-12, atol=1e-12)

@@ -11,8 +11,8 @@ import pytest
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QImage
 
-from convgui import batch as gui_batch
-from convgui import dialogs
+from convgui import batch_dialog as gui_batch
+from convgui import dialogs, workers
 from convgui.main_window import MainWindow
 from core import batch as core_batch
 from core.datasets import Dataset
@@ -46,7 +46,6 @@ def answers(monkeypatch):
 def window(qtbot):
     window = MainWindow(restore=False)
     qtbot.addWidget(window)
-    gui_batch.install_batch_actions(window)
     rng = np.random.default_rng(5)
     images = rng.random((300, 20, 20)).astype(np.float32)
     window.set_dataset(Dataset(images, labels=rng.integers(0, 10, 300), name="test.npz: X_train",
@@ -84,6 +83,9 @@ def test_menu_action_opens_the_dialog(window):
     assert "Process &dataset…" in texts
     assert texts.index("Process &dataset…") < texts.index("&Export")
     assert window.batch_action.shortcut().toString() == "Ctrl+B"
+    from PyQt5.QtWidgets import QAction
+    ctrl_b = [a for a in window.findChildren(QAction) if a.shortcut().toString() == "Ctrl+B"]
+    assert ctrl_b == [window.batch_action]      # one action, no ambiguous shortcut
     dialog = open_dialog(window)
     assert dialog.isVisible() and not dialog.isModal()
     assert "300 images" in dialog.summary.text()
@@ -126,7 +128,7 @@ def test_worker_signals_in_strict_order(qtbot, window):
         result = yield from gui_batch.batch_job(dataset, spec, start=0, stop=300)()
         return result
 
-    worker = gui_batch.BatchWorker(job, interval=0.0)
+    worker = workers.Worker(job, interval=0.0)
     signals = [worker.progress, worker.finished]
     with qtbot.waitSignals(signals, order="strict", timeout=20_000):
         worker.start()

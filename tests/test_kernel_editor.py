@@ -383,6 +383,22 @@ def test_save_and_load_round_trip(make_editor, qtbot, state, monkeypatch, tmp_pa
     np.testing.assert_array_equal(state.kernels, bank)
 
 
+def test_save_asks_before_replacing_an_existing_file(make_editor, qtbot, monkeypatch, tmp_path):
+    editor = make_editor(KERNEL)
+    target = tmp_path / "mine.json"
+    target.write_text("precious", encoding="utf-8")
+    asked = []
+    monkeypatch.setattr(dialogs, "ask_save_path", lambda *a, **k: str(target))
+    monkeypatch.setattr(dialogs, "ask_yes_no", lambda parent, title, question:
+                        asked.append(question) or False)
+    _click(qtbot, editor, "save")
+    assert len(asked) == 1 and "mine.json" in asked[0]
+    assert target.read_text(encoding="utf-8") == "precious"     # "No" keeps the file
+    monkeypatch.setattr(dialogs, "ask_yes_no", lambda *a: True)
+    _click(qtbot, editor, "save")
+    np.testing.assert_array_equal(load_kernel(target), KERNEL)
+
+
 def test_loading_a_corrupt_file_shows_an_error_and_changes_nothing(make_editor, qtbot, state,
                                                                    monkeypatch, tmp_path,
                                                                    errors):

@@ -409,3 +409,53 @@ def test_keys_reach_the_kernel_grid_when_it_has_focus(window, qtbot):
     window.canvas.setFocus()
     qtbot.keyClick(window.canvas, Qt.Key_R, Qt.ControlModifier)
     assert window.state.index != 0
+
+
+def test_status_does_not_stay_on_computing_after_a_failed_background_job(window, qtbot):
+    window.computation.sync_limit = 0          # every computation goes to the thread pool
+    with qtbot.waitSignal(window.computation.failed, timeout=5000):
+        window.state.kernels = np.ones((15, 15))
+        window.state.dilation = (3, 3)         # 43x43 effective: larger than a 28x28 digit
+    qtbot.waitUntil(lambda: not window.computation._runner.is_busy(), timeout=5000)
+    qtbot.wait(20)
+    assert window.timing.text() != "computing…"
+    assert "Cannot compute" in window.statusBar().currentMessage()
+
+
+def test_opening_in_the_background_shows_busy_then_the_dataset(qtbot, tmp_path):
+    from PyQt5.QtWidgets import QApplication
+
+    images = np.arange(3 * 5 * 7, dtype=np.float32).reshape(3, 5, 7)
+    path = tmp_path / "three.npy"
+    np.save(path, images)
+    from convgui.main_window import MainWindow
+
+    window = MainWindow(restore=False, load_in_background=True)
+    qtbot.addWidget(window)
+    busy_cursor = []
+    window.loader.busyChanged.connect(
+        lambda busy: busy_cursor.append(QApplication.overrideCursor() is not None))
+    with qtbot.waitSignal(window.state.datasetChanged, timeout=10_000):
+        window.open_path(str(path))
+    qtbot.waitUntil(lambda: not window.loader.is_busy(), timeout=5000)
+    assert busy_cursor[0] is True                      # busy cursor while reading
+    assert QApplication.overrideCursor() is None       # and gone afterwards
+    np.testing.assert_array_equal(window.state.dataset.images, images)
+
+
+def test_a_failed_background_open_keeps_the_dataset_and_clears_busy(qtbot, tmp_path, errors):
+    from PyQt5.QtWidgets import QApplication
+
+    from convgui.main_window import MainWindow
+
+    window = MainWindow(restore=False, load_in_background=True)
+    qtbot.addWidget(window)
+    before = window.state.dataset
+    bad = tmp_path / "broken.npz"
+    bad.write_bytes(b"not an archive")
+    window.open_path(str(bad))
+    qtbot.waitUntil(lambda: len(errors) == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.loader.is_busy(), timeout=5000)
+    assert window.state.dataset is before
+    assert QApplication.overrideCursor() is None
+    assert "broken.npz" in errors[0][-1]

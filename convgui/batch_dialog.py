@@ -1,142 +1,39 @@
-"""Process a whole dataset from the window: a worker thread, the dialog, and the result's grid.
+"""Process a whole dataset from the window: the job, the dialog, and the result's grid.
 
-The computation is :func:`core.batch.iter_batch` run by a :class:`BatchWorker` on its own
-thread; the worker only reports progress (at most ``1 / interval`` times a second), so the window
-keeps browsing, zooming and hovering while tens of thousands of images are processed. Every
-dialog goes through :mod:`convgui.dialogs`.
+The computation is :func:`core.batch.iter_batch` run by a :class:`convgui.workers.Worker` off
+the GUI thread; the worker only reports progress (at most ``1 / interval`` times a second), so
+the window keeps browsing, zooming and hovering while tens of thousands of images are
+processed. Every dialog goes through :mod:`convgui.dialogs`.
 
-Call :func:`install_batch_actions` once on the main window to get File → Process dataset…
-(Ctrl+B).
+:func:`batch_action` makes the File → Process dataset… action (Ctrl+B) the main window
+places in its menu.
 """
 
-import threading
 import time
 
 import numpy as np
-from PyQt5.QtCore import QObject, QSize, Qt, QThread, pyqtSignal
-from PyQt5.QtGui import QIcon, QImage, QKeySequence, QPixmap
-from PyQt5.QtWidgets import (QAction, QButtonGroup, QCheckBox, QComboBox, QDialog, QGridLayout,
-                             QGroupBox, QHBoxLayout, QLabel, QListView, QListWidget,
-                             QListWidgetItem, QProgressBar, QPushButton, QRadioButton, QSpinBox,
-                             QVBoxLayout, QWidget)
+from PyQt5.QtCore import pyqtSignal
+from PyQt5.QtGui import QKeySequence
+from PyQt5.QtWidgets import (QAction, QButtonGroup, QCheckBox, QDialog, QGridLayout, QGroupBox,
+                             QHBoxLayout, QLabel, QProgressBar, QPushButton, QRadioButton,
+                             QSpinBox, QVBoxLayout)
 
 from core import batch as core_batch
 from core import sheets
 
 from . import dialogs, display
+from .thumbnail_grid import ThumbnailGrid
+from .workers import Worker
 
-__all__ = ["BatchWorker", "batch_job", "BatchDialog", "ThumbnailGrid", "install_batch_actions",
-           "open_batch_dialog"]
+__all__ = ["batch_job", "BatchDialog", "batch_action", "open_batch_dialog"]
 
 
 # --------------------------------------------------------------------------------------------
-# the worker
-
-
-class _Thread(QThread):
-    def __init__(self, target):
-        super().__init__()
-        self._target = target
-
-    def run(self):
-        self._target()
-
-
-class BatchWorker(QObject):
-    """Runs a job on a thread of its own and reports on the GUI thread.
-
-    A *job* is a function without arguments that returns a generator: it yields
-    ``(done, total)`` as it goes and *returns* its result (``return result`` in the generator).
-
-    Signals
-    -------
-    progress(int, int)
-        ``(done, total)``, throttled to one per ``interval`` seconds (the last one always comes).
-    finished(object)
-        The job's result.
-    failed(str)
-        The job raised; the message says why. Files being written were removed.
-    cancelled()
-        :meth:`cancel` stopped the job between two steps; files being written were removed.
-
-    Exactly one of ``finished``, ``failed`` and ``cancelled`` is emitted per run.
-
-    Examples
-    --------
-    >>> def job():
-    ...     yield 1, 2
-    ...     yield 2, 2
-    ...     return "done"
-    >>> worker = BatchWorker(job)
-    >>> worker.finished.connect(print)
-    >>> worker.run_here()
-    done
-    """
-
-    progress = pyqtSignal(int, int)
-    finished = pyqtSignal(object)
-    failed = pyqtSignal(str)
-    cancelled = pyqtSignal()
-
-    def __init__(self, job, *, interval=0.05, parent=None):
-        super().__init__(parent)
-        self._job = job
-        self.interval = interval
-        self._cancel = threading.Event()
-        self._thread = None
-
-    def start(self):
-        """Run the job on a new thread (returns at once)."""
-        if self.is_running():
-            raise RuntimeError("this worker is already running")
-        self._cancel.clear()
-        self._thread = _Thread(self._run)
-        self._thread.start()
-
-    def run_here(self):
-        """Run the job synchronously on the calling thread (scripts and tests)."""
-        self._cancel.clear()
-        self._run()
-
-    def cancel(self):
-        """Ask the job to stop before its next step."""
-        self._cancel.set()
-
-    def is_running(self):
-        """True while the thread runs."""
-        return self._thread is not None and self._thread.isRunning()
-
-    def wait(self, timeout_ms=30_000):
-        """Block until the thread ends; True if it did within ``timeout_ms``."""
-        return True if self._thread is None else self._thread.wait(timeout_ms)
-
-    def _run(self):
-        throttle = core_batch.Throttle(self.interval)
-        steps = None
-        try:
-            steps = self._job()
-            while True:
-                if self._cancel.is_set():
-                    steps.close()
-                    self.cancelled.emit()
-                    return
-                try:
-                    done, total = next(steps)
-                except StopIteration as stop:
-                    result = stop.value
-                    break
-                if throttle.ready(force=done >= total):
-                    self.progress.emit(int(done), int(total))
-        except Exception as exc:  # noqa: BLE001 - every failure is reported, none is fatal
-            if steps is not None:
-                steps.close()
-            self.failed.emit(str(exc) or type(exc).__name__)
-            return
-        self.finished.emit(result)
+# the job
 
 
 def batch_job(dataset, spec, *, start=0, stop=None, dtype=np.float32, path=None):
-    """A :class:`BatchWorker` job processing ``dataset.images[start:stop]`` with ``spec``.
+    """A :class:`~convgui.workers.Worker` job processing ``dataset.images[start:stop]``.
 
     The output is allocated in memory, or (``path`` given) written straight to a ``.npy`` file
     that appears only when the job completes. The job returns a
@@ -173,124 +70,6 @@ def _single_step(write):
 
 
 # --------------------------------------------------------------------------------------------
-# the thumbnail grid
-
-
-def _pixmap(pixels):
-    pixels = np.ascontiguousarray(pixels)
-    h, w = pixels.shape[:2]
-    if pixels.ndim == 2:
-        image = QImage(pixels.data, w, h, w, QImage.Format_Grayscale8)
-    else:
-        image = QImage(pixels.data, w, h, 3 * w, QImage.Format_RGB888)
-    return QPixmap.fromImage(image.copy())
-
-
-class ThumbnailGrid(QWidget):
-    """Pages of thumbnails of a :class:`core.batch.BatchResult`, each with index and label.
-
-    One feature map is shown at a time (chosen in the combo box), scaled with the same levels for
-    every image (:func:`core.sheets.feature_levels`), so brightness compares across thumbnails.
-
-    Signals
-    -------
-    imageActivated(int)
-        A thumbnail was double-clicked; the argument is the image's index in the source dataset.
-    """
-
-    imageActivated = pyqtSignal(int)
-
-    def __init__(self, parent=None, *, page_size=100, icon_size=56):
-        super().__init__(parent)
-        self.page_size = page_size
-        self.result = None
-        self.levels = None
-        self.lut = None
-        self.page = 0
-        self.list = QListWidget()
-        self.list.setViewMode(QListView.IconMode)
-        self.list.setResizeMode(QListView.Adjust)
-        self.list.setMovement(QListView.Static)
-        self.list.setUniformItemSizes(True)
-        self.list.setIconSize(QSize(icon_size, icon_size))
-        self.list.setGridSize(QSize(icon_size + 18, icon_size + 34))
-        self.list.itemDoubleClicked.connect(
-            lambda item: self.imageActivated.emit(int(item.data(Qt.UserRole))))
-        self.feature = QComboBox()
-        self.feature.setToolTip("Which feature map (kernel) the thumbnails show")
-        self.feature.currentIndexChanged.connect(lambda _: self.show_page(self.page))
-        self.previous = QPushButton("◀ Previous")
-        self.next = QPushButton("Next ▶")
-        self.previous.clicked.connect(lambda: self.show_page(self.page - 1))
-        self.next.clicked.connect(lambda: self.show_page(self.page + 1))
-        self.where = QLabel("No result yet")
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel("Feature map:"))
-        bar.addWidget(self.feature)
-        bar.addStretch(1)
-        bar.addWidget(self.where)
-        bar.addWidget(self.previous)
-        bar.addWidget(self.next)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(bar)
-        layout.addWidget(self.list, 1)
-        self._update_buttons()
-
-    @property
-    def pages(self):
-        """Number of pages (0 without a result)."""
-        return 0 if self.result is None else -(-len(self.result) // self.page_size)
-
-    def set_result(self, result, lut=None):
-        """Show ``result`` from its first page; ``lut`` is a (256, 3) colour table or None."""
-        self.result = result
-        self.lut = lut
-        self.levels = sheets.feature_levels(result.outputs)
-        self.feature.blockSignals(True)
-        self.feature.clear()
-        self.feature.addItems([f"K{k + 1}" for k in range(result.feature_count)])
-        self.feature.blockSignals(False)
-        self.show_page(0)
-
-    def page_range(self):
-        """``(first, last)`` positions in the result shown on the current page."""
-        first = self.page * self.page_size
-        return first, min(len(self.result), first + self.page_size)
-
-    def show_page(self, page):
-        """Show page ``page`` (clamped to the pages there are)."""
-        self.list.clear()
-        if self.result is None:
-            self._update_buttons()
-            return
-        self.page = max(0, min(int(page), self.pages - 1))
-        first, last = self.page_range()
-        k = max(0, self.feature.currentIndex())
-        block = np.asarray(self.result.outputs[first:last, :, :, k])
-        for offset, values in enumerate(block):
-            position = first + offset
-            index = self.result.start + position
-            label = self.result.label_text(position)
-            text = f"#{index}" + (f"\n{label}" if label else "")
-            item = QListWidgetItem(QIcon(_pixmap(sheets.render_tile(
-                values, self.levels[k], self.lut))), text)
-            item.setData(Qt.UserRole, index)
-            item.setToolTip(f"image {index}" + (f", label {label}" if label else ""))
-            self.list.addItem(item)
-        self._update_buttons()
-
-    def _update_buttons(self):
-        if self.result is None:
-            self.where.setText("No result yet")
-        else:
-            first, last = self.page_range()
-            self.where.setText(f"{first + 1}–{last} of {len(self.result)}")
-        self.previous.setEnabled(self.result is not None and self.page > 0)
-        self.next.setEnabled(self.result is not None and self.page < self.pages - 1)
-
-
-# --------------------------------------------------------------------------------------------
 # the dialog
 
 
@@ -309,7 +88,7 @@ class BatchDialog(QDialog):
     ----------
     result : core.batch.BatchResult or None
         The last completed batch.
-    worker : BatchWorker or None
+    worker : convgui.workers.Worker or None
         The running (or last) job.
     """
 
@@ -561,7 +340,7 @@ class BatchDialog(QDialog):
         self.progress_bar.setValue(0)
         self.eta.setText("")
         self._started = time.perf_counter()
-        self.worker = BatchWorker(job, parent=self)
+        self.worker = Worker(job, parent=self)
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(on_done)
         self.worker.failed.connect(self._on_failed)
@@ -749,32 +528,13 @@ def open_batch_dialog(window):
     return dialog
 
 
-def install_batch_actions(window):
-    """Add File → "Process dataset…" (Ctrl+B) to ``window``; return the action.
-
-    The action goes just before the File menu's Export submenu (or at the end of the File menu,
-    or in a new Dataset menu when there is no File menu) and opens :func:`open_batch_dialog`.
-    """
+def batch_action(window):
+    """The "Process dataset…" action (Ctrl+B) opening ``window``'s dialog; the window places it
+    in its File menu."""
     action = QAction("Process &dataset…", window)
     action.setShortcut(QKeySequence("Ctrl+B"))
     tip = "Apply the current kernel, padding, stride and pooling to every image and export"
     action.setStatusTip(tip)
     action.setToolTip(tip)
     action.triggered.connect(lambda: open_batch_dialog(window))
-    window.addAction(action)
-    file_menu = None
-    for menu_action in window.menuBar().actions():
-        if menu_action.menu() is not None and menu_action.text().replace("&", "") == "File":
-            file_menu = menu_action.menu()
-            break
-    if file_menu is None:
-        window.menuBar().addMenu("&Dataset").addAction(action)
-    else:
-        before = next((a for a in file_menu.actions() if a.menu() is not None
-                       and a.text().replace("&", "") == "Export"), None)
-        if before is None:
-            file_menu.addAction(action)
-        else:
-            file_menu.insertAction(before, action)
-    window.batch_action = action
     return action

@@ -1,0 +1,62 @@
+"""Every user-facing choice in one table: the key the code uses and the label people read.
+
+The window's combo boxes, the command line's ``choices=``, the inspector, the batch summary and
+the generated code all read these tables, so a new activation or pooling mode is added once.
+
+Examples
+--------
+>>> keys(ACTIVATION_CHOICES)
+('none', 'relu', 'abs')
+>>> label(POOL_CHOICES, "max")
+'Max pooling'
+>>> channel_names(3), channel_names(2)
+(('R', 'G', 'B'), ('1', '2'))
+"""
+
+from .engine import POOL_MODES
+from .geometry import PADDING_WORDS
+
+__all__ = ["ACTIVATION_CHOICES", "PADDING_CHOICES", "POOL_CHOICES", "ACTIVATIONS",
+           "keys", "label", "channel_names", "CHANNEL_LONG_NAMES"]
+
+#: ``(key, label)`` for the activation applied after the convolution.
+ACTIVATION_CHOICES = (("none", "None"), ("relu", "ReLU  max(x, 0)"), ("abs", "Absolute |x|"))
+
+_PADDING_LABELS = {"valid": "Valid (no padding)", "same": "Same (keep size)",
+                   "full": "Full (k − 1 each side)"}
+#: ``(key, label)`` for padding: the core's words, then explicit amounts (``"custom"``).
+PADDING_CHOICES = (tuple((word, _PADDING_LABELS[word]) for word in PADDING_WORDS)
+                   + (("custom", "Custom (ph, pw)"),))
+
+_POOL_LABELS = {"max": "Max pooling", "avg": "Average pooling"}
+#: ``(key, label)`` for pooling: ``"off"`` then the core's pooling modes.
+POOL_CHOICES = (("off", "Off"),) + tuple((mode, _POOL_LABELS[mode]) for mode in POOL_MODES)
+
+#: The activation keys (what :func:`core.pipeline.activate` accepts).
+ACTIVATIONS = tuple(key for key, _ in ACTIVATION_CHOICES)
+
+_SHORT = {3: ("R", "G", "B"), 4: ("R", "G", "B", "A")}
+#: Long channel names for prose and generated code.
+CHANNEL_LONG_NAMES = {3: ("red", "green", "blue"), 4: ("red", "green", "blue", "alpha")}
+
+
+def keys(choices):
+    """The keys of a ``(key, label)`` table, in order."""
+    return tuple(key for key, _ in choices)
+
+
+def label(choices, key):
+    """The label of ``key`` in a ``(key, label)`` table.
+
+    Raises ``ValueError`` naming the valid keys when ``key`` is not in the table.
+    """
+    for candidate, text in choices:
+        if candidate == key:
+            return text
+    raise ValueError(f"key must be one of {keys(choices)}, got {key!r}")
+
+
+def channel_names(channels, *, first=1):
+    """Short names of ``channels`` channels: R, G, B (and A) for colour, else numbers from
+    ``first``."""
+    return _SHORT.get(channels, tuple(str(i + first) for i in range(channels)))
