@@ -63,6 +63,7 @@ class OperationPanel(QWidget):
         self.pad_h = _spin(0, 64, "Rows of zeros added at the top and at the bottom")
         self.pad_w = _spin(0, 64, "Columns of zeros added at the left and at the right")
         form.addRow("  ph, pw", self._pair(self.pad_h, self.pad_w))
+        self.pad_label = form.labelForField(self.pad_h.parentWidget())
         self.asymmetric_check = QCheckBox("Other amounts at the bottom / right")
         self.asymmetric_check.setToolTip(
             "Pad the bottom and the right by their own amounts, e.g. 'same' with the extra row "
@@ -70,7 +71,9 @@ class OperationPanel(QWidget):
         form.addRow(self.asymmetric_check)
         self.pad_bottom = _spin(0, 64, "Rows of zeros added at the bottom")
         self.pad_right = _spin(0, 64, "Columns of zeros added at the right")
-        form.addRow("  bottom, right", self._pair(self.pad_bottom, self.pad_right))
+        self.asymmetric_row = [QLabel("  bottom, right"),
+                               self._pair(self.pad_bottom, self.pad_right)]
+        form.addRow(*self.asymmetric_row)
         self.stride_h = _spin(1, 32, "Rows the kernel moves between outputs")
         self.stride_w = _spin(1, 32, "Columns the kernel moves between outputs")
         form.addRow("Stride", self._pair(self.stride_h, self.stride_w))
@@ -152,11 +155,16 @@ class OperationPanel(QWidget):
             self.state.padding = (self.pad_h.value(), self.pad_w.value()) if custom else mode
 
     def _enable_padding_boxes(self, custom, asymmetric):
+        """Custom amounts are editable only for custom padding; bottom/right only when asked."""
         self.pad_h.setEnabled(custom)
         self.pad_w.setEnabled(custom)
         self.asymmetric_check.setEnabled(custom)
+        self.asymmetric_check.setVisible(custom)
         self.pad_bottom.setEnabled(asymmetric)
         self.pad_right.setEnabled(asymmetric)
+        for widget in self.asymmetric_row:
+            widget.setVisible(asymmetric)
+        self.pad_label.setText("  top, left" if asymmetric else "  ph, pw")
         self.pad_h.setToolTip("Rows of zeros added at the top" + ("" if asymmetric else
                                                                  " and at the bottom"))
         self.pad_w.setToolTip("Columns of zeros added at the left" + ("" if asymmetric else

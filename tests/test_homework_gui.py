@@ -151,12 +151,15 @@ def test_padding_control_expresses_asymmetric_padding(window, qtbot):
     window.state.kernels = EDGE
     panel = window.operation_panel
     panel.padding_combo.setCurrentIndex(panel.padding_combo.findData("custom"))
-    assert not panel.pad_bottom.isEnabled()
+    assert not panel.pad_bottom.isEnabled() and not panel.pad_bottom.isVisible()
+    assert panel.asymmetric_check.isVisible()
     type_into_spin(qtbot, panel.pad_h, "2")
     type_into_spin(qtbot, panel.pad_w, "1")
     assert window.state.padding == (2, 1)
     qtbot.mouseClick(panel.asymmetric_check, Qt.LeftButton)
-    assert panel.pad_bottom.isEnabled() and window.state.padding == ((2, 2), (1, 1))
+    assert panel.pad_bottom.isEnabled() and panel.pad_bottom.isVisible()
+    assert panel.pad_label.text().strip() == "top, left"
+    assert window.state.padding == ((2, 2), (1, 1))
     type_into_spin(qtbot, panel.pad_bottom, "0")
     type_into_spin(qtbot, panel.pad_right, "4")
     assert window.state.padding == ((2, 0), (1, 4))
