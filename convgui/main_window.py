@@ -29,6 +29,7 @@ from .conv1d_tab import Conv1DTab
 from .data_panel import DataPanel
 from .display_panel import DisplayPanel
 from .help_text import CONCEPTS_HTML
+from .homework_panel import homework_action
 from .step_through import StepControls, StepThrough
 from .history import History
 from .inspector import Inspector, InspectorPanel
@@ -243,6 +244,7 @@ class MainWindow(QMainWindow):
         self.batch_action = batch_action(self)
         self.addAction(self.batch_action)
         file_menu.addAction(self.batch_action)
+        file_menu.addAction(homework_action(self))
         export_menu = file_menu.addMenu("&Export")
         for action in (self.export_maps_action, self.export_big_action,
                        self.export_view_action, self.export_arrays_action,

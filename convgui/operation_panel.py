@@ -5,6 +5,7 @@ a state change updates the controls with their signals blocked. The output-size 
 live with the current numbers.
 """
 
+import numpy as np
 from PyQt5.QtCore import QSignalBlocker
 from PyQt5.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                              QVBoxLayout, QWidget)
@@ -62,6 +63,17 @@ class OperationPanel(QWidget):
         self.pad_h = _spin(0, 64, "Rows of zeros added at the top and at the bottom")
         self.pad_w = _spin(0, 64, "Columns of zeros added at the left and at the right")
         form.addRow("  ph, pw", self._pair(self.pad_h, self.pad_w))
+        self.pad_label = form.labelForField(self.pad_h.parentWidget())
+        self.asymmetric_check = QCheckBox("Other amounts at the bottom / right")
+        self.asymmetric_check.setToolTip(
+            "Pad the bottom and the right by their own amounts, e.g. 'same' with the extra row "
+            "at the top/left (scipy.ndimage) is top 1, bottom 0 for a 2×2 kernel")
+        form.addRow(self.asymmetric_check)
+        self.pad_bottom = _spin(0, 64, "Rows of zeros added at the bottom")
+        self.pad_right = _spin(0, 64, "Columns of zeros added at the right")
+        self.asymmetric_row = [QLabel("  bottom, right"),
+                               self._pair(self.pad_bottom, self.pad_right)]
+        form.addRow(*self.asymmetric_row)
         self.stride_h = _spin(1, 32, "Rows the kernel moves between outputs")
         self.stride_w = _spin(1, 32, "Columns the kernel moves between outputs")
         form.addRow("Stride", self._pair(self.stride_h, self.stride_w))
@@ -114,8 +126,9 @@ class OperationPanel(QWidget):
     def _connect(self):
         s = self.state
         self.padding_combo.currentIndexChanged.connect(self._on_q_padding_changed)
-        for box in (self.pad_h, self.pad_w):
+        for box in (self.pad_h, self.pad_w, self.pad_bottom, self.pad_right):
             box.valueChanged.connect(self._on_q_padding_changed)
+        self.asymmetric_check.toggled.connect(self._on_q_padding_changed)
         for pair, name in (((self.stride_h, self.stride_w), "stride"),
                            ((self.dilation_h, self.dilation_w), "dilation"),
                            ((self.pool_h, self.pool_w), "pool_shape"),
@@ -133,9 +146,29 @@ class OperationPanel(QWidget):
     def _on_q_padding_changed(self, *_):
         mode = self.padding_combo.currentData()
         custom = mode == "custom"
+        asymmetric = custom and self.asymmetric_check.isChecked()
+        self._enable_padding_boxes(custom, asymmetric)
+        if asymmetric:
+            self.state.padding = ((self.pad_h.value(), self.pad_bottom.value()),
+                                  (self.pad_w.value(), self.pad_right.value()))
+        else:
+            self.state.padding = (self.pad_h.value(), self.pad_w.value()) if custom else mode
+
+    def _enable_padding_boxes(self, custom, asymmetric):
+        """Custom amounts are editable only for custom padding; bottom/right only when asked."""
         self.pad_h.setEnabled(custom)
         self.pad_w.setEnabled(custom)
-        self.state.padding = (self.pad_h.value(), self.pad_w.value()) if custom else mode
+        self.asymmetric_check.setEnabled(custom)
+        self.asymmetric_check.setVisible(custom)
+        self.pad_bottom.setEnabled(asymmetric)
+        self.pad_right.setEnabled(asymmetric)
+        for widget in self.asymmetric_row:
+            widget.setVisible(asymmetric)
+        self.pad_label.setText("  top, left" if asymmetric else "  ph, pw")
+        self.pad_h.setToolTip("Rows of zeros added at the top" + ("" if asymmetric else
+                                                                 " and at the bottom"))
+        self.pad_w.setToolTip("Columns of zeros added at the left" + ("" if asymmetric else
+                                                                     " and at the right"))
 
     # -- state → UI ------------------------------------------------------------------------
 
@@ -149,18 +182,23 @@ class OperationPanel(QWidget):
     def sync_from_state(self):
         """Make every control show the state's value, without echoing back into the state."""
         s = self.state
-        widgets = [self.padding_combo, self.pad_h, self.pad_w, self.stride_h, self.stride_w,
+        widgets = [self.padding_combo, self.pad_h, self.pad_w, self.asymmetric_check,
+                   self.pad_bottom, self.pad_right, self.stride_h, self.stride_w,
                    self.dilation_h, self.dilation_w, self.flip_check, self.activation_combo,
                    self.pool_combo, self.pool_h, self.pool_w, self.pool_sh, self.pool_sw]
         blockers = [QSignalBlocker(w) for w in widgets]
         custom = not isinstance(s.padding, str)
         self.padding_combo.setCurrentIndex(
             self.padding_combo.findData("custom" if custom else s.padding))
+        asymmetric = custom and np.ndim(s.padding) == 2
         if custom:
-            self.pad_h.setValue(s.padding[0])
-            self.pad_w.setValue(s.padding[1])
-        self.pad_h.setEnabled(custom)
-        self.pad_w.setEnabled(custom)
+            (top, bottom), (left, right) = (s.padding if asymmetric else
+                                            ((s.padding[0],) * 2, (s.padding[1],) * 2))
+            for box, value in ((self.pad_h, top), (self.pad_w, left), (self.pad_bottom, bottom),
+                               (self.pad_right, right)):
+                box.setValue(value)
+        self.asymmetric_check.setChecked(asymmetric)
+        self._enable_padding_boxes(custom, asymmetric)
         for (a, b), value in (((self.stride_h, self.stride_w), s.stride),
                               ((self.dilation_h, self.dilation_w), s.dilation),
                               ((self.pool_h, self.pool_w), s.pool_shape),

@@ -73,8 +73,16 @@ def _fit_channels(state, bank):
 def _check_padding(value, name):
     if isinstance(value, str):
         if value not in PADDING_WORDS:
-            raise ValueError(f"{name} must be one of {PADDING_WORDS} or (ph, pw), got {value!r}")
+            raise ValueError(f"{name} must be one of {PADDING_WORDS}, (ph, pw) or "
+                             f"((top, bottom), (left, right)), got {value!r}")
         return value
+    try:
+        sides = tuple(value)
+    except TypeError:
+        sides = ()
+    if len(sides) == 2 and all(np.ndim(side) == 1 for side in sides):
+        (top, bottom), (left, right) = (_pair(side, name, minimum=0) for side in sides)
+        return ((top, bottom), (left, right))
     return _pair(value, name, minimum=0)
 
 
