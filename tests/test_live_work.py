@@ -33,6 +33,7 @@ def test_too_much_live_work_is_refused_with_a_message_and_keeps_the_last_result(
 
 def test_superseded_requests_waiting_for_a_thread_never_run(qtbot, monkeypatch):
     pool = QThreadPool.globalInstance()
+    pool.waitForDone(20_000)        # jobs left by earlier tests must not take the one thread
     threads = pool.maxThreadCount()
     pool.setMaxThreadCount(1)
     release = threading.Event()
