@@ -1,0 +1,124 @@
+"""The two gradients of a convolution layer, written with the engine's own correlation.
+
+For ``y = conv2d(x, w)`` (cross-correlation, padding ``p``, stride ``s``, dilation ``d``):
+
+* the **kernel gradient** ``dL/dw[i, j, c, k]`` is the correlation, at lag ``(i, j)``, of the
+  padded input with the output gradient: ``sum over n, r, q of xp[n, r*s + i*d, q*s + j*d, c] *
+  dy[n, r, q, k]``;
+* the **input gradient** ``dL/dx`` is the *transposed convolution* of the output gradient with the
+  same kernels (each output gradient is spread back over the input pixels it read), cropped by the
+  padding.
+
+Both loop over images in chunks and do the arithmetic as matrix multiplies; nothing loops over
+pixels.
+"""
+
+import numpy as np
+
+from ..engine import conv2d
+
+__all__ = ["kernel_gradient", "input_gradient"]
+
+# Bytes of gathered columns per chunk of images for the kernel gradient.
+_CHUNK_BYTES = 8 << 20
+
+
+def _pad(x, pads):
+    (t, b), (l, r) = pads
+    if t == b == l == r == 0:
+        return x
+    return np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)))
+
+
+def kernel_gradient(x, dy, kernel_hw, pads, stride, dilation):
+    """Gradient of the loss with respect to a kernel bank.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, h, w, c)
+        The layer's input.
+    dy : ndarray, shape (n, oh, ow, nc)
+        Gradient of the loss with respect to the layer's output (before the bias).
+    kernel_hw : (int, int)
+    pads : ((top, bottom), (left, right))
+    stride, dilation : (int, int)
+
+    Returns
+    -------
+    ndarray, shape (kh, kw, c, nc)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
+    >>> g = kernel_gradient(x, np.ones((1, 2, 2, 1)), (2, 2), ((0, 0), (0, 0)), (1, 1), (1, 1))
+    >>> g[:, :, 0, 0]          # each tap: the sum of the 2x2 block it reads
+    array([[ 8., 12.],
+           [20., 24.]])
+    """
+    kh, kw = kernel_hw
+    (sh, sw), (dh, dw) = stride, dilation
+    n, oh, ow, nc = dy.shape
+    c = x.shape[3]
+    grad = np.zeros((c, kh, kw, nc), dtype=dy.dtype)
+    per_image = oh * ow * kh * kw * c * dy.itemsize
+    step = max(1, _CHUNK_BYTES // max(per_image, 1))
+    for start in range(0, n, step):
+        xp = _pad(x[start:start + step], pads)
+        windows = np.lib.stride_tricks.sliding_window_view(
+            xp, ((kh - 1) * dh + 1, (kw - 1) * dw + 1), axis=(1, 2))
+        # (n, oh, ow, c, kh, kw): the input values every output position read, tap by tap
+        windows = windows[:, :(oh - 1) * sh + 1:sh, :(ow - 1) * sw + 1:sw, :, ::dh, ::dw]
+        grad += np.tensordot(windows, dy[start:start + step], axes=([0, 1, 2], [0, 1, 2]))
+    return grad.transpose(1, 2, 0, 3)
+
+
+def input_gradient(dy, kernels, input_hw, pads, stride, dilation):
+    """Gradient of the loss with respect to a convolution layer's input.
+
+    It is the transposed convolution of ``dy`` with ``kernels``: every output gradient is
+    spread back, weighted by the kernel, over the input pixels that output read. Written here as
+    the engine's true convolution (``flip=True``) of the stride-dilated, fully padded ``dy`` with
+    the kernels' channels swapped, then cropped by the padding.
+
+    Parameters
+    ----------
+    dy : ndarray, shape (n, oh, ow, nc)
+    kernels : ndarray, shape (kh, kw, c, nc)
+    input_hw : (int, int)
+        ``(h, w)`` of the layer's input (before padding).
+    pads : ((top, bottom), (left, right))
+    stride, dilation : (int, int)
+
+    Returns
+    -------
+    ndarray, shape (n, h, w, c)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dy = np.ones((1, 2, 2, 1))
+    >>> dx = input_gradient(dy, np.ones((2, 2, 1, 1)), (3, 3), ((0, 0), (0, 0)), (1, 1), (1, 1))
+    >>> dx[0, :, :, 0]         # how many outputs read each input pixel
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    """
+    (t, b), (l, r) = pads
+    h, w = input_hw
+    sh, sw = stride
+    n, oh, ow, nc = dy.shape
+    kh, kw, c, _ = kernels.shape
+    if (sh, sw) != (1, 1):
+        spread = np.zeros((n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, nc), dtype=dy.dtype)
+        spread[:, ::sh, ::sw] = dy
+    else:
+        spread = dy
+    full = conv2d(spread, kernels.transpose(0, 1, 3, 2), padding="full", dilation=dilation,
+                  flip=True, dtype=dy.dtype)
+    # ``full`` covers the padded input from its top-left corner; rows/columns that no window
+    # reached (when (h + pads - extent) is not a multiple of the stride) get zero gradient.
+    padded = np.zeros((n, h + t + b, w + l + r, c), dtype=dy.dtype)
+    fh, fw = min(full.shape[1], padded.shape[1]), min(full.shape[2], padded.shape[2])
+    padded[:, :fh, :fw] = full[:, :fh, :fw]
+    return padded[:, t:t + h, l:l + w]
