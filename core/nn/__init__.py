@@ -12,6 +12,7 @@ student sees a kernel do in the window is exactly what the network computes.
 
 from .layers import AvgPool, Conv2D, Dense, Flatten, Layer, MaxPool, ReLU, layer_from_config
 from .loss import softmax, softmax_cross_entropy
+from .model_file import MODEL_FORMAT, export_kernels, load_model, save_model
 from .network import Network, build_network, parse_layers, prepare_images
 from .optim import OPTIMIZERS, SGD, Adam, make_optimizer
 from .training import Progress, accuracy, check_labels, confusion_matrix, train
@@ -20,5 +21,6 @@ __all__ = [
     "Layer", "Conv2D", "ReLU", "MaxPool", "AvgPool", "Flatten", "Dense", "layer_from_config",
     "softmax", "softmax_cross_entropy", "Network", "build_network", "parse_layers",
     "prepare_images", "SGD", "Adam", "OPTIMIZERS", "make_optimizer", "Progress", "train",
-    "accuracy", "check_labels", "confusion_matrix",
+    "accuracy", "check_labels", "confusion_matrix", "MODEL_FORMAT", "save_model", "load_model",
+    "export_kernels",
 ]

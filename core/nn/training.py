@@ -175,7 +175,12 @@ def train(network, optimizer, images, labels, *, epochs=3, batch_size=64, valid=
             if not np.isfinite(loss):
                 raise ValueError(f"training diverged in epoch {epoch} (the loss is {loss}); "
                                  "try a smaller learning rate")
-            optimizer.step(network.trainable())
+            pairs = network.trainable()
+            with np.errstate(over="ignore", invalid="ignore"):
+                optimizer.step(pairs)
+            if not all(np.isfinite(param).all() for param, _ in pairs):
+                raise ValueError(f"training diverged in epoch {epoch} (a weight became NaN or "
+                                 "infinite); try a smaller learning rate")
             hits = int(np.sum(logits.argmax(axis=1) == target))
             loss_sum += loss * len(chosen)
             correct += hits
