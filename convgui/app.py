@@ -16,6 +16,7 @@ __all__ = ["main", "build_parser"]
 # ``main.py COMMAND`` works on a machine without a display. A new command is one line here.
 COMMANDS = (
     ("apply", "convgui.cli", "apply a kernel (and pooling) to a whole dataset and save the result"),
+    ("train", "convgui.train_cli", "train a small CNN (your layer stack + a dense softmax) on labelled data"),
 )
 
 
