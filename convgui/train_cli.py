@@ -107,59 +107,35 @@ def _check_output(path, suffixes, option, overwrite):
     return path
 
 
-def _labelled(dataset, option):
-    if dataset.labels is None:
-        raise _UsageError(f"argument {option}: {dataset.name} has no labels (an .npz needs "
-                          "Y_train next to X_train, a dataset its 'labels')")
-    return dataset.images, dataset.labels
-
-
 def _load_data(args):
     """``(train_images, train_labels, valid_images, valid_labels, dataset)``."""
     from core.datasets import load_dataset
+    from core.nn import training_split
 
     try:
         dataset = load_dataset(args.input, key=args.key)
     except (ValueError, OSError) as exc:
         raise _UsageError(f"argument --input: {exc}") from None
-    images, labels = _labelled(dataset, "--input")
-    valid_key = args.valid_key
-    if valid_key is None and dataset.key == "X_train":
-        valid_key = next((k for k in ("X_valid", "X_test") if k in dataset.alternatives), None)
-    if valid_key is not None:
-        try:
-            valid = dataset.load_alternative(valid_key)
-        except (ValueError, OSError) as exc:
-            raise _UsageError(f"argument --valid-key: {exc}") from None
-        valid_images, valid_labels = _labelled(valid, "--valid-key")
-    else:
-        order = np.random.default_rng(args.seed).permutation(len(images))
-        held = max(1, int(round(len(images) * args.valid_fraction)))
-        if held >= len(images):
-            raise _UsageError(f"argument --input: {len(images)} image(s) are too few to hold "
-                              "some out for validation")
-        chosen_valid, chosen_train = np.sort(order[:held]), np.sort(order[held:])
-        valid_images, valid_labels = images[chosen_valid], labels[chosen_valid]
-        images, labels = images[chosen_train], labels[chosen_train]
-    if args.limit:
-        images, labels = images[:args.limit], labels[:args.limit]
-    return images, labels, valid_images, valid_labels, dataset
+    try:
+        parts = training_split(dataset, valid_key=args.valid_key,
+                               valid_fraction=args.valid_fraction, limit=args.limit,
+                               seed=args.seed)
+    except (ValueError, OSError) as exc:
+        option = "--valid-key" if args.valid_key else "--input"
+        raise _UsageError(f"argument {option}: {exc}") from None
+    return parts + (dataset,)
 
 
 def _build(args, images, labels, valid_labels, dataset):
-    from core.nn import build_network
+    from core.nn import network_for
 
-    classes = int(max(labels.max(), valid_labels.max())) + 1
-    if dataset.class_names:
-        classes = max(classes, len(dataset.class_names))
-    scale = 1 / 255 if images.dtype == np.uint8 else 1.0
     try:
-        return build_network(args.layers, images.shape[1:], classes, input_scale=scale,
-                             seed=args.seed, class_names=dataset.class_names)
+        return network_for(args.layers, images, labels, valid_labels,
+                           class_names=dataset.class_names, seed=args.seed)
     except ValueError as exc:
         message = str(exc)
-        raise _UsageError(message if message.startswith("layers") else f"layers: {message}") \
-            from None
+        raise _UsageError(message if message.startswith("layers")
+                          else f"argument --input: {message}") from None
 
 
 def _train(args):

@@ -11,7 +11,7 @@ MODULES = [
     "core.conv1d", "convgui.display", "convgui.operation_panel", "convgui.inspector",
     "convgui.compare_tab", "convgui.state",
     "core.nn", "core.nn.conv_grad", "core.nn.layers", "core.nn.loss", "core.nn.optim",
-    "core.nn.network", "core.nn.training", "core.nn.model_file",
+    "core.nn.network", "core.nn.training", "core.nn.model_file", "core.nn.data",
 ]
 
 

@@ -10,6 +10,7 @@ student sees a kernel do in the window is exactly what the network computes.
 [(28, 28, 1), (24, 24, 8), (24, 24, 8), (12, 12, 8), (1152,), (10,)]
 """
 
+from .data import VALID_KEYS, network_for, training_split
 from .layers import AvgPool, Conv2D, Dense, Flatten, Layer, MaxPool, ReLU, layer_from_config
 from .loss import softmax, softmax_cross_entropy
 from .model_file import MODEL_FORMAT, export_kernels, load_model, save_model
@@ -22,5 +23,5 @@ __all__ = [
     "softmax", "softmax_cross_entropy", "Network", "build_network", "parse_layers",
     "prepare_images", "SGD", "Adam", "OPTIMIZERS", "make_optimizer", "Progress", "train",
     "accuracy", "check_labels", "confusion_matrix", "MODEL_FORMAT", "save_model", "load_model",
-    "export_kernels",
+    "export_kernels", "VALID_KEYS", "network_for", "training_split",
 ]
