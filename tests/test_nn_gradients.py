@@ -160,3 +160,34 @@ def test_input_gradient_is_a_brute_force_scatter():
     expected = padded[:, 1:1 + h, 0:w]
     got = input_gradient(dy, kernels, (h, w), pads, (sh, sw), (dh, dw))
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def conv_input_gradient_by_flipped_correlation(dy, kernels, input_hw, pads, stride, dilation):
+    """The same gradient another way: the engine's true convolution (flip=True) of the
+    stride-stretched, fully padded ``dy`` with the kernels' channels swapped, then cropped."""
+    from core import conv2d
+
+    (t, b), (l, r) = pads
+    h, w = input_hw
+    n, oh, ow, nc = dy.shape
+    spread = np.zeros((n, (oh - 1) * stride[0] + 1, (ow - 1) * stride[1] + 1, nc))
+    spread[:, ::stride[0], ::stride[1]] = dy
+    full = conv2d(spread, kernels.transpose(0, 1, 3, 2), padding="full", dilation=dilation,
+                  flip=True)
+    padded = np.zeros((n, h + t + b, w + l + r, kernels.shape[2]))
+    fh, fw = min(full.shape[1], padded.shape[1]), min(full.shape[2], padded.shape[2])
+    padded[:, :fh, :fw] = full[:, :fh, :fw]
+    return padded[:, t:t + h, l:l + w]
+
+
+@pytest.mark.parametrize("case", CONV_CASES)
+def test_transposed_convolution_agrees_with_the_flipped_correlation(case):
+    kwargs = dict(case)
+    layer = Conv2D(kwargs.pop("filters"), kwargs.pop("kernel_hw"), **kwargs)
+    rng = np.random.default_rng(9)
+    oh, ow, nc = layer.build((11, 10, 2), rng, np.float64)
+    dy = rng.standard_normal((3, oh, ow, nc))
+    args = (dy, layer.params["W"], (11, 10), layer.pads, layer.stride, layer.dilation)
+    np.testing.assert_allclose(input_gradient(*args),
+                               conv_input_gradient_by_flipped_correlation(*args),
+                               rtol=1e-12, atol=1e-12)

@@ -5,9 +5,9 @@ For ``y = conv2d(x, w)`` (cross-correlation, padding ``p``, stride ``s``, dilati
 * the **kernel gradient** ``dL/dw[i, j, c, k]`` is the correlation, at lag ``(i, j)``, of the
   padded input with the output gradient: ``sum over n, r, q of xp[n, r*s + i*d, q*s + j*d, c] *
   dy[n, r, q, k]``;
-* the **input gradient** ``dL/dx`` is the *transposed convolution* of the output gradient with the
-  same kernels (each output gradient is spread back over the input pixels it read), cropped by the
-  padding.
+* the **input gradient** ``dL/dx`` is the *transposed convolution* (:func:`core.conv_transpose2d`)
+  of the output gradient with the same kernels (each output gradient is spread back over the
+  input pixels it read), cropped by the padding.
 
 Both loop over images in chunks and do the arithmetic as matrix multiplies; nothing loops over
 pixels.
@@ -15,7 +15,7 @@ pixels.
 
 import numpy as np
 
-from ..engine import conv2d
+from ..transpose import conv_transpose2d
 
 __all__ = ["kernel_gradient", "input_gradient"]
 
@@ -76,10 +76,10 @@ def kernel_gradient(x, dy, kernel_hw, pads, stride, dilation):
 def input_gradient(dy, kernels, input_hw, pads, stride, dilation):
     """Gradient of the loss with respect to a convolution layer's input.
 
-    It is the transposed convolution of ``dy`` with ``kernels``: every output gradient is
-    spread back, weighted by the kernel, over the input pixels that output read. Written here as
-    the engine's true convolution (``flip=True``) of the stride-dilated, fully padded ``dy`` with
-    the kernels' channels swapped, then cropped by the padding.
+    It is the transposed convolution (:func:`core.conv_transpose2d`) of ``dy`` with the same
+    kernels, their input and output channels swapped: every output gradient is spread back,
+    weighted by the kernel, over the input pixels that output read. The padding is cropped off,
+    and ``output_padding`` restores the rows/columns a stride skipped at the bottom/right.
 
     Parameters
     ----------
@@ -105,20 +105,11 @@ def input_gradient(dy, kernels, input_hw, pads, stride, dilation):
            [1., 2., 1.]])
     """
     (t, b), (l, r) = pads
-    h, w = input_hw
-    sh, sw = stride
+    kh, kw = kernels.shape[:2]
     n, oh, ow, nc = dy.shape
-    kh, kw, c, _ = kernels.shape
-    if (sh, sw) != (1, 1):
-        spread = np.zeros((n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, nc), dtype=dy.dtype)
-        spread[:, ::sh, ::sw] = dy
-    else:
-        spread = dy
-    full = conv2d(spread, kernels.transpose(0, 1, 3, 2), padding="full", dilation=dilation,
-                  flip=True, dtype=dy.dtype)
-    # ``full`` covers the padded input from its top-left corner; rows/columns that no window
-    # reached (when (h + pads - extent) is not a multiple of the stride) get zero gradient.
-    padded = np.zeros((n, h + t + b, w + l + r, c), dtype=dy.dtype)
-    fh, fw = min(full.shape[1], padded.shape[1]), min(full.shape[2], padded.shape[2])
-    padded[:, :fh, :fw] = full[:, :fh, :fw]
-    return padded[:, t:t + h, l:l + w]
+    # rows/columns of the padded input past the last window (the stride skipped them)
+    skipped = [size + p0 + p1 - (s * (o - 1) + d * (k - 1) + 1)
+               for size, (p0, p1), s, o, d, k in zip(input_hw, pads, stride, (oh, ow), dilation,
+                                                     (kh, kw))]
+    return conv_transpose2d(dy, kernels.swapaxes(2, 3), stride=stride, padding=pads,
+                            output_padding=tuple(skipped), dilation=dilation, dtype=dy.dtype)

@@ -107,11 +107,9 @@ class Conv2D(Layer):
     def forward(self, x, training=False):
         if training:
             self._x = x
-        y = conv2d(x, self.params["W"], padding=self.pads, stride=self.stride,
-                   dilation=self.dilation, dtype=x.dtype)
-        if self.bias:
-            y += self.params["b"]
-        return y
+        return conv2d(x, self.params["W"], padding=self.pads, stride=self.stride,
+                      dilation=self.dilation, dtype=x.dtype,
+                      bias=self.params["b"] if self.bias else None)
 
     def backward(self, dy):
         x, self._x = self._x, None
