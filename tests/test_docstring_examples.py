@@ -13,6 +13,7 @@ MODULES = [
     "convgui.compare_tab", "convgui.state",
     "core.nn", "core.nn.conv_grad", "core.nn.layers", "core.nn.loss", "core.nn.optim",
     "core.nn.network", "core.nn.training", "core.nn.model_file", "core.nn.data",
+    "core.nn.receptive", "convgui.training_job", "convgui.training_panel",
 ]
 
 
