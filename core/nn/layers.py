@@ -224,12 +224,20 @@ class MaxPool(_Pool):
         x, y = self._x, self._y
         self._x = self._y = None
         dx = np.zeros_like(x)
-        routed = np.zeros(y.shape, dtype=bool)
+        waiting = np.ones(y.shape, dtype=bool)   # windows whose winner is not found yet
+        wins = np.empty(y.shape, dtype=bool)
+        share = np.empty_like(dy)
         out_hw = y.shape[1:3]
+        disjoint = all(s >= k for s, k in zip(self.stride, self.size))
         for (_, _, xv), (_, _, dv) in zip(self._tap_views(x, out_hw), self._tap_views(dx, out_hw)):
-            wins = (xv == y) & ~routed
-            routed |= wins
-            dv += np.where(wins, dy, 0)
+            np.equal(xv, y, out=wins)
+            wins &= waiting
+            waiting ^= wins
+            if disjoint:  # each input pixel is in one window: write, no accumulation
+                np.multiply(dy, wins, out=dv)
+            else:
+                np.multiply(dy, wins, out=share)
+                dv += share
         return dx
 
 
