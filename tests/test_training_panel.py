@@ -151,3 +151,12 @@ def test_closing_the_window_during_training_ends_the_job(make_window, qtbot):
     qtbot.waitUntil(lambda: curve_points(panel.loss_curve) > 0, timeout=20000)
     window.close()
     assert not panel.is_running()
+
+
+def test_unlabelled_data_gets_a_message(window, qtbot, errors):
+    window.open_sample("Camera man")
+    panel = open_panel(window, qtbot)
+    assert "without labels" in panel.data_label.text()
+    click(qtbot, panel.start_button)
+    assert errors and errors[0][0] == "Cannot train" and "labelled" in errors[0][1]
+    assert not panel.is_running()
