@@ -6,6 +6,7 @@ Usage::
     python benchmarks/bench_train.py --quick          # a few hundred images, 1 epoch (smoke test)
     python benchmarks/bench_train.py --full PATH      # full-size run on a real dataset file
     python benchmarks/bench_train.py --epochs 5 --batch-size 32 --no-torch
+    python benchmarks/bench_train.py --threads 1      # BLAS and PyTorch on one thread each
 
 Network (both sides): conv 8 kernels 5×5 (valid, with bias) → ReLU → max-pool 2×2 → flatten →
 dense 10, softmax cross-entropy, Adam (lr 0.001), mini-batches of 64, images in [0, 1],
@@ -22,6 +23,10 @@ Datasets:
   bundled 1000 training digits, each shifted by up to ±2 pixels (50 copies, fixed seed), and
   validation is the 400 bundled validation and test digits, which training never sees: the
   timing is that of full-size MNIST, the accuracy only says how far 1000 real digits go.
+
+``--threads N`` limits NumPy's BLAS (through ``threadpoolctl``, when installed) and PyTorch to
+``N`` threads: on a machine busy with other work, fewer threads than cores avoid threads waiting
+for each other.
 
 Reported per dataset: seconds per training epoch (mean over the epochs, validation not
 included), the ratio NumPy / PyTorch, and the validation accuracy after each epoch.
@@ -166,11 +171,23 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch column")
+    parser.add_argument("--threads", type=int, metavar="N",
+                        help="limit BLAS and PyTorch to N threads (default: their own choice)")
     args = parser.parse_args(argv)
+    if args.threads:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            print("threadpoolctl is not installed: NumPy's BLAS keeps its own thread count")
+        else:
+            threadpool_limits(args.threads)
+            print(f"BLAS limited to {args.threads} thread(s)")
     epochs = 1 if args.quick else args.epochs
     with_torch = not args.no_torch and torch_available()
     if with_torch:
         import torch
+        if args.threads:
+            torch.set_num_threads(args.threads)
         print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s)")
     else:
         print("PyTorch: not available, its columns are skipped")
