@@ -34,17 +34,23 @@ def default_layers(bank, padding="valid", stride=(1, 1), dilation=(1, 1)):
     >>> import numpy as np
     >>> default_layers(np.zeros((3, 3, 1, 2)), padding="same", stride=(2, 2))
     'conv:2x3x3:padding=same:stride=2,relu,maxpool:2'
+    >>> default_layers(np.zeros((5, 3, 1, 1)), padding=(2, 1), dilation=(1, 2))
+    'conv:1x5x3:padding=2x1:dilation=1x2,relu,maxpool:2'
     """
     kh, kw, _, nc = np.shape(bank)
     parts = [f"conv:{nc}x{kh}x{kw}"]
-    if isinstance(padding, str) and padding != "valid":
-        parts.append(f"padding={padding}")
-    elif not isinstance(padding, str) and len(set(np.ravel(padding))) == 1 and \
-            int(np.ravel(padding)[0]) > 0:
-        parts.append(f"padding={int(np.ravel(padding)[0])}")
+    if isinstance(padding, str):
+        if padding != "valid":
+            parts.append(f"padding={padding}")
+    else:
+        flat = [int(v) for v in np.ravel(padding)]
+        # (ph, pw) or ((top, bottom), (left, right)) with equal sides
+        ph, pw = (flat[0], flat[-1]) if len(flat) == 2 else (flat[0], flat[2])
+        if (ph, pw) != (0, 0):
+            parts.append(f"padding={ph}" if ph == pw else f"padding={ph}x{pw}")
     for name, (a, b) in (("stride", stride), ("dilation", dilation)):
-        if a == b and a != 1:
-            parts.append(f"{name}={a}")
+        if (a, b) != (1, 1):
+            parts.append(f"{name}={a}" if a == b else f"{name}={a}x{b}")
     return ":".join(parts) + ",relu,maxpool:2"
 
 

@@ -140,3 +140,13 @@ def test_uint8_images_are_scaled():
     x = np.full((1, 8, 8), 255, np.uint8)
     same = build_network("conv:2x3x3", (8, 8), 2, dtype=np.float64)
     np.testing.assert_allclose(net.forward(x), same.forward(np.ones((1, 8, 8))))
+
+
+def test_layer_text_with_pairs_builds_the_geometry_it_says():
+    conv, pool = parse_layers("conv:2x5x3:padding=2x1:stride=1x2:dilation=2x1,maxpool:3x2:stride=1")
+    assert (conv.kernel_hw, conv.padding, conv.stride, conv.dilation) == (
+        (5, 3), (2, 1), (1, 2), (2, 1))
+    assert (pool.size, pool.stride) == ((3, 2), (1, 1))
+    net = build_network([conv], (20, 20), 2)
+    # (20 + 4 - 2*4 - 1) // 1 + 1 = 16 rows; (20 + 2 - 3) // 2 + 1 = 10 columns
+    assert net.shapes[1] == (16, 10, 2)

@@ -2,8 +2,8 @@
 
 A stack is written as comma-separated layers, e.g. ``"conv:8x5x5,relu,maxpool:2"``:
 
-* ``conv:NxKHxKW`` (or ``conv:NxK``) with optional ``:padding=valid|same|full|P``,
-  ``:stride=S``, ``:dilation=D``, ``:bias=no``;
+* ``conv:NxKHxKW`` (or ``conv:NxK``) with optional ``:padding=valid|same|full|P|PHxPW``,
+  ``:stride=S|SHxSW``, ``:dilation=D|DHxDW``, ``:bias=no``;
 * ``relu``; ``maxpool:K`` / ``avgpool:K`` (or ``KHxKW``) with optional ``:stride=S``;
 * ``dense:N`` (a hidden fully connected layer; the flatten before it is added for you).
 
@@ -27,6 +27,25 @@ def _int(text, what, spec):
     if value < 1:
         raise ValueError(f"layers: {what} in {spec!r} must be at least 1, got {value}")
     return value
+
+
+def _pair_option(text, what, spec, minimum=1):
+    """``"2"`` → (2, 2); ``"1x2"`` → (1, 2)."""
+    parts = text.lower().replace("×", "x").split("x")
+    if len(parts) not in (1, 2):
+        raise ValueError(f"layers: {what} in {spec!r} must be N or NxM, got {text!r}")
+    values = []
+    for part in parts:
+        try:
+            value = int(part)
+        except ValueError:
+            raise ValueError(f"layers: {what} in {spec!r} must be a whole number, got "
+                             f"{text!r}") from None
+        if value < minimum:
+            raise ValueError(f"layers: {what} in {spec!r} must be at least {minimum}, got "
+                             f"{value}")
+        values.append(value)
+    return (values[0], values[-1])
 
 
 def _sizes(text, count, what, spec):
@@ -63,18 +82,18 @@ def _parse_one(spec):
         opts = _options(parts[2:], ("padding", "stride", "dilation", "bias"), spec)
         padding = opts.get("padding", "valid").lower()
         if padding not in ("valid", "same", "full"):
-            padding = _int(padding, "padding", spec) if padding != "0" else 0
+            padding = tuple(_pair_option(padding, "padding", spec, minimum=0))
         bias = opts.get("bias", "yes").lower()
         if bias not in ("yes", "no", "true", "false", "1", "0"):
             raise ValueError(f"layers: bias in {spec!r} must be yes or no, got {bias!r}")
         return Conv2D(filters, (kh, kw), padding=padding,
-                      stride=_int(opts.get("stride", "1"), "stride", spec),
-                      dilation=_int(opts.get("dilation", "1"), "dilation", spec),
+                      stride=_pair_option(opts.get("stride", "1"), "stride", spec),
+                      dilation=_pair_option(opts.get("dilation", "1"), "dilation", spec),
                       bias=bias in ("yes", "true", "1"))
     if kind in ("maxpool", "avgpool", "pool"):
         size = _sizes(parts[1], 2, "the window", spec) if len(parts) > 1 else [2, 2]
         opts = _options(parts[2:], ("stride",), spec)
-        stride = _int(opts["stride"], "stride", spec) if "stride" in opts else None
+        stride = _pair_option(opts["stride"], "stride", spec) if "stride" in opts else None
         return (AvgPool if kind == "avgpool" else MaxPool)(tuple(size), stride)
     if kind == "relu" and len(parts) == 1:
         return ReLU()
