@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.nn import (confusion_matrix, make_optimizer, network_for, train, training_split)
+from core.nn import (build_network, confusion_matrix, make_optimizer, network_for,
+                     receptive_fields, train, training_split)
 
 __all__ = ["START_CHOICES", "TrainingSettings", "TrainingResult", "TrainingRun",
-           "default_layers"]
+           "default_layers", "stack_summary"]
 
 #: How layer 1 starts: key → label shown in the panel.
 START_CHOICES = {
@@ -52,6 +53,28 @@ def default_layers(bank, padding="valid", stride=(1, 1), dilation=(1, 1)):
         if (a, b) != (1, 1):
             parts.append(f"{name}={a}" if a == b else f"{name}={a}x{b}")
     return ":".join(parts) + ",relu,maxpool:2"
+
+
+def stack_summary(layers, image_shape, classes):
+    """One line of sizes and receptive fields for a layer text, or a ValueError saying why not.
+
+    Examples
+    --------
+    >>> stack_summary("conv:8x5x5,relu,maxpool:2", (28, 28), 10)
+    'sizes 28×28×1 → 24×24×8 → 12×12×8 → 10 classes · receptive field 5 → 6 px (jump 2)'
+    """
+    network = build_network(layers, image_shape, classes)
+    sizes = [network.shapes[0]] + [shape for layer, shape in
+                                   zip(network.layers, network.shapes[1:])
+                                   if layer.kind in ("conv", "maxpool", "avgpool", "dense")]
+    text = " → ".join("×".join(map(str, shape)) for shape in sizes[:-1])
+    fields = [field for layer, field in zip(network.layers, receptive_fields(network.layers))
+              if layer.kind in ("conv", "maxpool", "avgpool")]
+    grow = " → ".join(str(f.size[0]) if f.size[0] == f.size[1] else f"{f.size[0]}×{f.size[1]}"
+                      for f in fields)
+    jump = fields[-1].jump[0] if fields else 1
+    return (f"sizes {text} → {classes} classes · receptive field {grow} px"
+            + (f" (jump {jump})" if jump > 1 else ""))
 
 
 @dataclass

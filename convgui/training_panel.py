@@ -22,7 +22,8 @@ from core.nn import OPTIMIZERS, export_kernels, save_model
 from . import dialogs
 from .batch import BatchWorker
 from .display import render_rgb
-from .training_job import START_CHOICES, TrainingRun, TrainingSettings, default_layers
+from .training_job import (START_CHOICES, TrainingRun, TrainingSettings, default_layers,
+                           stack_summary)
 
 __all__ = ["TrainingPanel", "install_train_menu", "kernel_mosaic"]
 
@@ -137,6 +138,13 @@ class TrainingPanel(QDialog):
         self.limit.setToolTip("Train on the first N training images only (all: 0)")
         form = QFormLayout()
         form.addRow("&Layers", self.layers)
+        self.stack_label = QLabel()
+        self.stack_label.setWordWrap(True)
+        self.stack_label.setToolTip("Each layer's output size, and how many input pixels one "
+                                    "pixel of each layer sees: r = r_prev + (k − 1)·j_prev, "
+                                    "j = j_prev·stride")
+        form.addRow("", self.stack_label)
+        self.layers.textChanged.connect(lambda _: self._check_stack())
         form.addRow("Layer 1 &starts from", self.start_from)
         row = QHBoxLayout()
         for label, widget in (("&Epochs", self.epochs), ("&Batch", self.batch),
@@ -264,6 +272,7 @@ class TrainingPanel(QDialog):
         hand_made = self.start_from.currentData() != "random" or bank_shape[:2] != (1, 1)
         self.layers.setText(self._window_layers() if hand_made else DEFAULT_LAYERS)
         self._describe_data()
+        self._check_stack()
 
     def _on_start_choice(self):
         """Starting from the hand-made kernels needs a layer 1 of their shape: say so."""
@@ -290,6 +299,24 @@ class TrainingPanel(QDialog):
     def _on_dataset_changed(self):
         if not self.is_running():
             self._describe_data()
+            self._check_stack()
+
+    def _check_stack(self):
+        """Say at once what the layer text builds (sizes, receptive fields) or why it cannot."""
+        data = self.state.dataset
+        if data is None:
+            self.stack_label.setText("")
+            return
+        labels = data.labels
+        classes = max(2, int(labels.max()) + 1) if labels is not None and len(labels) else 2
+        try:
+            text = stack_summary(self.layers.text(), data.image_shape, classes)
+        except (ValueError, TypeError) as exc:
+            self.stack_label.setStyleSheet("color: #b00020;")
+            self.stack_label.setText(str(exc))
+            return
+        self.stack_label.setStyleSheet("color: #444;")
+        self.stack_label.setText(text)
 
     def settings(self):
         """The :class:`TrainingSettings` the controls describe."""

@@ -40,6 +40,11 @@ def test_menu_opens_the_panel_with_the_classic_stack(window, qtbot):
     assert "1000 labelled images 28×28" in panel.data_label.text()
     assert "X_valid" in panel.data_label.text()
     assert not panel.pause_button.isEnabled() and not panel.save_model_button.isEnabled()
+    assert panel.stack_label.text() == ("sizes 28×28×1 → 24×24×8 → 12×12×8 → 10 classes · "
+                                        "receptive field 5 → 6 px (jump 2)")
+    panel.layers.clear()
+    qtbot.keyClicks(panel.layers, "conv:4x3x3:stride=2,relu,conv:2x40x40")
+    assert "layer 3" in panel.stack_label.text()  # told while typing, before Start
 
 
 def test_start_pause_resume_stop_while_the_window_stays_responsive(window, qtbot):
