@@ -34,27 +34,36 @@ DEFAULT_LAYERS = "conv:8x5x5,relu,maxpool:2"
 
 
 def kernel_mosaic(bank, gap=1):
-    """The kernels of ``bank`` (kh, kw, c, nc) side by side as one RGB picture.
+    """The kernels of ``bank`` (kh, kw, c, nc) as one RGB picture.
 
-    Columns are kernels, rows are channels; weights share one symmetric blue–white–red scale
-    (positive red, negative blue, as everywhere in the explorer).
+    One channel: the kernels in a grid about twice as wide as high. Several channels: one column
+    per kernel, one row per channel. Weights share one symmetric blue–white–red scale (positive
+    red, negative blue, as everywhere in the explorer).
 
     Examples
     --------
     >>> import numpy as np
-    >>> kernel_mosaic(np.ones((3, 3, 1, 4))).shape
-    (3, 15, 3)
+    >>> kernel_mosaic(np.ones((3, 3, 1, 8))).shape      # 2 rows of 4 kernels
+    (7, 15, 3)
+    >>> kernel_mosaic(np.ones((3, 3, 3, 2))).shape      # 3 channels x 2 kernels
+    (11, 7, 3)
     """
     bank = np.asarray(bank, dtype=np.float64)
     kh, kw, c, nc = bank.shape
     bound = float(np.max(np.abs(bank))) or 1.0
-    out = np.empty((c * kh + (c - 1) * gap, nc * kw + (nc - 1) * gap, 3), dtype=np.uint8)
+    if c == 1:
+        rows = int(np.ceil(np.sqrt(nc / 2)))
+        cells = [(k // -(-nc // rows), k % -(-nc // rows), 0, k) for k in range(nc)]
+    else:
+        cells = [(ch, k, ch, k) for ch in range(c) for k in range(nc)]
+    n_rows = 1 + max(r for r, _, _, _ in cells)
+    n_cols = 1 + max(q for _, q, _, _ in cells)
+    out = np.empty((n_rows * (kh + gap) - gap, n_cols * (kw + gap) - gap, 3), dtype=np.uint8)
     out[...] = _GAP_RGB
-    for ch in range(c):
-        for k in range(nc):
-            r, q = ch * (kh + gap), k * (kw + gap)
-            out[r:r + kh, q:q + kw] = render_rgb(bank[:, :, ch, k], "symmetric", "diverging",
-                                                 levels=(-bound, bound))
+    for row, col, ch, k in cells:
+        r, q = row * (kh + gap), col * (kw + gap)
+        out[r:r + kh, q:q + kw] = render_rgb(bank[:, :, ch, k], "symmetric", "diverging",
+                                             levels=(-bound, bound))
     return out
 
 
@@ -137,13 +146,17 @@ class TrainingPanel(QDialog):
         self.limit.setSpecialValueText("all")
         self.limit.setToolTip("Train on the first N training images only (all: 0)")
         form = QFormLayout()
-        form.addRow("&Layers", self.layers)
         self.stack_label = QLabel()
-        self.stack_label.setWordWrap(True)
         self.stack_label.setToolTip("Each layer's output size, and how many input pixels one "
                                     "pixel of each layer sees: r = r_prev + (k − 1)·j_prev, "
                                     "j = j_prev·stride")
-        form.addRow("", self.stack_label)
+        layers_box = QVBoxLayout()
+        layers_box.setSpacing(2)
+        layers_box.addWidget(self.layers)
+        layers_box.addWidget(self.stack_label)
+        layers_caption = QLabel("&Layers")
+        layers_caption.setBuddy(self.layers)
+        form.addRow(layers_caption, layers_box)
         self.layers.textChanged.connect(lambda _: self._check_stack())
         form.addRow("Layer 1 &starts from", self.start_from)
         row = QHBoxLayout()
@@ -198,7 +211,7 @@ class TrainingPanel(QDialog):
         self.kernel_view = pg.GraphicsLayoutWidget()
         self.kernel_view.setBackground("w")
         self.kernel_view.setMinimumHeight(90)
-        self.kernel_view.setMaximumHeight(170)
+        self.kernel_view.setMaximumHeight(220)
         box = self.kernel_view.addViewBox(lockAspect=True, enableMouse=False)
         box.invertY(True)
         self.kernel_image = pg.ImageItem(axisOrder="row-major")
@@ -245,8 +258,8 @@ class TrainingPanel(QDialog):
         layout.addWidget(settings)
         layout.addLayout(controls)
         layout.addWidget(self.status)
-        layout.addLayout(curves, 5)
-        layout.addLayout(lower, 4)
+        layout.addLayout(curves, 4)
+        layout.addLayout(lower, 5)
         layout.addLayout(results)
         self.resize(1040, 900)
         self._set_running(False)
