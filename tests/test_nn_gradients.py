@@ -50,6 +50,11 @@ CONV_CASES = [
     dict(filters=2, kernel_hw=(2, 3), padding="full", stride=2),
     dict(filters=2, kernel_hw=(3, 3), padding=((1, 0), (2, 1)), stride=(2, 1), dilation=(1, 2)),
     dict(filters=1, kernel_hw=(2, 2), stride=3, dilation=2, bias=False),
+    dict(filters=2, kernel_hw=(3, 3), padding="same", padding_mode="reflect"),
+    dict(filters=2, kernel_hw=(3, 2), padding=((2, 1), (1, 0)), stride=2,
+         padding_mode="replicate"),
+    dict(filters=1, kernel_hw=(2, 3), padding=(1, 2), dilation=(2, 1), padding_mode="circular"),
+    dict(filters=2, kernel_hw=(3, 3), padding="full", stride=(1, 2), padding_mode="symmetric"),
 ]
 
 

@@ -12,8 +12,8 @@ from core.nn import build_network, export_kernels, load_model, save_model
 
 @pytest.fixture
 def net():
-    net = build_network("conv:3x3x3:padding=same:stride=2,relu,maxpool:2,dense:5,relu",
-                        (12, 10, 3), 4, seed=5, input_scale=1 / 255, class_names=list("abcd"))
+    net = build_network("conv:3x3x3:padding=same:stride=2:mode=reflect,relu,maxpool:2,dense:5,"
+                        "relu", (12, 10, 3), 4, seed=5, input_scale=1 / 255, class_names=list("abcd"))
     rng = np.random.default_rng(0)
     for layer in net.layers:
         for param in layer.params.values():
@@ -43,6 +43,7 @@ def test_the_file_is_plain_arrays_with_a_json_architecture(tmp_path, net):
         assert [layer["type"] for layer in layers] == [
             "conv", "relu", "maxpool", "flatten", "dense", "relu", "dense"]
         assert layers[0]["padding"] == [[0, 1], [0, 1]] and layers[0]["stride"] == [2, 2]
+        assert layers[0]["padding_mode"] == "reflect"
         assert archive["layer0.W"].shape == (3, 3, 3, 3)
 
 

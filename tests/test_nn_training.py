@@ -96,6 +96,7 @@ def test_the_default_network_shapes():
     ("conv:0x5x5", "at least 1"),
     ("conv:8x5x5:stride=two", "whole number"),
     ("conv:8x5x5:colour=red", "unknown option"),
+    ("conv:8x5x5:mode=mirror", "must be one of zeros, reflect"),
     ("maxpool:2x2x2", "K or KHxKW"),
     ("softmax", "cannot read"),
 ])

@@ -15,6 +15,7 @@ pixels.
 
 import numpy as np
 
+from ..padding import NUMPY_PAD_MODES, border_index
 from ..transpose import conv_transpose2d
 
 __all__ = ["kernel_gradient", "input_gradient"]
@@ -23,14 +24,22 @@ __all__ = ["kernel_gradient", "input_gradient"]
 _CHUNK_BYTES = 8 << 20
 
 
-def _pad(x, pads):
+def _pad(x, pads, mode="zeros"):
     (t, b), (l, r) = pads
     if t == b == l == r == 0:
         return x
-    return np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)))
+    return np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)), mode=NUMPY_PAD_MODES[mode])
 
 
-def kernel_gradient(x, dy, kernel_hw, pads, stride, dilation):
+def _fold(size, before, after, mode, dtype):
+    """``(size, size + before + after)`` 0/1 matrix: padded position -> the pixel it copies."""
+    source = border_index(size, before, after, mode) - before
+    fold = np.zeros((size, size + before + after), dtype=dtype)
+    fold[source, np.arange(len(source))] = 1
+    return fold
+
+
+def kernel_gradient(x, dy, kernel_hw, pads, stride, dilation, mode="zeros"):
     """Gradient of the loss with respect to a kernel bank.
 
     Parameters
@@ -42,6 +51,8 @@ def kernel_gradient(x, dy, kernel_hw, pads, stride, dilation):
     kernel_hw : (int, int)
     pads : ((top, bottom), (left, right))
     stride, dilation : (int, int)
+    mode : str
+        The padding mode (:data:`core.padding.PADDING_MODES`) of the forward pass.
 
     Returns
     -------
@@ -64,7 +75,7 @@ def kernel_gradient(x, dy, kernel_hw, pads, stride, dilation):
     per_image = oh * ow * kh * kw * c * dy.itemsize
     step = max(1, _CHUNK_BYTES // max(per_image, 1))
     for start in range(0, n, step):
-        xp = _pad(x[start:start + step], pads)
+        xp = _pad(x[start:start + step], pads, mode)
         windows = np.lib.stride_tricks.sliding_window_view(
             xp, ((kh - 1) * dh + 1, (kw - 1) * dw + 1), axis=(1, 2))
         # (n, oh, ow, c, kh, kw): the input values every output position read, tap by tap
@@ -73,13 +84,15 @@ def kernel_gradient(x, dy, kernel_hw, pads, stride, dilation):
     return grad.transpose(1, 2, 0, 3)
 
 
-def input_gradient(dy, kernels, input_hw, pads, stride, dilation):
+def input_gradient(dy, kernels, input_hw, pads, stride, dilation, mode="zeros"):
     """Gradient of the loss with respect to a convolution layer's input.
 
     It is the transposed convolution (:func:`core.conv_transpose2d`) of ``dy`` with the same
     kernels, their input and output channels swapped: every output gradient is spread back,
     weighted by the kernel, over the input pixels that output read. The padding is cropped off,
-    and ``output_padding`` restores the rows/columns a stride skipped at the bottom/right.
+    and ``output_padding`` restores the rows/columns a stride skipped at the bottom/right. With a
+    padding ``mode`` other than zeros the border pixels are copies of image pixels, so the
+    gradient that reached each border pixel is added to the pixel it copies.
 
     Parameters
     ----------
@@ -89,6 +102,8 @@ def input_gradient(dy, kernels, input_hw, pads, stride, dilation):
         ``(h, w)`` of the layer's input (before padding).
     pads : ((top, bottom), (left, right))
     stride, dilation : (int, int)
+    mode : str
+        The padding mode of the forward pass.
 
     Returns
     -------
@@ -111,5 +126,12 @@ def input_gradient(dy, kernels, input_hw, pads, stride, dilation):
     skipped = [size + p0 + p1 - (s * (o - 1) + d * (k - 1) + 1)
                for size, (p0, p1), s, o, d, k in zip(input_hw, pads, stride, (oh, ow), dilation,
                                                      (kh, kw))]
-    return conv_transpose2d(dy, kernels.swapaxes(2, 3), stride=stride, padding=pads,
-                            output_padding=tuple(skipped), dilation=dilation, dtype=dy.dtype)
+    flipped = kernels.swapaxes(2, 3)
+    if mode == "zeros":
+        return conv_transpose2d(dy, flipped, stride=stride, padding=pads,
+                                output_padding=tuple(skipped), dilation=dilation, dtype=dy.dtype)
+    padded = conv_transpose2d(dy, flipped, stride=stride, output_padding=tuple(skipped),
+                              dilation=dilation, dtype=dy.dtype)
+    rows = _fold(input_hw[0], t, b, mode, dy.dtype)
+    cols = _fold(input_hw[1], l, r, mode, dy.dtype)
+    return np.einsum("ip,npqc,jq->nijc", rows, padded, cols, optimize=True)

@@ -14,6 +14,7 @@ import numpy as np
 from .._checks import as_pair
 from ..engine import conv2d, pool2d
 from ..geometry import output_size, resolve_padding
+from ..padding import check_padding_mode
 from .conv_grad import input_gradient, kernel_gradient
 
 __all__ = ["Layer", "Conv2D", "ReLU", "MaxPool", "AvgPool", "Flatten", "Dense",
@@ -74,7 +75,8 @@ class Conv2D(Layer):
 
     kind = "conv"
 
-    def __init__(self, filters, kernel_hw, *, padding="valid", stride=1, dilation=1, bias=True):
+    def __init__(self, filters, kernel_hw, *, padding="valid", stride=1, dilation=1, bias=True,
+                 padding_mode="zeros"):
         super().__init__()
         if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters < 1:
             raise ValueError(f"filters must be a positive int, got {filters!r}")
@@ -84,6 +86,7 @@ class Conv2D(Layer):
         self.stride = as_pair(stride, "stride")
         self.dilation = as_pair(dilation, "dilation")
         self.bias = bool(bias)
+        self.padding_mode = check_padding_mode(padding_mode)
         self.pads = None
         self._x = None
 
@@ -95,6 +98,7 @@ class Conv2D(Layer):
         self.pads = resolve_padding(self.padding, (h, w), self.kernel_hw, self.stride,
                                     self.dilation)
         self.padding = [list(p) for p in self.pads]
+        check_padding_mode(self.padding_mode, self.pads, (h, w))
         oh, ow = (output_size(size, k, sum(p), s, d) for size, k, p, s, d in zip(
             (h, w), self.kernel_hw, self.pads, self.stride, self.dilation))
         kh, kw = self.kernel_hw
@@ -108,31 +112,35 @@ class Conv2D(Layer):
         if training:
             self._x = x
         return conv2d(x, self.params["W"], padding=self.pads, stride=self.stride,
-                      dilation=self.dilation, dtype=x.dtype,
+                      dilation=self.dilation, dtype=x.dtype, padding_mode=self.padding_mode,
                       bias=self.params["b"] if self.bias else None)
 
     def backward(self, dy):
         x, self._x = self._x, None
         if not self.frozen:
             self.grads["W"] = kernel_gradient(x, dy, self.kernel_hw, self.pads, self.stride,
-                                              self.dilation).astype(dy.dtype, copy=False)
+                                              self.dilation, self.padding_mode
+                                              ).astype(dy.dtype, copy=False)
             if self.bias:
                 self.grads["b"] = dy.sum(axis=(0, 1, 2))
         if not self.needs_input_grad:
             return None
         return input_gradient(dy, self.params["W"], x.shape[1:3], self.pads, self.stride,
-                              self.dilation)
+                              self.dilation, self.padding_mode)
 
     def config(self):
         return {"type": self.kind, "filters": self.filters, "kernel": list(self.kernel_hw),
                 "padding": [list(p) for p in self.pads] if self.pads else self.padding,
-                "stride": list(self.stride), "dilation": list(self.dilation), "bias": self.bias}
+                "stride": list(self.stride), "dilation": list(self.dilation), "bias": self.bias,
+                "padding_mode": self.padding_mode}
 
     def describe(self):
         kh, kw = self.kernel_hw
         extras = [f"{name} {a}" if a == b else f"{name} {a},{b}"
                   for name, (a, b) in (("stride", self.stride), ("dilation", self.dilation))
                   if (a, b) != (1, 1)]
+        if self.padding_mode != "zeros":
+            extras.append(f"{self.padding_mode} border")
         return " ".join([f"conv {self.filters}×{kh}×{kw}"] + extras)
 
 
@@ -350,7 +358,8 @@ def layer_from_config(config):
             return Conv2D(config["filters"], tuple(config["kernel"]), padding=padding,
                           stride=tuple(config.get("stride", (1, 1))),
                           dilation=tuple(config.get("dilation", (1, 1))),
-                          bias=config.get("bias", True))
+                          bias=config.get("bias", True),
+                          padding_mode=config.get("padding_mode", "zeros"))
         if kind in ("maxpool", "avgpool"):
             cls = MaxPool if kind == "maxpool" else AvgPool
             stride = config.get("stride")

@@ -3,6 +3,7 @@
 A stack is written as comma-separated layers, e.g. ``"conv:8x5x5,relu,maxpool:2"``:
 
 * ``conv:NxKHxKW`` (or ``conv:NxK``) with optional ``:padding=valid|same|full|P|PHxPW``,
+  ``:mode=zeros|reflect|replicate|circular|symmetric`` (what fills the padding),
   ``:stride=S|SHxSW``, ``:dilation=D|DHxDW``, ``:bias=no``;
 * ``relu``; ``maxpool:K`` / ``avgpool:K`` (or ``KHxKW``) with optional ``:stride=S``;
 * ``dense:N`` (a hidden fully connected layer; the flatten before it is added for you).
@@ -48,6 +49,16 @@ def _pair_option(text, what, spec, minimum=1):
     return (values[0], values[-1])
 
 
+def _padding_mode(text, spec):
+    from ..padding import PADDING_MODES
+
+    mode = text.lower()
+    if mode not in PADDING_MODES:
+        raise ValueError(f"layers: mode in {spec!r} must be one of {', '.join(PADDING_MODES)}, "
+                         f"got {text!r}")
+    return mode
+
+
 def _sizes(text, count, what, spec):
     parts = text.lower().replace("×", "x").split("x")
     if len(parts) == count - 1 and count == 3:  # conv:8x5 means 8 kernels of 5x5
@@ -79,7 +90,7 @@ def _parse_one(spec):
         if len(parts) < 2:
             raise ValueError(f"layers: {spec!r} needs a size, e.g. conv:8x5x5")
         filters, kh, kw = _sizes(parts[1], 3, "the size", spec)
-        opts = _options(parts[2:], ("padding", "stride", "dilation", "bias"), spec)
+        opts = _options(parts[2:], ("padding", "mode", "stride", "dilation", "bias"), spec)
         padding = opts.get("padding", "valid").lower()
         if padding not in ("valid", "same", "full"):
             padding = tuple(_pair_option(padding, "padding", spec, minimum=0))
@@ -89,7 +100,8 @@ def _parse_one(spec):
         return Conv2D(filters, (kh, kw), padding=padding,
                       stride=_pair_option(opts.get("stride", "1"), "stride", spec),
                       dilation=_pair_option(opts.get("dilation", "1"), "dilation", spec),
-                      bias=bias in ("yes", "true", "1"))
+                      bias=bias in ("yes", "true", "1"),
+                      padding_mode=_padding_mode(opts.get("mode", "zeros"), spec))
     if kind in ("maxpool", "avgpool", "pool"):
         size = _sizes(parts[1], 2, "the window", spec) if len(parts) > 1 else [2, 2]
         opts = _options(parts[2:], ("stride",), spec)
