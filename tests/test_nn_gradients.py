@@ -161,7 +161,8 @@ def test_input_gradient_is_a_brute_force_scatter():
         for q in range(ow):
             for i in range(kh):
                 for j in range(kw):
-                    padded[:, r * sh + i * dh, q * sw + j * dw, :] += dy[:, r, q, :] @ kernels[i, j].T
+                    reads = dy[:, r, q, :] @ kernels[i, j].T
+                    padded[:, r * sh + i * dh, q * sw + j * dw, :] += reads
     expected = padded[:, 1:1 + h, 0:w]
     got = input_gradient(dy, kernels, (h, w), pads, (sh, sw), (dh, dw))
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)

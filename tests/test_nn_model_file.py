@@ -13,7 +13,8 @@ from core.nn import build_network, export_kernels, load_model, save_model
 @pytest.fixture
 def net():
     net = build_network("conv:3x3x3:padding=same:stride=2:mode=reflect,relu,maxpool:2,dense:5,"
-                        "relu", (12, 10, 3), 4, seed=5, input_scale=1 / 255, class_names=list("abcd"))
+                        "relu", (12, 10, 3), 4, seed=5, input_scale=1 / 255,
+                        class_names=list("abcd"))
     rng = np.random.default_rng(0)
     for layer in net.layers:
         for param in layer.params.values():
