@@ -570,19 +570,14 @@ class TrainingPanel(QDialog):
 
 
 def install_train_menu(window):
-    """Add the Train menu (before Help) to an explorer window; return the menu's action."""
+    """Add the Train menu to an explorer window's menu bar (call it where the menu belongs);
+    return the menu's action, also kept as ``window.train_action``."""
     action = QAction("&Train on this dataset…", window)
     action.setShortcut(QKeySequence("Ctrl+T"))
     action.setStatusTip("Train a small CNN — your kernels as layer 1 — on the open labelled "
                         "dataset and watch its kernels learn")
     action.triggered.connect(lambda: open_training_panel(window))
-    bar = window.menuBar()
-    menu = bar.addMenu("T&rain")
-    menu.addAction(action)
-    actions = bar.actions()
-    help_action = next((a for a in actions if a.text().replace("&", "") == "Help"), None)
-    if help_action is not None:
-        bar.insertMenu(help_action, menu)
+    window.menuBar().addMenu("T&rain").addAction(action)
     window.addAction(action)
     window.train_action = action
     return action
