@@ -17,6 +17,7 @@ __all__ = ["main", "build_parser"]
 COMMANDS = (
     ("apply", "convgui.cli", "apply a kernel (and pooling) to a whole dataset and save the result"),
     ("check", "convgui.cli_check", "run a student's seven assignment files against the reference"),
+    ("train", "convgui.train_cli", "train a small CNN (your layer stack + a dense softmax) on labelled data"),
 )
 
 

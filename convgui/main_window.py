@@ -39,6 +39,7 @@ from .operation_panel import OperationPanel
 from .pipeline_tab import PipelineTab
 from .session import restore_session, save_session
 from .state import ExplorerState
+from .training_panel import install_train_menu
 from .workers import Worker
 from .feature_canvas import FeatureCanvas, MapPlot, image_range
 
@@ -266,6 +267,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.left_dock.toggleViewAction())
         view_menu.addAction(self.right_dock.toggleViewAction())
         view_menu.addAction(self.inspector_dock.toggleViewAction())
+        install_train_menu(self)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.help_action)
 

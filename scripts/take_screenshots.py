@@ -88,7 +88,25 @@ def main():
     window.stepper.set_active(True)
     window.stepper.seek(60)
     shoot("step_through.png")
+    shoot_training(app, window)
     window.close()
+
+
+def shoot_training(app, window):
+    """The Train panel after a few epochs on the bundled MNIST digits."""
+    from convgui.training_panel import open_training_panel
+
+    window.stepper.set_active(False)
+    window.open_sample("MNIST digits")
+    panel = open_training_panel(window)
+    panel.resize(1100, 940)
+    panel.epochs.setValue(8)
+    panel.start()
+    while panel.is_running():
+        pump(app, 0.1)
+    pump(app)
+    panel.grab().save(str(OUT / "training_mnist.png"))
+    print("wrote", OUT / "training_mnist.png")
 
 
 if __name__ == "__main__":
