@@ -9,25 +9,16 @@ scripts/take_homework_screenshots.py``. The student folder is written from the t
 
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-for path in (ROOT, ROOT / "tests"):
+for path in (ROOT, ROOT / "tests", ROOT / "scripts"):
     sys.path.insert(0, str(path))
 
 import numpy as np  # noqa: E402
 from PyQt5.QtCore import QSettings, QStandardPaths  # noqa: E402
 from PyQt5.QtWidgets import QApplication  # noqa: E402
-
-OUT = ROOT / "resources" / "screenshots"
-
-
-def pump(app, seconds=0.3):
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.01)
+from take_screenshots import OUT, pump  # noqa: E402
 
 
 def main():
