@@ -65,9 +65,9 @@ def combine(a, b, how):
 class CompareTab(QWidget):
     """Variant and combination pickers above a board of three maps: A, B and A∘B."""
 
-    def __init__(self, state, computation, value_range, parent=None):
+    def __init__(self, state, computation, parent=None):
         super().__init__(parent)
-        self.state, self.computation, self.value_range = state, computation, value_range
+        self.state, self.computation = state, computation
         self.snapshot = None
         self.variant_combo = choice_combo(VARIANTS,
                                           "What B changes compared with the current settings A")
@@ -126,4 +126,4 @@ class CompareTab(QWidget):
             tiles.append(Tile(title, both, shape_text(both)))
         self.tiles = tiles
         self.board.show_rows([tiles], self.state.mapping, self.state.colormap,
-                             self.value_range())
+                             self.state.value_range)

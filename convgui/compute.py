@@ -15,6 +15,7 @@ from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
 from core.pipeline import run_pipeline
 
+from .state import DISPLAY_FIELDS
 from .workers import EXPECTED_ERRORS, LatestOnly
 
 __all__ = ["Computation", "LayerResult", "SYNC_WORK_LIMIT", "MAX_LIVE_VALUES", "live_work_problem"]
@@ -23,7 +24,7 @@ __all__ = ["Computation", "LayerResult", "SYNC_WORK_LIMIT", "MAX_LIVE_VALUES", "
 SYNC_WORK_LIMIT = 4_000_000
 
 #: State fields that do not change the numbers (only how they are shown or edited).
-_DISPLAY_ONLY = {"colormap", "mapping", "active_kernel", "active_channel"}
+_DISPLAY_ONLY = set(DISPLAY_FIELDS)
 
 
 @dataclass

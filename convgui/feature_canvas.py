@@ -18,26 +18,12 @@ from . import display
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
-__all__ = ["MapPlot", "FeatureCanvas", "image_range"]
+__all__ = ["MapPlot", "FeatureCanvas"]
 
 PAD_FILL = QColor(80, 160, 255, 70)
 PAD_EDGE = QColor(255, 170, 0)
 MARK_EDGE = QColor(0, 230, 120)
 MARK_FILL = QColor(0, 230, 120, 60)
-
-
-def image_range(images):
-    """The value range images are meant in: (0, 1) for float data in [0, 1], else integer range."""
-    images = np.asarray(images[: min(len(images), 64)])
-    if images.dtype == np.uint8:
-        return (0.0, 255.0)
-    if images.dtype.kind in "ui":
-        return (0.0, float(np.iinfo(images.dtype).max if images.max() > 255 else 255))
-    high = float(np.nanmax(images)) if images.size else 1.0
-    low = float(np.nanmin(images)) if images.size else 0.0
-    if low >= 0 and high <= 1.0:
-        return (0.0, 1.0)
-    return (min(low, 0.0), max(high, 255.0))
 
 
 class MapPlot:
@@ -58,6 +44,7 @@ class MapPlot:
         self.image_item = pg.ImageItem()
         self.plot.addItem(self.image_item)
         self.values = None
+        self.auto_levels = None  # the levels the map got from its mapping (before any by hand)
         self.origin = (0, 0)
         self.marked, self.marked_outline = [], None
         self.marks = QGraphicsPathItem()
@@ -99,6 +86,7 @@ class MapPlot:
         """Show ``shown`` (already mapped) at ``origin`` = (top, left); keep ``values`` for read-out."""
         self.values = values
         self.origin = origin
+        self.auto_levels = None if levels is None else tuple(float(v) for v in levels)
         old_shape = None if self.image_item.image is None else self.image_item.image.shape
         self.image_item.setImage(shown, levels=levels, lut=lut, autoLevels=False)
         top, left = origin

@@ -19,7 +19,7 @@ from core import resolve_padding
 from core.atomic import PartialWriteError
 from core.codegen import ImageSource, python_snippet
 from core.explain import explain_conv_pixel
-from core.datasets import DEFAULT_SAMPLE, Dataset, load_sample, load_samples
+from core.datasets import DEFAULT_SAMPLE, Dataset, load_samples
 
 from . import dialogs, export
 from .batch_dialog import batch_action
@@ -35,13 +35,14 @@ from .history import History
 from .inspector import Inspector, InspectorPanel
 from .kernel_editor import KernelEditor
 from .loading import DATA_FILTERS, DatasetLoader
+from .opening import DatasetOrigin
 from .operation_panel import OperationPanel
 from .pipeline_tab import PipelineTab
 from .session import restore_session, save_session
 from .state import ExplorerState
 from .training_panel import install_train_menu
 from .workers import Worker
-from .feature_canvas import FeatureCanvas, MapPlot, image_range
+from .feature_canvas import FeatureCanvas, MapPlot
 
 __all__ = ["MainWindow"]
 
@@ -91,12 +92,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_TITLE)
         self.setAcceptDrops(True)
         self.state = ExplorerState(self)
-        self.value_range = (0.0, 1.0)
         self._presentation = None
         self._before_crop = None
-        self.origin = None  # where the dataset came from (a dict), remembered for the next start
+        self.origin = None  # a DatasetOrigin: where the dataset came from, for the next start
         self.restore_warnings = []  # remembered values ignored at start, and why
-        self.selected_map = ("conv", 0)
         self.computation = Computation(self.state, self)
         self.loader = DatasetLoader(self, synchronous=not load_in_background)
         self.loader.loaded.connect(self._on_loaded)
@@ -115,9 +114,8 @@ class MainWindow(QMainWindow):
 
     def _build_views(self):
         self.canvas = FeatureCanvas()
-        value_range = lambda: self.value_range  # noqa: E731  (read when drawing)
-        self.pipeline_tab = PipelineTab(self.state, self.computation, value_range)
-        self.compare_tab = CompareTab(self.state, self.computation, value_range)
+        self.pipeline_tab = PipelineTab(self.state, self.computation)
+        self.compare_tab = CompareTab(self.state, self.computation)
         self.conv1d_tab = Conv1DTab()
         self.conv1d_tab.setMinimumSize(420, 300)  # let the inspector dock grow beneath the tabs
         self.tabs = QTabWidget()
@@ -281,6 +279,9 @@ class MainWindow(QMainWindow):
         s.activeKernelChanged.connect(lambda _: self._redraw())
         s.activeChannelChanged.connect(lambda _: self._update_side_tabs())
         s.mappingChanged.connect(lambda _: self._redraw())
+        s.valueRangeChanged.connect(lambda _: self._redraw())
+        s.selectedMapChanged.connect(lambda _: self._redraw())
+        s.displayLevelsChanged.connect(lambda _: self._redraw())
         s.datasetChanged.connect(self._on_dataset_changed)
         self.history.availabilityChanged.connect(self._on_history_changed)
         self.stepper.activeChanged.connect(lambda on: None if on else self._redraw())
@@ -300,23 +301,26 @@ class MainWindow(QMainWindow):
     # -- data ------------------------------------------------------------------------------
 
     def set_dataset(self, dataset, origin=None):
-        """Show ``dataset``; ``origin`` (a dict) is remembered for the next start."""
+        """Show ``dataset``; ``origin`` (a :class:`DatasetOrigin`) is remembered for the next
+        start."""
         self.origin = origin
         self._before_crop = None  # a new dataset ends any lesson crop
         with QSignalBlocker(self.step_controls.crop_check):
             self.step_controls.crop_check.setChecked(False)
-        self.value_range = image_range(dataset.images)
-        self.state.index = 0
-        self.state.dataset = dataset
+        self.state.show_dataset(dataset)
         self.setWindowTitle(f"{dataset.name} — {APP_TITLE}")
 
     def open_sample(self, name):
+        """Open the bundled sample ``name`` (small: read at once); True when it opened."""
+        return self._open_now(DatasetOrigin.sample(name), "Could not open the sample")
+
+    def _open_now(self, origin, title):
         try:
-            dataset = load_sample(name)
+            dataset = origin.load()
         except (ValueError, OSError) as exc:
-            self.report_error("Could not open the sample", str(exc))
+            self.report_error(title, str(exc))
             return False
-        self.set_dataset(dataset, {"kind": "sample", "name": name})
+        self.set_dataset(dataset, origin)
         return True
 
     def open_path(self, path):
@@ -326,8 +330,8 @@ class MainWindow(QMainWindow):
         """
         self.loader.open(path, grayscale=self.grayscale_action.isChecked())
 
-    def _on_loaded(self, dataset, path):
-        self.set_dataset(dataset, {"kind": "file", "path": path, "key": dataset.key})
+    def _on_loaded(self, dataset, origin):
+        self.set_dataset(dataset, origin)
 
     def _on_loading(self, busy):
         if busy:
@@ -336,18 +340,11 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
 
     def open_array(self, key):
-        dataset = self.state.dataset
-        try:
-            other = dataset.load_alternative(key)
-        except (ValueError, OSError) as exc:
-            self.report_error("Could not open that array", str(exc))
-            self.data_panel.refresh()
+        """Show array ``key`` of the current file (read off the GUI thread, like a file)."""
+        if self.origin is None:
             return
-        origin = dict(self.origin or {})
-        if origin.get("kind") == "sample":
-            other.name = f"{origin['name']}: {key}"
-        origin["key"] = key
-        self.set_dataset(other, origin)
+        self.loader.open_origin(self.origin.with_key(key))
+        self.data_panel.refresh()  # the picker shows what is open until the array arrives
 
     def open_file_dialog(self):
         path = dialogs.ask_open_path(self, "Open a dataset or image", DATA_FILTERS)
@@ -367,7 +364,6 @@ class MainWindow(QMainWindow):
             self.data_panel.step(delta)
 
     def _on_dataset_changed(self, dataset):
-        self.selected_map = ("conv", 0)
         self.inspector.clear()
 
     # -- drag and drop ---------------------------------------------------------------------
@@ -397,8 +393,8 @@ class MainWindow(QMainWindow):
         kh, kw = view.spec.kernels.shape[:2]
         pads = resolve_padding(view.spec.padding, (h, w), (kh, kw), view.spec.stride,
                                view.spec.dilation)
-        self.canvas.show_input(view.image, pads, self.value_range)
-        self.canvas.show_outputs(view.result, s.mapping, s.colormap, self.value_range)
+        self.canvas.show_input(view.image, pads, self.state.value_range)
+        self.canvas.show_outputs(view.result, s.mapping, s.colormap, self.state.value_range)
         self._attach_histogram()
         self.inspector.refresh()
         self.stepper.apply()
@@ -411,18 +407,19 @@ class MainWindow(QMainWindow):
             current.update_view()
 
     def _attach_histogram(self):
-        kind, k = self.selected_map
+        kind, k = self.state.selected_map
         plots = self.canvas.pooled if kind == "pooled" else self.canvas.conv
         if not plots:
             plots, kind = self.canvas.conv, "conv"
         if not plots:
             return
         k = min(k, len(plots) - 1)
+        if self.state.display_levels is not None:
+            plots[k].image_item.setLevels(self.state.display_levels)
         self.display_panel.attach(plots[k], plots[k].plot.titleLabel.text)
 
     def _on_map_clicked(self, kind, k):
-        self.selected_map = (kind, k)
-        self._attach_histogram()
+        self.state.selected_map = (kind, k)
 
     def _on_compute_busy(self, busy):
         # A finished job replaces the text with its timing; a failed one must not leave it on.
@@ -489,7 +486,7 @@ class MainWindow(QMainWindow):
         if not path:
             return None
         return self._export(lambda: export.export_stages(
-            path, stages, self.state.mapping, self.state.colormap, self.value_range, scale))
+            path, stages, self.state.mapping, self.state.colormap, self.state.value_range, scale))
 
     def export_view_png(self):
         path = dialogs.ask_save_target(self, "Export the view as PNG", "PNG image (*.png)",
@@ -612,9 +609,9 @@ class MainWindow(QMainWindow):
         image = self.state.image
         if image is None:
             return None
-        origin = self.origin or {}
-        if origin.get("kind") == "sample" and not origin.get("key"):
-            source = ImageSource.sample(origin["name"])
+        origin = self.origin
+        if origin is not None and origin.kind == "sample" and not origin.key:
+            source = ImageSource.sample(origin.name)
         else:
             source = self.state.dataset
         code = python_snippet(self.state.spec(), image_source=source, index=int(self.state.index),

@@ -22,10 +22,9 @@ __all__ = ["PipelineTab"]
 class PipelineTab(QWidget):
     """Shows the current image's layer for the kernel being edited."""
 
-    def __init__(self, state, computation, value_range, parent=None):
+    def __init__(self, state, computation, parent=None):
         super().__init__(parent)
         self.state, self.computation = state, computation
-        self.value_range = value_range
         self.intro = QLabel()
         self.intro.setWordWrap(True)
         self.board = MapBoard()
@@ -81,7 +80,7 @@ class PipelineTab(QWidget):
             Tile("Conv − corr", convolution - correlation, "0 for symmetric kernels"),
         ])
         self.rows = rows
-        self.board.show_rows(rows, self.state.mapping, self.state.colormap, self.value_range())
+        self.board.show_rows(rows, self.state.mapping, self.state.colormap, self.state.value_range)
         applied = "true convolution (kernel rotated 180°)" if spec.flip else "cross-correlation"
         text = (f"<b>One CNN layer</b> for kernel {k + 1}: the input is combined with the "
                 f"kernel by {applied}, then the activation and the pooling are applied. ")

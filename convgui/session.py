@@ -6,11 +6,9 @@ import sys
 import numpy as np
 from PyQt5.QtCore import QSettings
 
-from core.datasets import load_dataset, load_sample
-
 from . import remembered
-from .image_io import load_any
 from .loading import interactive_problem
+from .opening import DatasetOrigin
 from .state import COLORMAPS, MAPPINGS, PARAMETER_FIELDS
 
 __all__ = ["settings", "save_session", "restore_session"]
@@ -40,22 +38,11 @@ def save_session(window):
     params.update(colormap=state.colormap, mapping=state.mapping)
     store.setValue("session/parameters", json.dumps(params))
     origin = window.origin
-    store.setValue("session/origin", json.dumps(origin) if origin else "")
+    store.setValue("session/origin", json.dumps(origin.to_dict()) if origin else "")
     store.setValue("session/index", int(state.index))
     store.setValue("window/geometry", window.saveGeometry())
     store.setValue("window/state", window.saveState())
     store.sync()
-
-
-def _load_origin(origin):
-    if origin["kind"] == "sample":
-        dataset = load_sample(origin["name"])
-        if origin.get("key") and origin["key"] != dataset.key:
-            dataset = dataset.load_alternative(origin["key"])
-        return dataset
-    if origin.get("key"):
-        return load_dataset(origin["path"], key=origin["key"])
-    return load_any(origin["path"])
 
 
 def restore_session(window):
@@ -103,8 +90,9 @@ def _restore(window, store, warnings):
     origin = None if raw is None else _checked(warnings, remembered.check_origin, raw)
     if origin is None:
         return False
+    origin = DatasetOrigin.from_dict(origin)
     try:
-        dataset = _load_origin(origin)
+        dataset = origin.load()
     except (ValueError, OSError, TypeError, KeyError) as exc:
         warnings.append(f"the last dataset could not be reopened ({exc})")
         return False

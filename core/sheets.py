@@ -27,6 +27,8 @@ __all__ = [
     "encode_png",
     "write_png",
     "feature_levels",
+    "finite_range",
+    "image_range",
     "to_gray",
     "render_tile",
     "draw_label",
@@ -125,6 +127,54 @@ def feature_levels(outputs, *, chunk=4096):
         high = np.maximum(high, block.max(axis=0))
     high = np.where(high > low, high, low + 1.0)
     return np.stack([low, high], axis=1)
+
+
+def finite_range(values):
+    """``(low, high)`` of the finite values (NaN and ±inf ignored), or None when there are none.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> finite_range(np.array([np.nan, -2.0, np.inf, 3.0]))
+    (-2.0, 3.0)
+    >>> finite_range(np.array([np.nan])) is None
+    True
+    """
+    values = np.asarray(values)
+    if values.dtype.kind in "uib":
+        return (float(values.min()), float(values.max())) if values.size else None
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return None
+    return (float(finite.min()), float(finite.max()))
+
+
+def image_range(images, *, sample=64):
+    """The value range images are meant in: ``(0, 1)`` for float data in [0, 1], ``(0, 255)``
+    for 8-bit data (or float data within it), else the finite range of the first ``sample``
+    images widened to include 0. NaN and ±inf never widen it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> image_range(np.array([[[0.2, np.inf], [np.nan, 0.9]]]))
+    (0.0, 1.0)
+    >>> image_range(np.zeros((1, 2, 2), dtype=np.uint8))
+    (0.0, 255.0)
+    """
+    images = np.asarray(images[: min(len(images), sample)])
+    if images.dtype == np.uint8:
+        return (0.0, 255.0)
+    if images.dtype.kind in "ui":
+        high = float(images.max()) if images.size else 0.0
+        return (0.0, float(np.iinfo(images.dtype).max) if high > 255 else 255.0)
+    found = finite_range(images)
+    if found is None:
+        return (0.0, 1.0)
+    low, high = found
+    if low >= 0 and high <= 1.0:
+        return (0.0, 1.0)
+    return (min(low, 0.0), max(high, 255.0))
 
 
 def to_gray(values, levels):
