@@ -412,6 +412,12 @@ class KernelEditor(QWidget):
             return
         self._replace_bank(bank, reset_active=True)
 
+    def kernel_name(self):
+        """The name of the preset (or saved kernel) the bank equals, or None (a custom one)."""
+        if self.preset_combo.currentIndex() <= 0:
+            return None
+        return self.preset_combo.currentText().strip()
+
     def _sync_combo(self):
         with QSignalBlocker(self.preset_combo):
             self.preset_combo.setCurrentIndex(self._matching_index(self.state.kernels))

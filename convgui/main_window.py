@@ -35,6 +35,7 @@ from .history import History
 from .inspector import Inspector, InspectorPanel
 from .kernel_editor import KernelEditor
 from .loading import DATA_FILTERS, DatasetLoader
+from .lesson import apply_first_lesson, caption_text
 from .opening import DatasetOrigin
 from .operation_panel import OperationPanel
 from .pipeline_tab import PipelineTab
@@ -85,9 +86,16 @@ class MainWindow(QMainWindow):
     ----------
     restore : bool
         Reopen the last dataset, kernel and settings (``QSettings``) when True.
+    load_in_background : bool
+        Read files off the GUI thread (the app); False reads them in place (scripts, tests).
+    first_lesson : bool
+        Without a remembered session, open on the first lesson (a digit, the vertical-edge
+        kernel, 'same' padding, ReLU, 2×2 max pooling, diverging colours); False keeps the
+        plain defaults of :class:`ExplorerState` (a 1×1 identity kernel, no padding).
     """
 
-    def __init__(self, *, restore=True, load_in_background=False, parent=None):
+    def __init__(self, *, restore=True, load_in_background=False, first_lesson=True,
+                 parent=None):
         super().__init__(parent)
         self.setWindowTitle(APP_TITLE)
         self.setAcceptDrops(True)
@@ -107,6 +115,8 @@ class MainWindow(QMainWindow):
         self._connect()
         if not (restore and restore_session(self)):
             self.open_sample(DEFAULT_SAMPLE)
+            if first_lesson:
+                apply_first_lesson(self.state)
         self.history.clear()
         self.computation.compute_now()
 
@@ -127,7 +137,17 @@ class MainWindow(QMainWindow):
                                    "correlation vs. convolution")
         self.tabs.setTabToolTip(2, "Two settings side by side with their difference")
         self.tabs.setTabToolTip(3, "The lesson's 1-D convolution, step by step")
-        self.setCentralWidget(self.tabs)
+        self.caption = QLabel("")
+        self.caption.setObjectName("caption")
+        self.caption.setWordWrap(True)
+        self.caption.setToolTip("What the maps below show: image, kernel, settings and sizes")
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 2, 0, 0)
+        central_layout.setSpacing(2)
+        central_layout.addWidget(self.caption)
+        central_layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
         samples = [sample.name for sample in load_samples()]
         self.data_panel = DataPanel(self.state, samples)
         self.operation_panel = OperationPanel(self.state)
@@ -399,6 +419,11 @@ class MainWindow(QMainWindow):
         self.inspector.refresh()
         self.stepper.apply()
         self._update_side_tabs()
+        self._update_caption()
+
+    def _update_caption(self):
+        view = self.computation.latest
+        self.caption.setText(caption_text(self.state, view, self.kernel_editor.kernel_name()))
 
     def _update_side_tabs(self):
         """Recompute the pipeline or compare tab, only while it is the one shown."""

@@ -40,8 +40,9 @@ def make_window(qtbot):
 
     windows = []
 
-    def make(restore=False):
-        window = MainWindow(restore=restore)
+    def make(restore=False, first_lesson=False):
+        # Tests build on the plain defaults unless they are about the first screen.
+        window = MainWindow(restore=restore, first_lesson=first_lesson)
         qtbot.addWidget(window)
         window.resize(1400, 900)
         window.show()

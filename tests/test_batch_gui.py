@@ -44,7 +44,7 @@ def answers(monkeypatch):
 
 @pytest.fixture
 def window(qtbot):
-    window = MainWindow(restore=False)
+    window = MainWindow(restore=False, first_lesson=False)
     qtbot.addWidget(window)
     rng = np.random.default_rng(5)
     images = rng.random((300, 20, 20)).astype(np.float32)
