@@ -357,3 +357,40 @@ def test_transposed_windows_and_readers_agree_with_the_scatter(stride, padding, 
             expected = [tuple(map(int, rc)) for rc in np.argwhere(touched != 0)]
             assert outputs_reading((y * sh, xx * sw), (3, 2), (oh, ow), pads, stride, dilation,
                                    transposed=True) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# Copy as code
+# --------------------------------------------------------------------------------------------
+
+def run_snippet(spec, images):
+    from core.codegen import python_snippet
+
+    namespace = {"images": images}
+    exec(python_snippet(spec, image_shape=images.shape[1:]), namespace)
+    return namespace
+
+
+def test_copied_code_carries_padding_mode_and_bias():
+    rng = rng_for("codegen mode")
+    images = rng.normal(size=(2, 6, 7))
+    kernel = rng.normal(size=(3, 3))
+    spec = PipelineSpec(kernel[:, :, None, None], padding="same", padding_mode="symmetric",
+                        bias=0.25, activation="relu")
+    namespace = run_snippet(spec, images)
+    expected = np.maximum(brute_conv(images, kernel, "same", 1, 1, "symmetric") + 0.25, 0)
+    assert_close(namespace["output"], expected)
+
+
+def test_copied_code_runs_a_transposed_convolution():
+    rng = rng_for("codegen transposed")
+    images = rng.normal(size=(2, 4, 5))
+    bank = rng.normal(size=(3, 3, 1, 2))
+    spec = PipelineSpec(bank, stride=(2, 2), padding=(1, 1), transposed=True,
+                        output_padding=(1, 1), bias=(0.5, -1.0), flip=True)
+    namespace = run_snippet(spec, images)
+    expected = brute_transpose(images, bank[::-1, ::-1], 2, 1, 1, 1) + np.array([0.5, -1.0])
+    assert_close(namespace["output"], expected)
+    from core.codegen import python_snippet
+
+    assert "no transposed convolution" in python_snippet(spec)
