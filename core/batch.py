@@ -31,7 +31,8 @@ import numpy as np
 
 from ._checks import compute_dtype
 from .atomic import atomic_path
-from .engine import conv2d, pool2d
+from .engine import pool2d
+from .pipeline import convolve
 
 __all__ = [
     "CHUNK_BYTES",
@@ -278,8 +279,7 @@ def _run_chunks(images, spec, out, start, stop, chunk):
         target = out[first - start:last - start]
         conv = conv_buffer[:last - first] if spec.pooled else target
         try:
-            conv2d(images[first:last], spec.kernels, padding=spec.padding, stride=spec.stride,
-                   dilation=spec.dilation, flip=spec.flip, dtype=dtype, out=conv)
+            convolve(images[first:last], spec, dtype=dtype, out=conv)
         except ValueError as exc:
             raise ValueError(f"images {first}..{last - 1}: {exc}") from None
         _activate_in_place(conv, spec.activation)

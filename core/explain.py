@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .geometry import Window, input_window, resolve_padding
+from .geometry import Window, input_window, resolve_padding, resolve_transposed_padding
+from .padding import NUMPY_PAD_MODES
 from .pipeline import activate
+from .transpose import insert_zeros
 
 __all__ = ["ConvPixel", "PoolPixel", "explain_conv_pixel", "explain_pool_pixel"]
 
@@ -20,7 +22,10 @@ class ConvPixel:
 
     ``patch``, ``kernel`` and ``products`` are ``(kh, kw, c)``; ``kernel`` is the kernel actually
     applied (rotated 180° for true convolution); ``inside`` marks taps on real pixels (False on
-    padding, where the patch holds 0).
+    padding, where the patch holds 0 or, with another padding mode, the pixel it copies).
+    ``total`` includes ``bias``. For a transposed convolution the window is over the stretched
+    input (see :func:`core.geometry.input_window`), ``kernel`` is rotated accordingly and
+    ``inside`` is False on inserted zeros too.
     """
 
     row: int
@@ -32,6 +37,7 @@ class ConvPixel:
     products: np.ndarray
     total: float
     activated: float
+    bias: float = 0.0
 
 
 @dataclass
@@ -70,15 +76,33 @@ def explain_conv_pixel(image, spec, kernel_index, row, col):
     if spec.flip:
         kernel = kernel[::-1, ::-1]
     kh, kw = kernel.shape[:2]
-    h, w = image.shape[:2]
-    pads = resolve_padding(spec.padding, (h, w), (kh, kw), spec.stride, spec.dilation)
-    window = input_window((row, col), (kh, kw), pads, spec.stride, spec.dilation)
-    patch = window.patch(image)
+    bias = float(np.ravel(spec.bias)[kernel_index if np.ndim(spec.bias) else 0])
+    if spec.transposed:
+        pads = resolve_transposed_padding(spec.padding)
+        window = input_window((row, col), (kh, kw), pads, spec.stride, spec.dilation,
+                              transposed=True)
+        stretched = insert_zeros(image[None], spec.stride)[0]
+        inside = window.inside(stretched.shape[:2])
+        sh, sw = spec.stride
+        inside &= (window.rows % sh == 0)[:, None] & (window.cols % sw == 0)[None, :]
+        patch = window.patch(stretched)
+        kernel = kernel[::-1, ::-1]
+    else:
+        h, w = image.shape[:2]
+        pads = resolve_padding(spec.padding, (h, w), (kh, kw), spec.stride, spec.dilation)
+        window = input_window((row, col), (kh, kw), pads, spec.stride, spec.dilation)
+        inside = window.inside((h, w))
+        if spec.padding_mode == "zeros":
+            patch = window.patch(image)
+        else:
+            (t, b), (l, r) = pads
+            padded = np.pad(image, ((t, b), (l, r), (0, 0)),
+                            mode=NUMPY_PAD_MODES[spec.padding_mode])
+            patch = padded[(window.rows + t)[:, None], (window.cols + l)[None, :]]
     products = patch * kernel
-    total = float(products.sum())
+    total = float(products.sum()) + bias
     activated = float(activate(np.array(total), spec.activation))
-    return ConvPixel(row, col, window, window.inside((h, w)), patch, kernel, products, total,
-                     activated)
+    return ConvPixel(row, col, window, inside, patch, kernel, products, total, activated, bias)
 
 
 def explain_pool_pixel(feature_map, spec, row, col):

@@ -14,7 +14,8 @@ from .geometry import output_shape
 from .padding import check_padding_mode
 from .transpose import conv_transpose2d
 
-__all__ = ["ACTIVATIONS", "PipelineSpec", "PipelineResult", "run_pipeline", "activate"]
+__all__ = ["ACTIVATIONS", "PipelineSpec", "PipelineResult", "run_pipeline", "activate",
+           "convolve"]
 
 #: Activation names understood by :func:`activate`.
 ACTIVATIONS = ("none", "relu", "abs")
@@ -111,6 +112,31 @@ class PipelineResult:
         return self.activated if self.pooled is None else self.pooled
 
 
+def convolve(images, spec, *, dtype=np.float64, out=None):
+    """The layer's first stage: the convolution (or transposed convolution) of ``spec``, bias
+    included, written into ``out`` when given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> spec = PipelineSpec(np.ones((2, 2, 1, 1)), stride=(2, 2), transposed=True, bias=1.0)
+    >>> convolve(np.ones((1, 2, 2)), spec).shape
+    (1, 4, 4, 1)
+    """
+    if not spec.transposed:
+        return conv2d(images, spec.kernels, padding=spec.padding, stride=spec.stride,
+                      dilation=spec.dilation, flip=spec.flip, dtype=dtype, out=out,
+                      padding_mode=spec.padding_mode, bias=spec.bias)
+    kernels = spec.kernels[::-1, ::-1] if spec.flip else spec.kernels
+    result = conv_transpose2d(images, kernels, stride=spec.stride, padding=spec.padding,
+                              output_padding=spec.output_padding, dilation=spec.dilation,
+                              dtype=dtype, bias=spec.bias)
+    if out is None:
+        return result
+    out[...] = result
+    return out
+
+
 def run_pipeline(images, spec, *, dtype=np.float64):
     """Run convolution → activation → pooling on ``images`` ((m, h, w) or (m, h, w, c)).
 
@@ -122,15 +148,7 @@ def run_pipeline(images, spec, *, dtype=np.float64):
     >>> result.conv.shape, result.pooled.shape
     ((1, 6, 6, 2), (1, 3, 3, 2))
     """
-    if spec.transposed:
-        kernels = spec.kernels[::-1, ::-1] if spec.flip else spec.kernels
-        conv = conv_transpose2d(images, kernels, stride=spec.stride, padding=spec.padding,
-                                output_padding=spec.output_padding, dilation=spec.dilation,
-                                dtype=dtype, bias=spec.bias)
-    else:
-        conv = conv2d(images, spec.kernels, padding=spec.padding, stride=spec.stride,
-                      dilation=spec.dilation, flip=spec.flip, dtype=dtype,
-                      padding_mode=spec.padding_mode, bias=spec.bias)
+    conv = convolve(images, spec, dtype=dtype)
     activated = activate(conv, spec.activation)
     pooled = None
     if spec.pooled:
