@@ -77,9 +77,11 @@ class PipelineSpec:
             raise ValueError("padding_mode must be 'zeros' for a transposed convolution "
                              f"(its padding crops the output), got {self.padding_mode!r}")
         bias = np.asarray(self.bias, dtype=np.float64)
-        if bias.ndim > 1 or (bias.ndim == 1 and bias.shape != (kernels.shape[3],)):
-            raise ValueError(f"bias must be a number or {kernels.shape[3]} values, one per "
-                             f"kernel; got shape {bias.shape}")
+        nc = kernels.shape[3]
+        if bias.ndim > 1 or (bias.ndim == 1 and bias.shape != (nc,)):
+            wanted = "a single number (one kernel)" if nc == 1 else \
+                f"a number or {nc} values, one per kernel"
+            raise ValueError(f"bias must be {wanted}; got shape {bias.shape}")
         object.__setattr__(self, "bias", float(bias) if bias.ndim == 0 else tuple(bias.tolist()))
 
     @property
