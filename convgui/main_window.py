@@ -14,7 +14,7 @@ from PyQt5.QtWidgets import (QAction, QApplication, QDockWidget, QLabel, QMainWi
                              QScrollArea, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
 
 from core import kernels as kernel_library
-from core import resolve_padding
+from core.explain import input_picture
 from core.codegen import ImageSource, python_snippet
 from core.explain import explain_conv_pixel
 from core.datasets import DEFAULT_SAMPLE, Dataset, load_sample, load_samples
@@ -373,11 +373,12 @@ class MainWindow(QMainWindow):
         if view is None:
             return
         s = self.state
-        h, w = view.image.shape[:2]
-        kh, kw = view.spec.kernels.shape[:2]
-        pads = resolve_padding(view.spec.padding, (h, w), (kh, kw), view.spec.stride,
-                               view.spec.dilation)
-        self.canvas.show_input(view.image, pads, self.value_range)
+        picture = input_picture(view.image, view.spec)
+        spec = view.spec
+        self.canvas.show_input(picture.values, picture.pads, self.value_range,
+                               padded=picture.padded,
+                               stretch=spec.stride if spec.transposed else (1, 1),
+                               padding_mode=spec.padding_mode)
         self.canvas.show_outputs(view.result, s.mapping, s.colormap, self.value_range)
         self._attach_histogram()
         self.inspector.refresh()
