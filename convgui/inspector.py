@@ -330,7 +330,8 @@ class Inspector(QObject):
     def _label(self, view, kind, k):
         count = view.spec.kernels.shape[3]
         prefix = f"K{k + 1} " if count > 1 else ""
-        return f"{prefix}{'conv' if kind == 'conv' else view.spec.pool_mode + ' pool'}"
+        conv = "transposed conv" if view.spec.transposed else "conv"
+        return f"{prefix}{conv if kind == 'conv' else view.spec.pool_mode + ' pool'}"
 
     def _mark_window(self, plot, window):
         cells = [(int(r), int(c)) for r in window.rows for c in window.cols]
