@@ -137,7 +137,7 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.display_panel, 1)
         self.left_dock = _dock("Data & operation", left, "leftDock")
         self.right_dock = _dock("Kernel & display", right, "rightDock")
-        self.left_dock.setMinimumWidth(300)
+        self.left_dock.setMinimumWidth(320)
         self.right_dock.setMinimumWidth(330)
         self.addDockWidget(Qt.LeftDockWidgetArea, self.left_dock)
         self.addDockWidget(Qt.RightDockWidgetArea, self.right_dock)

@@ -7,8 +7,8 @@ live with the current numbers.
 """
 
 from PyQt5.QtCore import QSignalBlocker
-from PyQt5.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
-                             QLabel, QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
+                             QHBoxLayout, QLabel, QVBoxLayout, QWidget)
 
 from core import output_shape, resolve_padding
 from core.geometry import output_size, resolve_transposed_padding, transposed_output_size
@@ -19,7 +19,7 @@ from .widgets import spin_box as _spin
 __all__ = ["OperationPanel", "size_formula", "transposed_size_formula"]
 
 OPERATION_CHOICES = (("convolution", "Convolution"),
-                     ("transposed", "Transposed convolution"))
+                     ("transposed", "Transposed"))
 PADDING_MODE_CHOICES = (("zeros", "Zeros   0 0 | a b c"),
                         ("reflect", "Reflect   c b | a b c"),
                         ("replicate", "Replicate   a a | a b c"),
@@ -88,8 +88,10 @@ class OperationPanel(QWidget):
     # -- building --------------------------------------------------------------------------
 
     def _build(self):
-        conv_box = QGroupBox("Convolution")
+        # The operation switch is the group's first row, so the group needs no title.
+        conv_box = QGroupBox()
         form = QFormLayout(conv_box)
+        form.setVerticalSpacing(3)
         self.operation_combo = _combo(
             OPERATION_CHOICES, "Convolution slides the kernel over the input. Transposed "
             "convolution goes the other way: each input pixel stamps value × kernel into a larger "
@@ -101,14 +103,15 @@ class OperationPanel(QWidget):
         form.addRow("Padding", self.padding_combo)
         self.pad_h = _spin(0, 64, "Rows of zeros added at the top and at the bottom")
         self.pad_w = _spin(0, 64, "Columns of zeros added at the left and at the right")
-        form.addRow("  ph, pw", self._pair(self.pad_h, self.pad_w))
+        self.pad_rows = [QLabel("  ph, pw"), self._pair(self.pad_h, self.pad_w)]
+        form.addRow(*self.pad_rows)
         self.padding_mode_combo = _combo(
             PADDING_MODE_CHOICES, "What fills the padding: zeros, a mirror of the image "
             "(reflect skips the edge pixel, symmetric repeats it), the edge pixel repeated, or "
             "the opposite side of the image (circular). Same as numpy.pad's constant, reflect, "
             "edge, wrap and symmetric.")
-        self._padding_mode_tip = self.padding_mode_combo.toolTip()
-        form.addRow("Padding mode", self.padding_mode_combo)
+        self.padding_mode_label = QLabel("Padding mode")
+        form.addRow(self.padding_mode_label, self.padding_mode_combo)
         self.stride_h = _spin(1, 32, "Rows the kernel moves between outputs")
         self.stride_w = _spin(1, 32, "Columns the kernel moves between outputs")
         form.addRow("Stride", self._pair(self.stride_h, self.stride_w))
@@ -119,13 +122,15 @@ class OperationPanel(QWidget):
                                   "(smaller than the stride or the dilation)")
         self.output_pad_w = _spin(0, 31, "Transposed convolution: columns added at the right "
                                   "(smaller than the stride or the dilation)")
-        form.addRow("Output padding", self._pair(self.output_pad_h, self.output_pad_w))
+        self.output_pad_label = QLabel("Output padding")
+        self.output_pad_row = self._pair(self.output_pad_h, self.output_pad_w)
+        form.addRow(self.output_pad_label, self.output_pad_row)
         self.flip_check = QCheckBox("True convolution (flip kernel)")
         self.flip_check.setToolTip("Off: cross-correlation, as CNN frameworks compute. On: the "
                                    "kernel is rotated 180° first, as in the mathematical definition.")
         form.addRow(self.flip_check)
         self.bias_spin = QDoubleSpinBox()
-        self.bias_spin.setRange(-1e6, 1e6)
+        self.bias_spin.setRange(-9999, 9999)
         self.bias_spin.setDecimals(3)
         self.bias_spin.setSingleStep(0.1)
         self.bias_spin.setToolTip("Added to every output value of the kernel under edit, "
@@ -135,17 +140,23 @@ class OperationPanel(QWidget):
         self.activation_combo = _combo(ACTIVATION_CHOICES, "Applied to every output value")
         form.addRow("Activation", self.activation_combo)
 
-        pool_box = QGroupBox("Pooling")
-        pool_form = QFormLayout(pool_box)
+        # Pooling shares the group (a layer: convolution, bias, activation, pooling) so the
+        # panel fits beside the picture without scrolling.
+        pool_form = form
         self.pool_combo = _combo(POOL_CHOICES, "Summarise each window of the feature map by its "
                                  "largest value (max) or its mean (average)")
-        pool_form.addRow("Mode", self.pool_combo)
+        pool_form.addRow("Pooling", self.pool_combo)
         self.pool_h = _spin(1, 16, "Pooling window height")
         self.pool_w = _spin(1, 16, "Pooling window width")
-        pool_form.addRow("Window", self._pair(self.pool_h, self.pool_w))
+        self.pool_rows = [QLabel("  window"), self._pair(self.pool_h, self.pool_w)]
+        pool_form.addRow(*self.pool_rows)
         self.pool_sh = _spin(1, 16, "Pooling stride (rows)")
         self.pool_sw = _spin(1, 16, "Pooling stride (columns)")
-        pool_form.addRow("Stride", self._pair(self.pool_sh, self.pool_sw))
+        self.pool_rows += [QLabel("  stride"), self._pair(self.pool_sh, self.pool_sw)]
+        pool_form.addRow(*self.pool_rows[2:])
+        for combo in (self.operation_combo, self.padding_mode_combo):
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
 
         self.formula = QLabel()
         self.formula.setWordWrap(True)
@@ -155,7 +166,6 @@ class OperationPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(conv_box)
-        layout.addWidget(pool_box)
         layout.addWidget(self.formula)
         layout.addStretch(1)
 
@@ -218,6 +228,8 @@ class OperationPanel(QWidget):
         custom = mode == "custom"
         self.pad_h.setEnabled(custom)
         self.pad_w.setEnabled(custom)
+        for widget in self.pad_rows:
+            widget.setVisible(custom)
         self.state.padding = (self.pad_h.value(), self.pad_w.value()) if custom else mode
 
     # -- state → UI ------------------------------------------------------------------------
@@ -243,10 +255,12 @@ class OperationPanel(QWidget):
         self.operation_combo.setCurrentIndex(
             self.operation_combo.findData("transposed" if transposed else "convolution"))
         self.padding_mode_combo.setCurrentIndex(self.padding_mode_combo.findData(s.padding_mode))
+        # Only the rows that mean something for the operation are shown (and the panel fits).
         self.padding_mode_combo.setEnabled(not transposed)
-        self.padding_mode_combo.setToolTip(
-            "A transposed convolution's padding crops its output: there is nothing to fill"
-            if transposed else self._padding_mode_tip)
+        for widget in (self.padding_mode_label, self.padding_mode_combo):
+            widget.setVisible(not transposed)
+        for widget in (self.output_pad_label, self.output_pad_row):
+            widget.setVisible(transposed)
         # 'same' and 'full' have no meaning for a transposed convolution.
         model = self.padding_combo.model()
         for word in ("same", "full"):
@@ -266,6 +280,8 @@ class OperationPanel(QWidget):
             self.pad_w.setValue(s.padding[1])
         self.pad_h.setEnabled(custom)
         self.pad_w.setEnabled(custom)
+        for widget in self.pad_rows:
+            widget.setVisible(custom)
         for (a, b), value in (((self.stride_h, self.stride_w), s.stride),
                               ((self.dilation_h, self.dilation_w), s.dilation),
                               ((self.pool_h, self.pool_w), s.pool_shape),
@@ -278,6 +294,8 @@ class OperationPanel(QWidget):
         pooling = s.pool_mode != "off"
         for box in (self.pool_h, self.pool_w, self.pool_sh, self.pool_sw):
             box.setEnabled(pooling)
+        for widget in self.pool_rows:
+            widget.setVisible(pooling)
         del blockers
         self.update_formula()
 
@@ -291,8 +309,11 @@ class OperationPanel(QWidget):
         h, w = image.shape[:2]
         kh, kw = s.kernels.shape[:2]
         if s.transposed:
+            self.formula.setToolTip("Transposed convolution: output size = (input − 1)·stride − "
+                                    "padding + dilation·(kernel − 1) + output padding + 1")
             self._transposed_formula(h, w, kh, kw)
             return
+        self.formula.setToolTip("Output size = ⌊(input + padding − kernel) / stride⌋ + 1")
         try:
             (t, b), (l, r) = resolve_padding(s.padding, (h, w), (kh, kw), s.stride, s.dilation)
         except (ValueError, TypeError) as exc:
@@ -322,7 +343,6 @@ class OperationPanel(QWidget):
             return
         (sh, sw), (dh, dw), (ah, aw) = s.stride, s.dilation, s.output_padding
         lines = [
-            "<b>Transposed</b>: (i − 1)·s − padding + d·(k − 1) + output padding + 1",
             f"<b>Output height</b>: {transposed_size_formula(h, kh, (t, b), sh, dh, ah)}",
             f"<b>Output width</b>: {transposed_size_formula(w, kw, (l, r), sw, dw, aw)}",
         ]

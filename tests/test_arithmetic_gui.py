@@ -21,6 +21,7 @@ BLUR = np.array([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]) / 4
 def choose(qtbot, combo, key):
     """Pick the item whose data is ``key`` with the keyboard, as a person would."""
     combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key_Home)
     for _ in range(combo.count()):
         if combo.currentData() == key:
             return
@@ -65,8 +66,9 @@ def test_transposed_convolution_view_formula_and_stretched_input(window, qtbot):
     panel = window.operation_panel
     model = panel.padding_combo.model()
     assert not model.item(panel.padding_combo.findData("same")).isEnabled()
-    assert not panel.padding_mode_combo.isEnabled()
-    assert panel.output_pad_h.isEnabled()
+    assert not panel.padding_mode_combo.isVisible() and panel.output_pad_h.isVisible()
+    choose(qtbot, panel.operation_combo, "convolution")
+    assert panel.padding_mode_combo.isVisible() and not panel.output_pad_h.isVisible()
 
 
 def test_impossible_output_padding_says_why_and_keeps_the_last_view(window, qtbot):
