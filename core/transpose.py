@@ -106,12 +106,16 @@ def conv_transpose2d(images, kernels, *, stride=1, padding=0, output_padding=0, 
     oh = transposed_output_size(h, kh, t + b, sh, dh, ah)
     ow = transposed_output_size(w, kw, l + r, sw, dw, aw)
 
-    out = np.zeros((m, oh, ow, nc), dtype=dt)
     # Columns: result column q * sw + rx gets tap j from input column q - offset.
     col_taps = [_phase_taps(kw, sw, dw, rx) for rx in range(sw)]
     width = max(max(taps) + 1 for taps in col_taps if taps)
     p0, p1 = l // sw, -(-(l + ow) // sw)
     cols = _input_span(p0, p1, w, width)
+    # Each row phase's result is written straight into its rows of ``wide`` (whole column
+    # phases: ``shift`` extra columns on the left, maybe some on the right); the output is
+    # ``wide`` itself when those are none.
+    shift = l - p0 * sw
+    wide = np.zeros((m, oh, (p1 - p0) * sw, nc), dtype=dt)
     for ry in range(sh if cols is not None else 0):
         row_taps = _phase_taps(kh, sh, dh, ry)
         q0, q1 = -(-(t - ry) // sh), -(-(t + oh - ry) // sh)
@@ -124,12 +128,13 @@ def conv_transpose2d(images, kernels, *, stride=1, padding=0, output_padding=0, 
                 for col_offset, j in taps.items():
                     bank[offset, col_offset, :, rx] = k4[i, j]
         (r0, r1, top, bottom), (c0, c1, left, right) = rows, cols
+        rows_out = wide[:, q0 * sh + ry - t::sh]
+        target = rows_out.reshape(m, q1 - q0, p1 - p0, sw * nc)  # a view: (wide, nc) contiguous
+        assert np.shares_memory(target, wide)
         # Offsets count backwards: flip=True turns the sum over them into a correlation.
-        phase = conv2d(images[:, r0:r1, c0:c1], bank.reshape(bank.shape[:3] + (sw * nc,)),
-                       padding=((top, bottom), (left, right)), flip=True, dtype=dt)
-        phase = phase.reshape(m, q1 - q0, (p1 - p0) * sw, nc)
-        first = q0 * sh + ry - t
-        out[:, first::sh] = phase[:, :, l - p0 * sw:l - p0 * sw + ow]
+        conv2d(images[:, r0:r1, c0:c1], bank.reshape(bank.shape[:3] + (sw * nc,)),
+               padding=((top, bottom), (left, right)), flip=True, dtype=dt, out=target)
+    out = wide if wide.shape[2] == ow else np.ascontiguousarray(wide[:, :, shift:shift + ow])
     if bias is not None:
         out += bias.astype(dt)
     return out[..., 0] if squeeze else out
