@@ -5,13 +5,12 @@ It is the adjoint of :func:`core.engine.conv2d` (the backward pass of a strided 
 the input stretched with ``stride - 1`` zeros between its pixels (see :func:`insert_zeros` and
 :func:`core.geometry.stretched_padding`); computing it that way would multiply all those zeros.
 
-Here it is computed by phases instead: the output rows ``y`` with the same ``(y + top) % sh``
-(a *row phase*) are touched by the same kernel rows, each at a whole-pixel offset of the input,
-so a row phase is an ordinary stride-1 convolution of the input with those kernel rows. The
-column phases are folded into the kernel bank (one output channel per column phase and kernel),
-which makes each result row exactly one row of the output: ``sh`` calls of
-:func:`core.engine.conv2d` (and its fast paths) and one strided copy each, no multiplication by
-an inserted zero.
+Here it is computed by phases instead: the output pixels ``(y, x)`` with the same
+``((y + top) % sh, (x + left) % sw)`` (a *phase*) are touched by the same kernel taps, each at a
+whole-pixel offset of the input, so a phase is an ordinary stride-1 convolution of the input with
+those taps. All phases are kernels of one bank, so the whole transposed convolution is one call
+of :func:`core.engine.conv2d` (and its fast paths) followed by one copy that interleaves the
+phases: no multiplication by an inserted zero.
 """
 
 import numpy as np
@@ -30,6 +29,27 @@ def _phase_taps(k, s, d, phase):
     """
     return {(i * d - phase) // s: i for i in range(k) if (i * d - phase) % s == 0
             and i * d >= phase}
+
+
+def _phase_bank(k4, stride, dilation):
+    """The kernels of every phase as one bank ``(er, ec, c, sh * sw * nc)``, and ``(er, ec)``.
+
+    Kernel ``(ry, rx, o)`` of the bank holds, at ``(offset_i, offset_j)``, the taps ``(i, j)``
+    landing on phase ``(ry, rx)`` (zeros elsewhere).
+    """
+    kh, kw, c, nc = k4.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    row_taps = [_phase_taps(kh, sh, dh, ry) for ry in range(sh)]
+    col_taps = [_phase_taps(kw, sw, dw, rx) for rx in range(sw)]
+    er = max(max(taps) + 1 for taps in row_taps if taps)
+    ec = max(max(taps) + 1 for taps in col_taps if taps)
+    bank = np.zeros((er, ec, c, sh, sw, nc))
+    for ry, r_taps in enumerate(row_taps):
+        for e, i in r_taps.items():
+            for rx, c_taps in enumerate(col_taps):
+                for f, j in c_taps.items():
+                    bank[e, f, :, ry, rx] = k4[i, j]
+    return bank.reshape(er, ec, c, sh * sw * nc), (er, ec)
 
 
 def _input_span(first, stop, size, extent):
@@ -106,35 +126,27 @@ def conv_transpose2d(images, kernels, *, stride=1, padding=0, output_padding=0, 
     oh = transposed_output_size(h, kh, t + b, sh, dh, ah)
     ow = transposed_output_size(w, kw, l + r, sw, dw, aw)
 
-    # Columns: result column q * sw + rx gets tap j from input column q - offset.
-    col_taps = [_phase_taps(kw, sw, dw, rx) for rx in range(sw)]
-    width = max(max(taps) + 1 for taps in col_taps if taps)
+    # Output position Y = q * s + phase (before cropping ``top``/``left``) gets tap i from input
+    # q - offset(i): per phase, a correlation. All phases are kernels of one bank.
+    bank, (er, ec) = _phase_bank(k4, (sh, sw), (dh, dw))
+    q0, q1 = t // sh, -(-(t + oh) // sh)
     p0, p1 = l // sw, -(-(l + ow) // sw)
-    cols = _input_span(p0, p1, w, width)
-    # Each row phase's result is written straight into its rows of ``wide`` (whole column
-    # phases: ``shift`` extra columns on the left, maybe some on the right); the output is
-    # ``wide`` itself when those are none.
-    shift = l - p0 * sw
-    wide = np.zeros((m, oh, (p1 - p0) * sw, nc), dtype=dt)
-    for ry in range(sh if cols is not None else 0):
-        row_taps = _phase_taps(kh, sh, dh, ry)
-        q0, q1 = -(-(t - ry) // sh), -(-(t + oh - ry) // sh)
-        rows = _input_span(q0, q1, h, max(row_taps) + 1) if row_taps and q1 > q0 else None
-        if rows is None:
-            continue  # this row phase only holds padding: zeros
-        bank = np.zeros((max(row_taps) + 1, width, c, sw, nc))
-        for offset, i in row_taps.items():
-            for rx, taps in enumerate(col_taps):
-                for col_offset, j in taps.items():
-                    bank[offset, col_offset, :, rx] = k4[i, j]
+    rows, cols = _input_span(q0, q1, h, er), _input_span(p0, p1, w, ec)
+    if rows is None or cols is None:
+        out = np.zeros((m, oh, ow, nc), dtype=dt)  # the output only holds padding
+    else:
         (r0, r1, top, bottom), (c0, c1, left, right) = rows, cols
-        rows_out = wide[:, q0 * sh + ry - t::sh]
-        target = rows_out.reshape(m, q1 - q0, p1 - p0, sw * nc)  # a view: (wide, nc) contiguous
-        assert np.shares_memory(target, wide)
         # Offsets count backwards: flip=True turns the sum over them into a correlation.
-        conv2d(images[:, r0:r1, c0:c1], bank.reshape(bank.shape[:3] + (sw * nc,)),
-               padding=((top, bottom), (left, right)), flip=True, dtype=dt, out=target)
-    out = wide if wide.shape[2] == ow else np.ascontiguousarray(wide[:, :, shift:shift + ow])
+        phases = conv2d(images[:, r0:r1, c0:c1], bank, padding=((top, bottom), (left, right)),
+                        flip=True, dtype=dt)
+        rows_q, cols_q = q1 - q0, p1 - p0
+        # Interleave: (m, q, p, ry, rx, nc) -> rows q * sh + ry, columns p * sw + rx.
+        full = np.empty((m, rows_q * sh, cols_q * sw, nc), dtype=dt)
+        full.reshape(m, rows_q, sh, cols_q, sw, nc)[...] = phases.reshape(
+            m, rows_q, cols_q, sh, sw, nc).transpose(0, 1, 3, 2, 4, 5)
+        top_cut, left_cut = t - q0 * sh, l - p0 * sw
+        out = full if full.shape[1:3] == (oh, ow) else np.ascontiguousarray(
+            full[:, top_cut:top_cut + oh, left_cut:left_cut + ow])
     if bias is not None:
         out += bias.astype(dt)
     return out[..., 0] if squeeze else out
