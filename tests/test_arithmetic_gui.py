@@ -190,3 +190,25 @@ def test_f1_explains_transposed_convolution_and_that_it_is_not_an_inverse(window
     assert "Transposed convolution" in text and "not an inverse" in text
     assert "Padding mode" in text and "Bias" in text
     window._help.close()
+
+
+def test_pipeline_tab_breaks_down_a_transposed_convolution_with_bias(window, qtbot):
+    from test_teaching_tabs import show_tab
+
+    window.open_sample("Tiny photos 32x32")
+    rng = np.random.default_rng(11)
+    bank = rng.normal(size=(3, 3, 3))
+    window.state.kernels = bank
+    window.state.transposed = True
+    window.state.stride = (2, 2)
+    window.state.bias = (0.5,)
+    show_tab(qtbot, window, "Pipeline")
+    board = window.pipeline_tab.board
+    image = window.state.image.astype(np.float64)
+    partials = [board.tile_values(1, ch) for ch in range(3)]
+    for ch in range(3):
+        expected = brute_transpose(image[None, :, :, ch], bank[:, :, ch], 2, 0, 0, 1)[0]
+        np.testing.assert_allclose(partials[ch], expected, rtol=1e-4, atol=1e-2)
+    np.testing.assert_allclose(board.tile_values(1, 3), sum(partials) + 0.5, rtol=1e-4,
+                               atol=1e-2)
+    assert board.tile_values(1, 3).shape == (65, 65)
