@@ -206,9 +206,9 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         fill = "" if padding_mode == "zeros" else f" {padding_mode}"
         extra = f" +{fill} padding ({t},{b}) ({l},{r})" if (t or b or l or r) else ""
         self.input.set_title(f"Input {kind}{extra}")
-        self._draw_padding(h, w, pads)
+        self._draw_padding(h, w, pads, stretch)
 
-    def _draw_padding(self, h, w, pads):
+    def _draw_padding(self, h, w, pads, stretch=(1, 1)):
         for item in self._pad_items:
             self.input.view_box.removeItem(item)
         self._pad_items = []
@@ -228,6 +228,21 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
             frame.setBrush(QBrush(PAD_FILL))
             frame.setPen(QPen(Qt.NoPen))
             self._pad_items.insert(0, frame)
+        sh, sw = stretch
+        if (sh, sw) != (1, 1):
+            # The zeros a transposed convolution inserts between pixels are tinted like padding.
+            path = QPainterPath()
+            path.setFillRule(Qt.WindingFill)
+            for row in range(h):
+                if row % sh:
+                    path.addRect(QRectF(0, row, w, 1))
+            for col in range(w):
+                if col % sw:
+                    path.addRect(QRectF(col, 0, 1, h))
+            inserted = QGraphicsPathItem(path)
+            inserted.setBrush(QBrush(PAD_FILL))
+            inserted.setPen(QPen(Qt.NoPen))
+            self._pad_items.insert(0, inserted)
         for item in self._pad_items:
             self.input.view_box.addItem(item, ignoreBounds=True)
 
