@@ -90,6 +90,7 @@ def main():
     shoot("step_through.png")
 
     # Transposed convolution with the bilinear kernel: upsampling x2 of a photo's detail.
+    window.stepper.seek(0)
     window.stepper.set_active(False)
     window.open_sample("Tiny photos 32x32")
     state.index = 8
