@@ -4,6 +4,8 @@ Example::
 
     python main.py apply --input MNIST.npz --kernel sobel_x --padding same --stride 1 \\
         --activation relu --pool max:2x2:2 --output out.npz
+    python main.py apply --input MNIST.npz --kernel box_blur_3 --transposed --stride 2 \\
+        --padding 1 --output-padding 1 --bias 0.5 --output up.npz
 
 Output formats (``--format``, by default from the output's name):
 
@@ -27,9 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from core.choices import ACTIVATIONS
+from core.padding import PADDING_MODES
 
-__all__ = ["configure_parser", "run", "configure_apply_parser", "run_apply", "parse_pair", "parse_padding", "parse_pool",
-           "parse_range", "parse_grid"]
+__all__ = ["configure_parser", "run", "configure_apply_parser", "run_apply", "parse_pair",
+           "parse_padding", "parse_pool", "parse_range", "parse_grid", "parse_bias"]
 
 PROG = "main.py apply"
 FORMATS = ("npz", "npy", "png", "sheet")
@@ -81,6 +84,24 @@ def parse_padding(text):
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
             f"padding must be valid, same, full, P or PH,PW, got {text!r}") from None
+
+
+def parse_bias(text):
+    """``"0.5"`` → ``0.5``; ``"1,-2"`` → ``(1.0, -2.0)`` (one value per kernel).
+
+    Examples
+    --------
+    >>> parse_bias("0.5"), parse_bias("1,-2")
+    (0.5, (1.0, -2.0))
+    """
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"bias must be a number or numbers separated by commas, got {text!r}") from None
+    if not all(np.isfinite(values)):
+        raise argparse.ArgumentTypeError(f"bias must be finite, got {text!r}")
+    return values[0] if len(values) == 1 else values
 
 
 def parse_pool(text):
@@ -166,7 +187,22 @@ def configure_apply_parser(parser):
     add("--kernel", required=True, metavar="NAME_OR_PATH",
         help="a preset id or name (e.g. sobel_x, 'Sobel x') or a kernel .json/.npy file")
     add("--padding", type=parse_padding, default="valid", metavar="valid|same|full|PH,PW",
-        help="zero padding (default: valid)")
+        help="padding (default: valid); with --transposed, pixels cropped off the output: "
+             "P or PH,PW")
+    add("--padding-mode", choices=PADDING_MODES, default="zeros",
+        help="what fills the padding: zeros, or a mirror (reflect: d c b | a b c d; symmetric: "
+             "c b a | a b c d), the edge pixel (replicate) or the opposite side (circular) "
+             "(default: zeros)")
+    add("--bias", type=parse_bias, default=0.0, metavar="B|B1,B2,...",
+        help="added to every output pixel before the activation; one value per kernel of a "
+             "bank (default: 0)")
+    add("--transposed", action="store_true",
+        help="transposed convolution (the adjoint of a strided convolution: upsampling by the "
+             "stride) instead of convolution")
+    add("--output-padding", type=lambda t: parse_pair(t, "output padding", minimum=0),
+        default=(0, 0), metavar="N|AH,AW",
+        help="with --transposed: rows/columns added at the bottom/right, smaller than the "
+             "stride or the dilation (default: 0)")
     add("--stride", type=lambda t: parse_pair(t, "stride"), default=(1, 1), metavar="N|SH,SW",
         help="step between windows (default: 1)")
     add("--dilation", type=lambda t: parse_pair(t, "dilation"), default=(1, 1),
@@ -326,11 +362,23 @@ def _prepare(args):
     datasets = [first] + [_load_input(args.input, key) for key in keys[1:]]
     bank = _load_kernel(args.kernel, 1 if first.images.ndim == 3 else first.images.shape[3])
     mode, shape, stride = args.pool
+    if args.transposed and isinstance(args.padding, str) and args.padding != "valid":
+        raise _UsageError(f"argument --padding: {args.padding!r} has no meaning for a transposed "
+                          "convolution; give the pixels to crop, P or PH,PW")
+    if args.transposed and args.padding_mode != "zeros":
+        raise _UsageError("argument --padding-mode: a transposed convolution's padding crops "
+                          "its output, so only zeros applies")
+    if not args.transposed and args.output_padding != (0, 0):
+        raise _UsageError("argument --output-padding: only with --transposed")
     try:
         spec = PipelineSpec(bank, padding=args.padding, stride=args.stride,
                             dilation=args.dilation, flip=args.flip, activation=args.activation,
-                            pool_mode=mode, pool_shape=shape, pool_stride=stride)
+                            pool_mode=mode, pool_shape=shape, pool_stride=stride,
+                            padding_mode=args.padding_mode, bias=args.bias,
+                            transposed=args.transposed, output_padding=args.output_padding)
     except (ValueError, TypeError) as exc:
+        if "bias" in str(exc):
+            raise _UsageError(f"argument --bias: {exc}") from None
         raise _UsageError(f"these settings are not valid: {exc}") from None
     dtype = np.float64 if args.float64 else np.float32
     parts = []

@@ -17,6 +17,7 @@ from PyQt5.QtWidgets import (QAction, QApplication, QDockWidget, QLabel, QMainWi
 from core import kernels as kernel_library
 from core import resolve_padding
 from core.atomic import PartialWriteError
+from core.explain import input_picture
 from core.codegen import ImageSource, python_snippet
 from core.explain import explain_conv_pixel
 from core.datasets import DEFAULT_SAMPLE, Dataset, load_sample, load_samples
@@ -145,7 +146,7 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.display_panel, 1)
         self.left_dock = _dock("Data & operation", left, "leftDock")
         self.right_dock = _dock("Kernel & display", right, "rightDock")
-        self.left_dock.setMinimumWidth(300)
+        self.left_dock.setMinimumWidth(320)
         self.right_dock.setMinimumWidth(330)
         self.addDockWidget(Qt.LeftDockWidgetArea, self.left_dock)
         self.addDockWidget(Qt.RightDockWidgetArea, self.right_dock)
@@ -393,11 +394,12 @@ class MainWindow(QMainWindow):
         if view is None:
             return
         s = self.state
-        h, w = view.image.shape[:2]
-        kh, kw = view.spec.kernels.shape[:2]
-        pads = resolve_padding(view.spec.padding, (h, w), (kh, kw), view.spec.stride,
-                               view.spec.dilation)
-        self.canvas.show_input(view.image, pads, self.value_range)
+        picture = input_picture(view.image, view.spec)
+        spec = view.spec
+        self.canvas.show_input(picture.values, picture.pads, self.value_range,
+                               padded=picture.padded,
+                               stretch=spec.stride if spec.transposed else (1, 1),
+                               padding_mode=spec.padding_mode)
         self.canvas.show_outputs(view.result, s.mapping, s.colormap, self.value_range)
         self._attach_histogram()
         self.inspector.refresh()
