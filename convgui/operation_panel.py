@@ -10,7 +10,7 @@ from PyQt5.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QLa
                              QVBoxLayout, QWidget)
 
 from core import output_shape, resolve_padding
-from core.geometry import output_size
+from core.geometry import size_formula
 
 from .widgets import choice_combo as _combo
 from .widgets import spin_box as _spin
@@ -21,27 +21,6 @@ PADDING_CHOICES = (("valid", "Valid (no padding)"), ("same", "Same (keep size)")
                    ("full", "Full (k − 1 each side)"), ("custom", "Custom (ph, pw)"))
 ACTIVATION_CHOICES = (("none", "None"), ("relu", "ReLU  max(x, 0)"), ("abs", "Absolute |x|"))
 POOL_CHOICES = (("off", "Off"), ("max", "Max pooling"), ("avg", "Average pooling"))
-
-
-def size_formula(size, kernel, pads, stride, dilation):
-    """The output-size arithmetic along one axis as text, e.g. ``⌊(28 + 1 + 1 − 3) / 2⌋ + 1 = 14``.
-
-    Examples
-    --------
-    >>> size_formula(28, 3, (1, 1), 2, 1)
-    '⌊(28 + 1 + 1 − 3) / 2⌋ + 1 = 14'
-    """
-    extent = dilation * (kernel - 1) + 1
-    k_text = str(kernel) if dilation == 1 else f"({dilation}·({kernel} − 1) + 1)"
-    pad_text = "".join(f" + {p}" for p in pads)
-    try:
-        result = output_size(size, kernel, sum(pads), stride, dilation)
-    except ValueError:
-        return f"{size}{pad_text} < {extent}: the kernel does not fit"
-    inner = f"{size}{pad_text} − {k_text}"
-    if stride == 1:
-        return f"{inner} + 1 = {result}"
-    return f"⌊({inner}) / {stride}⌋ + 1 = {result}"
 
 
 class OperationPanel(QWidget):

@@ -16,6 +16,7 @@ __all__ = [
     "resolve_padding",
     "output_size",
     "output_shape",
+    "size_formula",
     "Window",
     "input_window",
     "outputs_reading",
@@ -133,6 +134,27 @@ def output_shape(image_hw, kernel_hw, padding="valid", stride=(1, 1), dilation=(
         return (output_size(h, kh, t + b, sh, dh), output_size(w, kw, l + r, sw, dw))
     except ValueError as exc:
         raise ValueError(f"kernel: {exc}") from None
+
+
+def size_formula(size, kernel, pads, stride, dilation):
+    """The output-size arithmetic along one axis as text, e.g. ``⌊(28 + 1 + 1 − 3) / 2⌋ + 1 = 14``.
+
+    Examples
+    --------
+    >>> size_formula(28, 3, (1, 1), 2, 1)
+    '⌊(28 + 1 + 1 − 3) / 2⌋ + 1 = 14'
+    """
+    extent = dilation * (kernel - 1) + 1
+    k_text = str(kernel) if dilation == 1 else f"({dilation}·({kernel} − 1) + 1)"
+    pad_text = "".join(f" + {p}" for p in pads)
+    try:
+        result = output_size(size, kernel, sum(pads), stride, dilation)
+    except ValueError:
+        return f"{size}{pad_text} < {extent}: the kernel does not fit"
+    inner = f"{size}{pad_text} − {k_text}"
+    if stride == 1:
+        return f"{inner} + 1 = {result}"
+    return f"⌊({inner}) / {stride}⌋ + 1 = {result}"
 
 
 @dataclass(frozen=True)
