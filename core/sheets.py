@@ -75,10 +75,11 @@ def png_parts(pixels, *, level=6):
         raise TypeError(f"pixels must be uint8, got dtype {pixels.dtype}")
     if pixels.ndim == 2:
         color_type = 0
-    elif pixels.ndim == 3 and pixels.shape[2] == 3:
-        color_type = 2
+    elif pixels.ndim == 3 and pixels.shape[2] in (3, 4):
+        color_type = 2 if pixels.shape[2] == 3 else 6
     else:
-        raise ValueError(f"pixels must be (h, w) gray or (h, w, 3) RGB, got shape {pixels.shape}")
+        raise ValueError(f"pixels must be (h, w) gray, (h, w, 3) RGB or (h, w, 4) RGBA, got "
+                         f"shape {pixels.shape}")
     h, w = pixels.shape[:2]
     if h < 1 or w < 1:
         raise ValueError(f"pixels must not be empty, got shape {pixels.shape}")
