@@ -16,6 +16,7 @@ __all__ = ["main", "build_parser"]
 # ``main.py COMMAND`` works on a machine without a display. A new command is one line here.
 COMMANDS = (
     ("apply", "convgui.cli", "apply a kernel (and pooling) to a whole dataset and save the result"),
+    ("animate", "convgui.animate_command", "save the step-through of one image as a GIF, APNG or PNG frames"),
 )
 
 

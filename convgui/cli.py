@@ -26,16 +26,17 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["configure_parser", "run", "configure_apply_parser", "run_apply", "parse_pair", "parse_padding", "parse_pool",
-           "parse_range", "parse_grid"]
+__all__ = ["configure_parser", "run", "configure_apply_parser", "run_apply", "parse_pair",
+           "parse_padding", "parse_pool", "parse_range", "parse_grid", "add_layer_arguments",
+           "load_layer", "load_kernel_argument", "UsageError", "Progress"]
 
 PROG = "main.py apply"
 FORMATS = ("npz", "npy", "png", "sheet")
 _SUFFIX_FORMATS = {".npz": "npz", ".npy": "npy", ".png": "sheet"}
 
 
-class _UsageError(Exception):
-    """A bad argument or file: reported as ``main.py apply: error: ...``, exit code 2."""
+class UsageError(Exception):
+    """A bad argument or file: reported as ``main.py COMMAND: error: ...``, exit code 2."""
 
 
 def _ints(text, name, minimum):
@@ -143,16 +144,11 @@ def parse_grid(text):
             f"sheet grid must be ROWSxCOLUMNS like 10x10, got {text!r}") from None
 
 
-def configure_apply_parser(parser):
-    """Add the ``apply`` command's options to ``parser`` (an ``argparse`` (sub)parser)."""
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = (
-        "examples:\n"
-        "  main.py apply --input MNIST.npz --kernel sobel_x --pool max:2x2:2 --output out.npz\n"
-        "  main.py apply --input MNIST.npz --key X_test --kernel my_kernel.json \\\n"
-        "      --activation relu --range 0:100 --output sheet.png\n"
-        "  main.py apply --input animals_1.npz --kernel edge --format png --output maps/\n\n"
-        "exit codes: 0 done, 2 bad arguments or files, 130 interrupted (no partial output)")
+def add_layer_arguments(parser):
+    """Add the options that say what to compute (dataset, kernel, padding, ..., pooling).
+
+    Shared by every command that runs the layer, so they all read the same way.
+    """
     add = parser.add_argument
     add("--input", required=True, metavar="PATH",
         help="dataset file (.npz, .npy, MNIST IDX, CIFAR batch)")
@@ -173,6 +169,20 @@ def configure_apply_parser(parser):
     add("--pool", type=parse_pool, default=("off", (2, 2), (2, 2)),
         metavar="MODE:KHxKW:STRIDE|off", help="pooling after the activation, e.g. max:2x2:2 or "
         "avg:3x3:1 (default: off)")
+
+
+def configure_apply_parser(parser):
+    """Add the ``apply`` command's options to ``parser`` (an ``argparse`` (sub)parser)."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = (
+        "examples:\n"
+        "  main.py apply --input MNIST.npz --kernel sobel_x --pool max:2x2:2 --output out.npz\n"
+        "  main.py apply --input MNIST.npz --key X_test --kernel my_kernel.json \\\n"
+        "      --activation relu --range 0:100 --output sheet.png\n"
+        "  main.py apply --input animals_1.npz --kernel edge --format png --output maps/\n\n"
+        "exit codes: 0 done, 2 bad arguments or files, 130 interrupted (no partial output)")
+    add_layer_arguments(parser)
+    add = parser.add_argument
     add("--range", type=parse_range, default=(0, None), metavar="START:STOP",
         help="process images START..STOP-1 only (default: all)")
     add("--format", choices=FORMATS,
@@ -190,12 +200,13 @@ def configure_apply_parser(parser):
 # --------------------------------------------------------------------------------------------
 
 
-class _Progress:
+class Progress:
     """Progress lines on stderr, at most a few per second."""
 
-    def __init__(self, what, quiet=False, stream=None):
+    def __init__(self, what, quiet=False, stream=None, prog=PROG):
         from core.batch import Throttle
 
+        self.prog = prog
         self.what = what
         self.quiet = quiet
         self.stream = sys.stderr if stream is None else stream
@@ -208,7 +219,7 @@ class _Progress:
         elapsed = time.perf_counter() - self.started
         eta = elapsed * (total - done) / done if done else 0.0
         tail = f"{elapsed:.1f} s" if done == total else f"about {eta:.0f} s left"
-        print(f"{PROG}: {self.what} {done}/{total} ({100 * done // total}%), {tail}",
+        print(f"{self.prog}: {self.what} {done}/{total} ({100 * done // total}%), {tail}",
               file=self.stream, flush=True)
 
 
@@ -220,11 +231,12 @@ def _output_format(args):
         return _SUFFIX_FORMATS[suffix]
     if not suffix or Path(args.output).is_dir() or args.output.endswith(("/", os.sep)):
         return "png"
-    raise _UsageError(f"argument --output: cannot tell the format from {args.output!r}; "
+    raise UsageError(f"argument --output: cannot tell the format from {args.output!r}; "
                       f"use .npz, .npy, .png or a folder, or give --format")
 
 
-def _load_kernel(text, channels):
+def load_kernel_argument(text, channels):
+    """The ``--kernel`` option (a preset or a file) as a bank for ``channels`` channels."""
     from core import kernels as kernel_library
 
     path = Path(text)
@@ -232,60 +244,69 @@ def _load_kernel(text, channels):
         try:
             kernel = kernel_library.load_kernel(path)
         except (ValueError, TypeError, OSError) as exc:
-            raise _UsageError(f"argument --kernel: {exc}") from None
+            raise UsageError(f"argument --kernel: {exc}") from None
     else:
         try:
             kernel = kernel_library.find_preset(text).kernel
         except ValueError as exc:
-            raise _UsageError(f"argument --kernel: {exc}; or give a .json/.npy file") from None
+            raise UsageError(f"argument --kernel: {exc}; or give a .json/.npy file") from None
     try:
         return kernel_library.as_bank(kernel, channels)
     except ValueError as exc:
-        raise _UsageError(f"argument --kernel: {exc}") from None
+        raise UsageError(f"argument --kernel: {exc}") from None
 
 
 def _check_output(args, fmt):
     output = Path(args.output)
     parent = output.parent if str(output.parent) else Path(".")
     if not parent.is_dir():
-        raise _UsageError(f"argument --output: folder does not exist: {parent}")
+        raise UsageError(f"argument --output: folder does not exist: {parent}")
     if fmt == "png":
         if output.exists() and not output.is_dir():
-            raise _UsageError(f"argument --output: {output} is a file, not a folder")
+            raise UsageError(f"argument --output: {output} is a file, not a folder")
         return
     if output.is_dir():
-        raise _UsageError(f"argument --output: {output} is a folder; give a file name")
+        raise UsageError(f"argument --output: {output} is a folder; give a file name")
     if output.exists() and not args.overwrite:
-        raise _UsageError(f"argument --output: {output} exists; add --overwrite to replace it")
+        raise UsageError(f"argument --output: {output} exists; add --overwrite to replace it")
+
+
+def load_layer(args):
+    """The dataset and the :class:`~core.pipeline.PipelineSpec` that the layer options (see
+    :func:`add_layer_arguments`) describe; a bad file or kernel raises :class:`UsageError`."""
+    from core.datasets import load_dataset
+    from core.pipeline import PipelineSpec
+
+    try:
+        dataset = load_dataset(args.input, key=args.key)
+    except (ValueError, OSError) as exc:
+        raise UsageError(f"argument --input: {exc}") from None
+    channels = 1 if dataset.images.ndim == 3 else dataset.images.shape[3]
+    bank = load_kernel_argument(args.kernel, channels)
+    mode, shape, stride = args.pool
+    spec = PipelineSpec(bank, padding=args.padding, stride=args.stride, dilation=args.dilation,
+                        flip=args.flip, activation=args.activation, pool_mode=mode,
+                        pool_shape=shape, pool_stride=stride)
+    return dataset, spec
 
 
 def _prepare(args):
     """Everything checked before any work: dataset, spec, range, output."""
     from core.batch import batch_range, output_nbytes
-    from core.datasets import load_dataset
-    from core.pipeline import PipelineSpec
 
     fmt = _output_format(args)
     _check_output(args, fmt)
-    try:
-        dataset = load_dataset(args.input, key=args.key)
-    except (ValueError, OSError) as exc:
-        raise _UsageError(f"argument --input: {exc}") from None
-    bank = _load_kernel(args.kernel, 1 if dataset.images.ndim == 3 else dataset.images.shape[3])
-    mode, shape, stride = args.pool
-    spec = PipelineSpec(bank, padding=args.padding, stride=args.stride, dilation=args.dilation,
-                        flip=args.flip, activation=args.activation, pool_mode=mode,
-                        pool_shape=shape, pool_stride=stride)
+    dataset, spec = load_layer(args)
     start, stop = args.range
     try:
         start, stop = batch_range(len(dataset), start, stop)
     except ValueError as exc:
-        raise _UsageError(f"argument --range: {exc}") from None
+        raise UsageError(f"argument --range: {exc}") from None
     dtype = np.float64 if args.float64 else np.float32
     try:
         nbytes = output_nbytes(dataset.images.shape, spec, start=start, stop=stop, dtype=dtype)
     except ValueError as exc:
-        raise _UsageError(f"these settings do not fit the images {dataset.images.shape[1:]}: "
+        raise UsageError(f"these settings do not fit the images {dataset.images.shape[1:]}: "
                           f"{exc}") from None
     return fmt, dataset, spec, start, stop, dtype, nbytes
 
@@ -313,7 +334,7 @@ def _apply(args):
               f"{batch.batch_output_shape(dataset.images.shape, spec, start=start, stop=stop)} "
               f"{np.dtype(dtype).name} ({nbytes / 2**20:.1f} MB), format {fmt}",
               file=sys.stderr, flush=True)
-    progress = _Progress("processed", quiet)
+    progress = Progress("processed", quiet)
     output = Path(args.output)
     if fmt == "npy":
         for done, total in batch.iter_batch_to_npy(output, dataset.images, spec, start=start,
@@ -334,13 +355,13 @@ def _apply(args):
             sheets.write_png(output, sheets.contact_sheet(outputs, labels, rows=rows,
                                                           columns=columns))
         else:
-            writing = _Progress("written", quiet)
+            writing = Progress("written", quiet)
             try:
                 run = sheets.iter_png_folder(output, outputs, start=start, labels=labels,
                                              class_names=dataset.class_names,
                                              overwrite=args.overwrite)
             except FileExistsError as exc:
-                raise _UsageError(f"argument --output: {exc}; add --overwrite to replace "
+                raise UsageError(f"argument --output: {exc}; add --overwrite to replace "
                                   "them") from None
             for done, total in run:
                 writing(done, total)
@@ -362,7 +383,7 @@ def run_apply(args):
     """
     try:
         _apply(args)
-    except _UsageError as exc:
+    except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
