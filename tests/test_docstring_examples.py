@@ -8,7 +8,8 @@ import pytest
 MODULES = [
     "core._checks", "core.atomic", "core.geometry", "core.engine", "core.seed", "core.pipeline",
     "core.explain", "core.kernels", "core.datasets", "core.batch", "core.sheets", "core.codegen",
-    "core.conv1d", "core.frames", "core.animation_files", "convgui.display",
+    "core.conv1d", "core.padding", "core.transpose", "core.frames", "core.animation_files",
+    "convgui.display",
     "convgui.compare_tab", "convgui.state",
 ]
 
