@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 from PyQt5.QtCore import QCoreApplication, QPointF, QRectF, Qt
 from PyQt5.QtGui import (QColor, QFont, QFontMetricsF, QGuiApplication, QImage, QPainter,
-                         QPen)
+                         QPen, QStaticText, QTransform)
 
 from core.sheets import render_tile, to_gray
 
-__all__ = ["ensure_gui_application", "PanelPlace", "frame_layout", "paint_frame",
+__all__ = ["ensure_gui_application", "PanelPlace", "frame_layout", "FramePainter", "paint_frame",
            "frame_pixels", "RenderedFrames", "SIZES", "BACKGROUND", "WINDOW_EDGE", "EMPTY",
            "panel_rgb"]
 
@@ -187,55 +187,177 @@ def _fit_font(text, max_width, pixels, bold=False, minimum=8):
     return font
 
 
-def _draw_text_line(painter, text, x, y, max_width, pixels, colour, bold=False,
-                    align=Qt.AlignLeft):
-    font = _fit_font(text, max_width, pixels, bold)
-    painter.setFont(font)
-    painter.setPen(colour)
-    metrics = QFontMetricsF(font)
-    shown = metrics.elidedText(text, Qt.ElideMiddle, max_width)
-    painter.drawText(QRectF(x, y, max_width, metrics.height() * 1.2), align | Qt.AlignTop,
-                     shown)
+class FramePainter:
+    """Paints frames of one size; remembers the panels that do not change from frame to frame
+    (the input and the kernel) and the laid-out numbers, so a long animation paints fast."""
+
+    _CACHE_PANELS = 12
+
+    def __init__(self, size):
+        self.size = (int(size[0]), int(size[1]))
+        self._panels = {}
+        self._texts = {}
+
+    _CACHE_TEXTS = 4096
+
+    def pixels(self, frame):
+        """``frame`` as an ``(h, w, 3)`` uint8 array."""
+        return _qimage_pixels(self.paint(frame))
+
+    def paint(self, frame):
+        """Draw ``frame`` into a new QImage (RGB888) and return it."""
+        if len(self._texts) > self._CACHE_TEXTS:
+            self._texts.clear()
+        width, height = self.size
+        layout = frame_layout(frame, self.size)
+        image = QImage(width, height, QImage.Format_RGB888)
+        image.fill(BACKGROUND)
+        painter = QPainter(image)
+        try:
+            painter.setRenderHint(QPainter.Antialiasing, False)
+            painter.setRenderHint(QPainter.TextAntialiasing, True)
+            m = layout.margin
+            text_w = width - 2 * m
+            self._line(painter, frame.title, m, m, text_w, layout.title_px, TEXT, bold=True)
+            self._line(painter, frame.subtitle, m, m + layout.title_px * 1.35, text_w,
+                       layout.subtitle_px, MUTED)
+            for panel, place in zip(frame.panels, layout.panels):
+                painter.drawImage(place.x, place.y, self._panel_base(panel, place))
+                _paint_marks(painter, panel, place)
+                w = place.cols * place.cell
+                self._line(painter, panel.title, place.x + w / 2,
+                           place.y - layout.panel_title_px * 1.45, max(w, 8 * layout.panel_title_px),
+                           layout.panel_title_px, TEXT, bold=True, centre=True)
+            painter.setFont(_font(layout.title_px * 1.2, bold=True))
+            painter.setPen(MUTED)
+            for (x, y), text in zip(layout.symbols, _symbols(frame, len(layout.symbols))):
+                painter.drawText(QRectF(x - 40, y - 40, 80, 80), Qt.AlignCenter, text)
+            y = layout.lines_top
+            for i, line in enumerate(frame.lines):
+                colour = TEXT if i == 0 else MUTED
+                self._line(painter, line, m, y, text_w, layout.line_px, colour, bold=i == 0)
+                y += layout.line_px * 1.5
+        finally:
+            painter.end()
+        return image
+
+    def _panel_base(self, panel, place):
+        """The panel's cells, grid, numbers and edges (no window outline), cached by content."""
+        key = (place.cell, panel.colormap, tuple(panel.levels), panel.numbers,
+               np.asarray(panel.values).shape, hash(np.asarray(panel.values).tobytes()),
+               None if panel.padding is None else hash(panel.padding.tobytes()))
+        base = self._panels.get(key)
+        if base is None:
+            base = self._draw_panel_base(panel, place)
+            if len(self._panels) >= self._CACHE_PANELS:
+                self._panels.pop(next(iter(self._panels)))
+            self._panels[key] = base
+        return base
+
+    def _draw_panel_base(self, panel, place):
+        cell, rows, cols = place.cell, place.rows, place.cols
+        rgb = _tinted(panel_rgb(panel, _lookup_table), panel.padding)
+        big = np.repeat(np.repeat(rgb, cell, axis=0), cell, axis=1)
+        canvas = np.empty((rows * cell + 1, cols * cell + 1, 3), np.uint8)
+        canvas[:-1, :-1] = big
+        if cell >= 6:
+            canvas[::cell, :] = _qcolor_rgb(GRID)
+            canvas[:, ::cell] = _qcolor_rgb(GRID)
+        edge = _qcolor_rgb(FRAME_EDGE)
+        canvas[[0, -1], :] = edge
+        canvas[:, [0, -1]] = edge
+        image = _to_qimage(canvas)
+        painter = QPainter(image)
+        try:
+            painter.setRenderHint(QPainter.TextAntialiasing, True)
+            if panel.numbers and panel.colormap != "rgb" and cell >= 18:
+                self._paint_numbers(painter, panel, cell, rgb)
+            if panel.padding is not None and panel.padding.any():
+                inner = np.argwhere(~panel.padding)
+                if len(inner):
+                    (r0, c0), (r1, c1) = inner.min(axis=0), inner.max(axis=0)
+                    pen = QPen(PAD_EDGE, max(1.5, cell * 0.05))
+                    pen.setStyle(Qt.DashLine)
+                    painter.setPen(pen)
+                    painter.setBrush(Qt.NoBrush)
+                    painter.drawRect(QRectF(c0 * cell, r0 * cell, (c1 - c0 + 1) * cell,
+                                            (r1 - r0 + 1) * cell))
+        finally:
+            painter.end()
+        return image
+
+    def _paint_numbers(self, painter, panel, cell, rgb):
+        values = np.asarray(panel.values, dtype=np.float64)
+        cols = values.shape[1]
+        texts = {divmod(i, cols): _cell_text(v)
+                 for i, v in enumerate(values.ravel().tolist()) if v == v}
+        if not texts:
+            return
+        longest = max(texts.values(), key=len)
+        font = _fit_font(longest, cell * 0.86, cell * 0.34, minimum=6)
+        painter.setFont(font)
+        metrics = QFontMetricsF(font)
+        dark, light = QColor(20, 20, 20), QColor(250, 250, 250)
+        lightness = rgb.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+        for (r, c), text in texts.items():
+            static = self._static_text(text, font)
+            painter.setPen(dark if lightness[r, c] > 140 else light)
+            size = static.size()
+            painter.drawStaticText(QPointF(c * cell + (cell - size.width()) / 2,
+                                           r * cell + (cell - metrics.height()) / 2), static)
+
+    def _line(self, painter, text, x, y, max_width, pixels, colour, bold=False, centre=False):
+        """One line of text at ``(x, y)`` (top-left; or centred on ``x``), shrunk to
+        ``max_width`` and then elided in the middle if still too long."""
+        key = ("line", text, int(pixels), int(max_width), bold)
+        entry = self._texts.get(key)
+        if entry is None:
+            font = _fit_font(text, max_width, pixels, bold)
+            shown = QFontMetricsF(font).elidedText(text, Qt.ElideMiddle, max_width)
+            static = QStaticText(shown)
+            static.setTextFormat(Qt.PlainText)
+            static.prepare(QTransform(), font)
+            entry = self._texts[key] = (font, static)
+        font, static = entry
+        painter.setFont(font)
+        painter.setPen(colour)
+        if centre:
+            x -= static.size().width() / 2
+        painter.drawStaticText(QPointF(x, y), static)
+        return static.size().height()
+
+    def _static_text(self, text, font):
+        key = (text, font.pixelSize())
+        static = self._texts.get(key)
+        if static is None:
+            static = QStaticText(text)
+            static.setTextFormat(Qt.PlainText)
+            static.prepare(QTransform(), font)
+            self._texts[key] = static
+        return static
 
 
-def _paint_panel(painter, panel, place, title_px):
-    cell, rows, cols = place.cell, place.rows, place.cols
-    w, h = cols * cell, rows * cell
-    rgb = _tinted(panel_rgb(panel, _lookup_table), panel.padding)
-    painter.drawImage(QRectF(place.x, place.y, w, h), _to_qimage(rgb))
+def _symbols(frame, count):
+    """The operators between the panels: input ∗ kernel = output, feature map → pooled."""
+    if frame.stage != "conv":
+        return ("→",) * count
+    return ("∗",) * (count - 1) + ("=",) if count else ()
+
+
+def _paint_marks(painter, panel, place):
+    """The kernel's window (and its taps under dilation) and the cell being computed."""
+    cell = place.cell
     if panel.taps is not None and panel.window is not None:
         top, left, bottom, right = panel.window
         if not panel.taps[top:bottom + 1, left:right + 1].all():
             for r, c in zip(*np.nonzero(panel.taps)):
                 painter.fillRect(QRectF(place.x + c * cell, place.y + r * cell, cell, cell),
                                  TAP_FILL)
-    if cell >= 6:
-        painter.setPen(QPen(GRID, 1))
-        for r in range(1, rows):
-            painter.drawLine(QPointF(place.x, place.y + r * cell),
-                             QPointF(place.x + w, place.y + r * cell))
-        for c in range(1, cols):
-            painter.drawLine(QPointF(place.x + c * cell, place.y),
-                             QPointF(place.x + c * cell, place.y + h))
-    if panel.numbers and panel.colormap != "rgb" and cell >= 18:
-        _paint_numbers(painter, panel, place, rgb)
-    if panel.padding is not None and panel.padding.any():
-        inner = np.argwhere(~panel.padding)
-        if len(inner):
-            (r0, c0), (r1, c1) = inner.min(axis=0), inner.max(axis=0)
-            pen = QPen(PAD_EDGE, max(1.5, cell * 0.05))
-            pen.setStyle(Qt.DashLine)
-            painter.setPen(pen)
-            painter.setBrush(Qt.NoBrush)
-            painter.drawRect(QRectF(place.x + c0 * cell, place.y + r0 * cell,
-                                    (c1 - c0 + 1) * cell, (r1 - r0 + 1) * cell))
-    painter.setPen(QPen(FRAME_EDGE, 1))
-    painter.setBrush(Qt.NoBrush)
-    painter.drawRect(QRectF(place.x, place.y, w, h))
     edge = max(2.0, min(8.0, cell * 0.09))
     pen = QPen(WINDOW_EDGE, edge)
     pen.setJoinStyle(Qt.MiterJoin)
     painter.setPen(pen)
+    painter.setBrush(Qt.NoBrush)
     boxes = []
     if panel.window is not None:
         boxes.append(panel.window)
@@ -244,33 +366,6 @@ def _paint_panel(painter, panel, place, title_px):
     for top, left, bottom, right in boxes:
         painter.drawRect(QRectF(place.x + left * cell + edge / 2, place.y + top * cell + edge / 2,
                                 (right - left + 1) * cell - edge, (bottom - top + 1) * cell - edge))
-    font = _fit_font(panel.title, max(w, 4 * title_px), title_px, bold=True)
-    painter.setFont(font)
-    painter.setPen(TEXT)
-    metrics = QFontMetricsF(font)
-    text_w = max(w, metrics.horizontalAdvance(panel.title) + 4)
-    painter.drawText(QRectF(place.x + w / 2 - text_w / 2, place.y - metrics.height() * 1.35,
-                            text_w, metrics.height() * 1.2), Qt.AlignHCenter | Qt.AlignBottom,
-                     panel.title)
-
-
-def _paint_numbers(painter, panel, place, rgb):
-    cell = place.cell
-    values = np.asarray(panel.values, dtype=np.float64)
-    cols = values.shape[1]
-    texts = {divmod(i, cols): _cell_text(v)
-             for i, v in enumerate(values.ravel().tolist()) if v == v}
-    if not texts:
-        return
-    longest = max(texts.values(), key=len)
-    font = _fit_font(longest, cell * 0.86, cell * 0.34, minimum=6)
-    painter.setFont(font)
-    for (r, c), text in texts.items():
-        red, green, blue = (int(x) for x in rgb[r, c])
-        light = (0.299 * red + 0.587 * green + 0.114 * blue) > 140
-        painter.setPen(QColor(20, 20, 20) if light else QColor(250, 250, 250))
-        painter.drawText(QRectF(place.x + c * cell, place.y + r * cell, cell, cell),
-                         Qt.AlignCenter, text)
 
 
 def _cell_text(value):
@@ -282,46 +377,20 @@ def _cell_text(value):
 
 def paint_frame(frame, size):
     """Draw ``frame`` into a new ``size`` = ``(width, height)`` QImage (RGB888) and return it."""
-    width, height = int(size[0]), int(size[1])
-    layout = frame_layout(frame, (width, height))
-    image = QImage(width, height, QImage.Format_RGB888)
-    image.fill(BACKGROUND)
-    painter = QPainter(image)
-    try:
-        painter.setRenderHint(QPainter.Antialiasing, False)
-        painter.setRenderHint(QPainter.TextAntialiasing, True)
-        m = layout.margin
-        text_w = width - 2 * m
-        _draw_text_line(painter, frame.title, m, m, text_w, layout.title_px, TEXT, bold=True)
-        _draw_text_line(painter, frame.subtitle, m, m + layout.title_px * 1.35, text_w,
-                        layout.subtitle_px, MUTED)
-        for panel, place in zip(frame.panels, layout.panels):
-            _paint_panel(painter, panel, place, layout.panel_title_px)
-        symbol = ("∗", "=") if frame.stage == "conv" else ("→",)
-        symbols = symbol if len(layout.symbols) <= len(symbol) else (
-            ("∗",) * (len(layout.symbols) - 1) + ("=",))
-        painter.setFont(_font(layout.title_px * 1.2, bold=True))
-        painter.setPen(MUTED)
-        for (x, y), text in zip(layout.symbols, symbols):
-            painter.drawText(QRectF(x - 40, y - 40, 80, 80), Qt.AlignCenter, text)
-        y = layout.lines_top
-        for i, line in enumerate(frame.lines):
-            colour = TEXT if i == 0 else MUTED
-            _draw_text_line(painter, line, m, y, text_w, layout.line_px, colour, bold=i == 0)
-            y += layout.line_px * 1.5
-    finally:
-        painter.end()
-    return image
+    return FramePainter(size).paint(frame)
 
 
-def frame_pixels(frame, size):
-    """``frame`` painted at ``size`` as an ``(h, w, 3)`` uint8 array."""
-    image = paint_frame(frame, size)
+def _qimage_pixels(image):
     width, height = image.width(), image.height()
     pointer = image.constBits()
     pointer.setsize(image.bytesPerLine() * height)
     rows = np.frombuffer(pointer, np.uint8).reshape(height, image.bytesPerLine())
     return rows[:, :3 * width].reshape(height, width, 3).copy()
+
+
+def frame_pixels(frame, size):
+    """``frame`` painted at ``size`` as an ``(h, w, 3)`` uint8 array."""
+    return FramePainter(size).pixels(frame)
 
 
 class RenderedFrames:
@@ -330,9 +399,10 @@ class RenderedFrames:
     def __init__(self, animation, size):
         self.animation = animation
         self.size = (int(size[0]), int(size[1]))
+        self.painter = FramePainter(self.size)
 
     def __len__(self):
         return len(self.animation)
 
     def __getitem__(self, index):
-        return frame_pixels(self.animation[index], self.size)
+        return self.painter.pixels(self.animation[index])
