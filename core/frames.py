@@ -19,9 +19,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._checks import as_pair
-from .explain import explain_conv_pixel, explain_pool_pixel, format_number, sum_expression
-from .geometry import resolve_padding, size_formula
-from .pipeline import run_pipeline
+from .explain import explain_pool_pixel, format_number, sum_expression
+from .geometry import (input_window, resolve_padding, resolve_transposed_padding, size_formula,
+                       stretched_padding, transposed_size_formula)
+from .padding import fill_border
+from .pipeline import activate, run_pipeline
+from .transpose import insert_zeros
 from .sheets import image_range, levels_for, mapped_values
 
 __all__ = ["COLORMAPS", "MAPPINGS", "Panel", "Frame", "Animation", "crop_box", "step_indices",
@@ -156,6 +159,16 @@ def display_choice(values, colormap="auto", mapping="auto"):
     return colormap, mapping
 
 
+def _pad_or_crop(array, pads):
+    """Zero-pad ``array``'s first two axes by ``((top, bottom), (left, right))``; negative
+    counts crop instead."""
+    (t, b), (l, r) = pads
+    grown = np.pad(array, ((max(t, 0), max(b, 0)), (max(l, 0), max(r, 0)))
+                   + ((0, 0),) * (array.ndim - 2))
+    h, w = grown.shape[:2]
+    return grown[max(-t, 0):h - max(-b, 0), max(-l, 0):w - max(-r, 0)]
+
+
 def _ordinal(n):
     return {1: "", 2: "2nd ", 3: "3rd "}.get(n, f"{n}th ")
 
@@ -220,9 +233,7 @@ class Animation:
         self.spec = spec
         self.kernel_index = int(kernel_index)
         self.kernel_name = kernel_name
-        kh, kw = spec.kernels.shape[:2]
-        self.pads = resolve_padding(spec.padding, self.image.shape[:2], (kh, kw), spec.stride,
-                                    spec.dilation)
+        self._build_grid()
         result = run_pipeline(self.image[None], spec)
         self.conv = result.conv[0, :, :, self.kernel_index]
         self.activated = result.activated[0, :, :, self.kernel_index]
@@ -237,12 +248,53 @@ class Animation:
         self._conv_levels = levels_for(self.activated, self.mapping, self.value_range)
         self._pool_levels = (None if self.pooled is None
                              else levels_for(self.pooled, self.mapping, self.value_range))
-        (t, b), (l, r) = self.pads
-        pad_spec = ((t, b), (l, r)) + ((0, 0),) * (self.image.ndim - 2)
-        self.padded = np.pad(self.image, pad_spec)
-        mask = np.ones(self.padded.shape[:2], bool)
-        mask[t:t + self.image.shape[0], l:l + self.image.shape[1]] = False
-        self._pad_mask = mask
+
+    def _build_grid(self):
+        """The array the window slides over (``self.grid``), where the image sits in it, and
+        which of its cells are real pixels.
+
+        Plain convolution: the image with its padding (zeros or the padding mode's pixels),
+        windows ``stride`` apart. Transposed convolution: the image stretched with ``stride - 1``
+        zeros between pixels, padded (or cropped) by :func:`core.geometry.stretched_padding`,
+        windows one cell apart; the kernel is applied rotated by 180°.
+        """
+        s = self.spec
+        kh, kw = s.kernels.shape[:2]
+        kernel = s.kernels[:, :, :, self.kernel_index]
+        image = self.image if self.image.ndim == 3 else self.image[:, :, None]
+        if s.transposed:
+            self.pads = resolve_transposed_padding(s.padding)
+            grid_pads = stretched_padding((kh, kw), self.pads, s.dilation, s.output_padding)
+            stretched = insert_zeros(image[None], s.stride)[0]
+            real = np.zeros(stretched.shape[:2], bool)
+            real[::s.stride[0], ::s.stride[1]] = True
+            grid = _pad_or_crop(stretched, grid_pads)
+            self._real = _pad_or_crop(real, grid_pads)
+            self.applied = kernel if s.flip else kernel[::-1, ::-1]
+        else:
+            self.pads = resolve_padding(s.padding, image.shape[:2], (kh, kw), s.stride,
+                                        s.dilation)
+            grid_pads = self.pads
+            (t, b), (l, r) = grid_pads
+            buf = np.zeros((image.shape[2], image.shape[0] + t + b, image.shape[1] + l + r))
+            buf[:, t:t + image.shape[0], l:l + image.shape[1]] = image.transpose(2, 0, 1)
+            fill_border(buf, grid_pads, s.padding_mode)
+            grid = buf.transpose(1, 2, 0)
+            self._real = np.zeros(grid.shape[:2], bool)
+            self._real[t:t + image.shape[0], l:l + image.shape[1]] = True
+            self.applied = kernel[::-1, ::-1] if s.flip else kernel
+        self._grid_top_left = (grid_pads[0][0], grid_pads[1][0])
+        self.grid = grid
+        bias = np.asarray(s.bias, dtype=np.float64)
+        self.bias = float(bias if bias.ndim == 0 else bias[self.kernel_index])
+
+    def window_cells(self, row, col):
+        """Grid rows and columns under the kernel for output ``(row, col)``."""
+        s = self.spec
+        window = input_window((row, col), s.kernels.shape[:2], self.pads, s.stride, s.dilation,
+                              transposed=s.transposed)
+        top, left = self._grid_top_left
+        return window.rows + top, window.cols + left
 
     def __len__(self):
         return len(self._stages)
@@ -277,13 +329,22 @@ class Animation:
         name = f" {self.kernel_name}" if self.kernel_name else ""
         parts.append(f"{kh}×{kw} kernel{name}")
         (t, b), (l, r) = self.pads
-        pad_word = s.padding if isinstance(s.padding, str) else "custom"
-        parts.append(f"padding {pad_word} ({t},{b})({l},{r})")
+        if s.transposed:
+            parts.append(f"transposed convolution, padding ({t},{b})({l},{r})")
+            if any(s.output_padding):
+                parts.append(f"output padding {s.output_padding[0]},{s.output_padding[1]}")
+        else:
+            pad_word = s.padding if isinstance(s.padding, str) else "custom"
+            mode = "" if s.padding_mode == "zeros" else f" {s.padding_mode}"
+            parts.append(f"padding {pad_word}{mode} ({t},{b})({l},{r})")
         parts.append("stride " + (str(s.stride[0]) if s.stride[0] == s.stride[1]
                                   else f"{s.stride[0]},{s.stride[1]}"))
         if tuple(s.dilation) != (1, 1):
             parts.append(f"dilation {s.dilation[0]},{s.dilation[1]}")
-        parts.append("convolution (kernel rotated 180°)" if s.flip else "cross-correlation")
+        if not s.transposed:
+            parts.append("convolution (kernel rotated 180°)" if s.flip else "cross-correlation")
+        if self.bias:
+            parts.append(f"bias {format_number(self.bias)}")
         if s.activation != "none":
             parts.append(_ACTIVATION_NAMES[s.activation])
         if s.pooled:
@@ -295,6 +356,15 @@ class Animation:
 
     def formula_lines(self, stage):
         s = self.spec
+        if stage == "conv" and s.transposed:
+            h, w = self.image.shape[:2]
+            kh, kw = s.kernels.shape[:2]
+            (t, b), (l, r) = self.pads
+            ah, aw = s.output_padding
+            return (f"Output height: "
+                    f"{transposed_size_formula(h, kh, (t, b), s.stride[0], s.dilation[0], ah)}"
+                    f"     Output width: "
+                    f"{transposed_size_formula(w, kw, (l, r), s.stride[1], s.dilation[1], aw)}",)
         if stage == "conv":
             h, w = self.image.shape[:2]
             kh, kw = s.kernels.shape[:2]
@@ -314,45 +384,51 @@ class Animation:
         return partial
 
     def _conv_frame(self, index, step, steps):
+        s = self.spec
         row, col = divmod(step, self.activated.shape[1])
-        pixel = explain_conv_pixel(self.image, self.spec, self.kernel_index, row, col)
-        (t, _), (l, _) = self.pads
-        rows, cols = pixel.window.rows + t, pixel.window.cols + l
-        taps = np.zeros(self.padded.shape[:2], bool)
+        rows, cols = self.window_cells(row, col)
+        patch = self.grid[rows[:, None], cols[None, :]]
+        weighted = float((patch * self.applied).sum())
+        total = weighted + self.bias
+        taps = np.zeros(self.grid.shape[:2], bool)
         taps[rows[:, None], cols[None, :]] = True
         box = (int(rows[0]), int(cols[0]), int(rows[-1]), int(cols[-1]))
-        colour = self.padded.ndim == 3 and self.padded.shape[2] in (3, 4)
+        channels = self.grid.shape[2]
+        colour = channels in (3, 4)
+        source_values = self.grid[:, :, :3] if colour else self.grid[:, :, 0]
         shape = "×".join(str(n) for n in self.image.shape)
-        if colour:
-            source_values = self.padded[:, :, :3]
+        if s.transposed:
+            title = f"Input {shape} stretched" + (" + padding" if (~self._real).any() else "")
         else:
-            source_values = self.padded if self.padded.ndim == 2 else self.padded[:, :, 0]
-        panels = [Panel(f"Input {shape}" + (" + padding" if self._pad_mask.any() else ""),
-                        source_values, source_values, self.value_range,
-                        "rgb" if colour else "gray", numbers=not colour, padding=self._pad_mask,
+            title = f"Input {shape}" + (" + padding" if (~self._real).any() else "")
+        panels = [Panel(title, source_values, source_values, self.value_range,
+                        "rgb" if colour else "gray", numbers=not colour, padding=~self._real,
                         window=box, taps=taps)]
-        kernel = pixel.kernel
-        bound = float(np.max(np.abs(kernel))) or 1.0
-        channel_names = ("R", "G", "B") if kernel.shape[2] == 3 else None
-        heading = "Kernel (rotated 180°)" if self.spec.flip else "Kernel"
-        for ch in range(kernel.shape[2]):
-            title = heading if kernel.shape[2] == 1 else (
+        bound = float(np.max(np.abs(self.applied))) or 1.0
+        channel_names = ("R", "G", "B", "A") if colour else None
+        rotated = s.flip != s.transposed
+        heading = "Kernel (rotated 180°)" if rotated else "Kernel"
+        for ch in range(channels):
+            name = heading if channels == 1 else (
                 f"{heading} {channel_names[ch] if channel_names else ch + 1}")
-            panels.append(Panel(title, kernel[:, :, ch], kernel[:, :, ch], (-bound, bound),
-                                "weights"))
+            panels.append(Panel(name, self.applied[:, :, ch], self.applied[:, :, ch],
+                                (-bound, bound), "weights"))
         partial = self._partial(self.activated, step)
         oh, ow = self.activated.shape
-        activation = _ACTIVATION_NAMES.get(self.spec.activation)
+        activation = _ACTIVATION_NAMES.get(s.activation)
         out_title = f"Output {oh}×{ow}" + (f" after {activation}" if activation else "")
         panels.append(Panel(out_title, partial, mapped_values(partial, self.mapping),
                             self._conv_levels, self.colormap, current=(row, col)))
-        line = f"output[{row}, {col}] = {sum_expression(pixel.patch, kernel, pixel.total)}"
-        lines = [line]
+        lines = [f"output[{row}, {col}] = {sum_expression(patch, self.applied, weighted)}"]
+        if self.bias:
+            lines.append(f"{format_number(weighted)} + bias {format_number(self.bias)} = "
+                         f"{format_number(total)}")
         if activation:
-            lines.append(f"{activation}({format_number(pixel.total)}) = "
-                         f"{format_number(pixel.activated)}")
+            lines.append(f"{activation}({format_number(total)}) = "
+                         f"{format_number(float(activate(np.array(total), s.activation)))}")
         lines.extend(self.formula_lines("conv"))
-        title = f"Convolution · step {step + 1} of {steps} · output [{row}, {col}]"
+        kind = "Transposed convolution" if s.transposed else "Convolution"
+        title = f"{kind} · step {step + 1} of {steps} · output [{row}, {col}]"
         return Frame(index, len(self), "conv", step, steps, title, self.subtitle, tuple(panels),
                      tuple(lines))
 

@@ -17,6 +17,7 @@ __all__ = [
     "output_size",
     "output_shape",
     "size_formula",
+    "transposed_size_formula",
     "transposed_output_size",
     "resolve_transposed_padding",
     "stretched_padding",
@@ -237,6 +238,25 @@ def size_formula(size, kernel, pads, stride, dilation):
     if stride == 1:
         return f"{inner} + 1 = {result}"
     return f"⌊({inner}) / {stride}⌋ + 1 = {result}"
+
+
+def transposed_size_formula(size, kernel, pads, stride, dilation, output_padding=0):
+    """A transposed convolution's output size along one axis as text.
+
+    Examples
+    --------
+    >>> transposed_size_formula(3, 3, (1, 1), 2, 1, 1)
+    '(3 − 1)·2 − 1 − 1 + (3 − 1) + 1 + 1 = 6'
+    """
+    k_text = f"({kernel} − 1)" if dilation == 1 else f"{dilation}·({kernel} − 1)"
+    pad_text = "".join(f" − {p}" for p in pads if p)
+    extra = f" + {output_padding}" if output_padding else ""
+    try:
+        result = transposed_output_size(size, kernel, sum(pads), stride, dilation,
+                                        output_padding)
+    except ValueError as exc:
+        return str(exc)
+    return f"({size} − 1)·{stride}{pad_text} + {k_text}{extra} + 1 = {result}"
 
 
 @dataclass(frozen=True)

@@ -140,3 +140,53 @@ def test_bad_arguments_name_themselves():
         Animation(np.zeros((2, 2)), spec_for(), crop=None)
     with pytest.raises(IndexError, match="index"):
         Animation(IMAGE, spec_for())[1000]
+
+
+def test_padding_mode_and_bias_show_in_the_grid_and_the_sum():
+    image = RNG.random((6, 6))
+    spec = spec_for(padding="same", padding_mode="reflect", bias=0.5)
+    animation = Animation(image, spec, crop=None)
+    expected = correlate2d(np.pad(image, 1, mode="reflect"), KERNEL, mode="valid") + 0.5
+    frame = animation[len(animation) - 1]
+    np.testing.assert_allclose(frame.panels[0].values, np.pad(image, 1, mode="reflect"))
+    np.testing.assert_allclose(frame.panels[-1].values, expected)
+    assert frame.lines[1].endswith(f"+ bias 0.5 = {expected[-1, -1]:.4g}")
+    assert "padding same reflect" in frame.subtitle and "bias 0.5" in frame.subtitle
+
+
+def brute_transposed(image, kernel, stride, pad, output_padding=0):
+    """Every input pixel adds value × kernel into the output, then the padding is cropped."""
+    h, w = image.shape
+    kh, kw = kernel.shape
+    full = np.zeros(((h - 1) * stride + kh + output_padding, (w - 1) * stride + kw + output_padding))
+    for y in range(h):
+        for x in range(w):
+            full[y * stride:y * stride + kh, x * stride:x * stride + kw] += image[y, x] * kernel
+    return full[pad:full.shape[0] - pad, pad:full.shape[1] - pad]
+
+
+@pytest.mark.parametrize("stride, pad, output_padding", [(2, 0, 0), (2, 1, 1), (3, 2, 0)])
+def test_transposed_frames_slide_over_the_stretched_input(stride, pad, output_padding):
+    image = RNG.integers(-3, 4, (4, 4)).astype(float)
+    spec = spec_for(padding=pad, stride=(stride, stride), transposed=True,
+                    output_padding=(output_padding, output_padding))
+    animation = Animation(image, spec, crop=None)
+    expected = brute_transposed(image, KERNEL, stride, pad, output_padding)
+    assert len(animation) == expected.size
+    last = animation[len(animation) - 1]
+    np.testing.assert_allclose(last.panels[-1].values, expected)
+    assert last.title.startswith("Transposed convolution · step")
+    grid = animation[0].panels[0]
+    # Real pixels sit `stride` apart in the stretched grid, zeros between (marked as padding).
+    assert (~grid.padding).sum() == image.size
+    np.testing.assert_array_equal(np.sort(grid.values[~grid.padding]), np.sort(image.ravel()))
+    np.testing.assert_array_equal(animation[0].panels[1].values, KERNEL[::-1, ::-1])
+    assert animation[0].panels[1].title == "Kernel (rotated 180°)"
+    oh = expected.shape[0]
+    assert last.lines[-1].startswith("Output height: (4 − 1)·")
+    assert last.lines[-1].split("     ")[0].endswith(f"= {oh}")
+    for n in (0, 5, expected.size - 1):
+        frame = animation[n]
+        row, col = divmod(n, expected.shape[1])
+        assert frame.panels[0].window[:2] == (row, col)  # one cell apart
+        assert frame.lines[0].endswith(f"= {int(expected[row, col])}")
