@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_path
+from .atomic import atomic_path, new_file_mode
 from .sheets import PNG_SIGNATURE, encode_png, png_chunk, png_parts
 
 __all__ = ["FORMATS", "FORMAT_LABELS", "animation_format", "frame_names", "frame_durations",
@@ -374,6 +374,7 @@ def _write_folder(folder, parent, frames, count):
                 fh.write(encode_png(pixels, level=6))
             yield i + 1, count
         if not folder.exists():
+            os.chmod(temp, new_file_mode(folder=True))
             os.rename(temp, folder)
         else:
             for name in _existing_frames(folder):

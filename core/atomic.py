@@ -5,7 +5,31 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text"]
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "new_file_mode"]
+
+
+def _current_umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# Read once, at import: temporary files are created private (0600), and the finished file
+# gets the permissions any new file of the user would (or keeps those of the file it replaces).
+_UMASK = _current_umask()
+
+
+def new_file_mode(folder=False):
+    """The permission bits a new file (or ``folder``) of this user gets: 0o666 (0o777) less
+    the umask. For temporary files and folders renamed into place, which start private."""
+    return (0o777 if folder else 0o666) & ~_UMASK
+
+
+def _final_mode(path):
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        return new_file_mode()
 
 
 @contextmanager
@@ -33,6 +57,8 @@ def atomic_path(path, suffix=None):
     os.close(fd)
     try:
         yield tmp
+        if os.path.isfile(tmp):
+            os.chmod(tmp, _final_mode(path))
         os.replace(tmp, path)
     except BaseException:
         try:

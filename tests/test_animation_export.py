@@ -206,3 +206,12 @@ def test_frame_sizes_scale_the_same_layout(qapp, animation):
     assert large.panels[0].cell > small.panels[0].cell
     pixels = frame_pixels(animation[3], (1920, 1080))
     assert pixels.shape == (1080, 1920, 3) and pixels.dtype == np.uint8
+
+
+def test_written_files_get_ordinary_permissions(tmp_path, frames):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    list(iter_write_animation(tmp_path / "a.gif", [frames[0]]))
+    list(iter_write_animation(tmp_path / "f", [frames[0]], fmt="frames"))
+    assert (tmp_path / "a.gif").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert (tmp_path / "f").stat().st_mode & 0o777 == 0o777 & ~umask
