@@ -20,7 +20,9 @@ Rows (median of ``--repeat`` runs; the same frames every time):
 * ``Pillow save_all``  reference: the already painted frames handed to Pillow's own animated-GIF
   writer (per-frame quantisation), the obvious way to write a GIF.
 
-Each line gives the seconds, the ratio to the 10 s target, and the file size.
+Each line gives the wall-clock seconds, the CPU seconds of this process (less sensitive to other
+programs on a shared machine), the ratio of the wall time to the 10 s target, and the file
+size. The load average is printed too: above the number of cores, timings are inflated.
 """
 
 import argparse
@@ -62,16 +64,18 @@ def _size(path):
 
 
 def measure(label, action, repeat):
-    times, size = [], 0
+    times, cpu, size = [], [], 0
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as folder:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             path = action(Path(folder))
             times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
             size = _size(path) if path is not None else 0
     median = statistics.median(times)
     size_text = f"{size / 2**20:8.2f} MB" if size else "        -"
-    print(f"{label:<20} {median:8.2f} s {median / TARGET_S:8.2f}× {size_text}", flush=True)
+    print(f"{label:<20} {median:8.2f} s {statistics.median(cpu):8.2f} s "
+          f"{median / TARGET_S:8.2f}× {size_text}", flush=True)
     return median
 
 
@@ -86,9 +90,11 @@ def main(argv=None):
     app = ensure_gui_application()  # noqa: F841
     animation, size = workload(args.quick)
     frames = RenderedFrames(animation, size)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average {load:.1f} on {os.cpu_count()} cores")
     print(f"A1: {len(animation)} frames of {size[0]}×{size[1]}, "
           f"{'quick' if args.quick else 'full'} workload, {args.repeat} run(s) a row")
-    print(f"{'row':<20} {'median':>10} {'÷ 10 s':>9} {'size':>11}")
+    print(f"{'row':<20} {'median':>10} {'cpu':>10} {'÷ 10 s':>9} {'size':>11}")
 
     def paint(_):
         for i in range(len(frames)):

@@ -15,6 +15,6 @@ def test_bench_animation_quick_prints_every_row():
                             timeout=300)
     assert result.returncode == 0, result.stderr
     assert "A1: 16 frames of 640×360" in result.stdout
-    rows = {line.split()[0] for line in result.stdout.splitlines()[2:] if line.strip()}
+    rows = {line.split()[0] for line in result.stdout.splitlines()[3:] if line.strip()}
     assert {"paint", "gif", "apng", "frames", "Pillow"} <= rows, result.stdout
     assert "gif export" in result.stdout
