@@ -30,7 +30,7 @@ from .atomic import atomic_path, new_file_mode
 from .sheets import PNG_SIGNATURE, encode_png, png_chunk, png_parts
 
 __all__ = ["FORMATS", "FORMAT_LABELS", "animation_format", "frame_names", "frame_durations",
-           "estimate_bytes", "iter_write_animation", "MAX_FPS"]
+           "estimate_bytes", "iter_write_animation", "existing_frames", "MAX_FPS"]
 
 FORMATS = ("gif", "apng", "frames")
 FORMAT_LABELS = {"gif": "Animated GIF", "apng": "Animated PNG", "frames": "Folder of PNG frames"}
@@ -279,7 +279,9 @@ def _write_apng(fh, frames, count, durations, plays):
 # the writers
 
 
-def _existing_frames(folder):
+def existing_frames(folder):
+    """Names of the frame files (``frame_0001.png`` ...) already in ``folder``, sorted."""
+    folder = Path(folder)
     if not folder.is_dir():
         return []
     return sorted(name for name in os.listdir(folder) if _FRAME_NAME.match(name))
@@ -293,7 +295,7 @@ def _check_target(path, fmt, overwrite):
     if fmt == "frames":
         if path.exists() and not path.is_dir():
             raise FileExistsError(f"{path} is a file, not a folder")
-        old = _existing_frames(path)
+        old = existing_frames(path)
         if old and not overwrite:
             raise FileExistsError(f"{path} already holds {len(old)} frame files, e.g. {old[0]}")
     else:
@@ -377,7 +379,7 @@ def _write_folder(folder, parent, frames, count):
             os.chmod(temp, new_file_mode(folder=True))
             os.rename(temp, folder)
         else:
-            for name in _existing_frames(folder):
+            for name in existing_frames(folder):
                 os.unlink(folder / name)
             for name in names:
                 os.replace(temp / name, folder / name)
