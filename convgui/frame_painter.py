@@ -108,21 +108,31 @@ def frame_layout(frame, size):
     area_w = width - 2 * margin
     area_h = height - top - bottom
     shapes = [p.values.shape[:2] for p in frame.panels]
-    total_cols = sum(c for _, c in shapes)
-    max_rows = max(r for r, _ in shapes)
+    small = [p.colormap == "weights" for p in frame.panels]  # kernels: few cells
     n_gaps = len(shapes) - 1
     gap_share = 0.09 * area_w
-    cell = int(min((area_w - n_gaps * max(gap_share / max(n_gaps, 1), 24)) / total_cols,
-                   area_h / max_rows))
-    cell = max(cell, 1)
-    gap = max(24, min(cell * 1.6, gap_share / max(n_gaps, 1))) if n_gaps else 0
-    used_w = total_cols * cell + n_gaps * gap
+    gap = max(24.0, gap_share / max(n_gaps, 1)) if n_gaps else 0.0
+    big = [s for s, k in zip(shapes, small) if not k] or shapes
+    # One cell size for the input and output (so they compare); kernels at least readable.
+    readable = max(12, int(height * 0.05))
+    cell = max(1, int(min((area_w - n_gaps * gap) / sum(c for _, c in shapes),
+                          area_h / max(r for r, _ in shapes))))
+    for _ in range(2):
+        cells = [max(cell, int(min(readable, area_h / r))) if k else cell
+                 for (r, _), k in zip(shapes, small)]
+        kernel_w = sum(c * size for (_, c), size, k in zip(shapes, cells, small) if k)
+        cell = max(1, int(min((area_w - n_gaps * gap - kernel_w) / sum(c for _, c in big),
+                              area_h / max(r for r, _ in big))))
+        gap = max(24.0, min(cell * 1.6, gap_share / max(n_gaps, 1))) if n_gaps else 0.0
+    cells = [max(cell, int(min(readable, area_h / r))) if k else cell
+             for (r, _), k in zip(shapes, small)]
+    used_w = sum(c * size for (_, c), size in zip(shapes, cells)) + n_gaps * gap
     x = margin + (area_w - used_w) / 2
     places, symbols = [], []
-    for i, (rows, cols) in enumerate(shapes):
-        y = top + (area_h - rows * cell) / 2
-        places.append(PanelPlace(int(round(x)), int(round(y)), cell, rows, cols))
-        x += cols * cell
+    for i, ((rows, cols), size) in enumerate(zip(shapes, cells)):
+        y = top + (area_h - rows * size) / 2
+        places.append(PanelPlace(int(round(x)), int(round(y)), size, rows, cols))
+        x += cols * size
         if i < n_gaps:
             symbols.append((x + gap / 2, top + area_h / 2))
             x += gap
@@ -341,7 +351,10 @@ def _symbols(frame, count):
     """The operators between the panels: input ∗ kernel = output, feature map → pooled."""
     if frame.stage != "conv":
         return ("→",) * count
-    return ("∗",) * (count - 1) + ("=",) if count else ()
+    if count < 2:
+        return ("=",) * count
+    # input ∗ kernel = output; the kernels of several channels side by side, summed.
+    return ("∗",) + ("",) * (count - 2) + ("=",)
 
 
 def _paint_marks(painter, panel, place):
@@ -364,8 +377,11 @@ def _paint_marks(painter, panel, place):
     if panel.current is not None:
         boxes.append(panel.current * 2)
     for top, left, bottom, right in boxes:
-        painter.drawRect(QRectF(place.x + left * cell + edge / 2, place.y + top * cell + edge / 2,
-                                (right - left + 1) * cell - edge, (bottom - top + 1) * cell - edge))
+        rect = QRectF(place.x + left * cell + edge / 2, place.y + top * cell + edge / 2,
+                      (right - left + 1) * cell - edge, (bottom - top + 1) * cell - edge)
+        if rect.width() < 10 or rect.height() < 10:  # tiny cells: keep the window findable
+            rect = QRectF(rect.center().x() - 6, rect.center().y() - 6, 12, 12)
+        painter.drawRect(rect)
 
 
 def _cell_text(value):
