@@ -101,6 +101,18 @@ def _positive(name, minimum=1):
     return parse
 
 
+def _number(name):
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}")
+        return value
+    return parse
+
+
 def _seconds(text):
     try:
         value = float(text)
@@ -125,8 +137,20 @@ def configure_parser(parser):
         "--output frames/\n\n"
         "exit codes: 0 done, 2 bad arguments or files, 1 writing failed, 130 interrupted "
         "(no partial output)")
+    from core.padding import PADDING_MODES
+
     add_layer_arguments(parser)
     add = parser.add_argument
+    add("--padding-mode", choices=PADDING_MODES, default="zeros",
+        help="what fills the padding (default: zeros)")
+    add("--bias", type=_number("bias"), default=0.0, metavar="B",
+        help="added to every output pixel before the activation (default: 0)")
+    add("--transposed", action="store_true",
+        help="transposed convolution: the kernel slides over the input stretched by the stride "
+             "(--padding then crops pixels: P or PH,PW)")
+    add("--output-padding", type=lambda t: parse_pair(t, "output padding", minimum=0),
+        default=(0, 0), metavar="N|A,B",
+        help="rows/columns added at the bottom/right of a transposed convolution's output")
     add("--index", type=_positive("index", 0), default=0, metavar="N",
         help="which image of the dataset (default: 0, the first)")
     add("--map", type=_positive("map"), default=1, metavar="K",
@@ -175,7 +199,13 @@ def _animation(args):
     from core.kernels import find_preset
     from core.sheets import image_range
 
-    dataset, spec = load_layer(args)
+    if args.transposed and isinstance(args.padding, str) and args.padding != "valid":
+        raise UsageError(f"argument --padding: a transposed convolution's padding is a number "
+                         f"of pixels (P or PH,PW), got {args.padding!r}")
+    padding = (0, 0) if args.transposed and args.padding == "valid" else args.padding
+    args.padding = padding
+    dataset, spec = load_layer(args, padding_mode=args.padding_mode, bias=args.bias,
+                               transposed=args.transposed, output_padding=args.output_padding)
     if args.index >= len(dataset):
         raise UsageError(f"argument --index: the dataset has {len(dataset)} images "
                          f"(0..{len(dataset) - 1}), got {args.index}")

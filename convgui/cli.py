@@ -271,9 +271,10 @@ def _check_output(args, fmt):
         raise UsageError(f"argument --output: {output} exists; add --overwrite to replace it")
 
 
-def load_layer(args):
+def load_layer(args, **spec_options):
     """The dataset and the :class:`~core.pipeline.PipelineSpec` that the layer options (see
-    :func:`add_layer_arguments`) describe; a bad file or kernel raises :class:`UsageError`."""
+    :func:`add_layer_arguments`) describe, with any further ``spec_options``; a bad file, kernel
+    or combination raises :class:`UsageError`."""
     from core.datasets import load_dataset
     from core.pipeline import PipelineSpec
 
@@ -284,9 +285,12 @@ def load_layer(args):
     channels = 1 if dataset.images.ndim == 3 else dataset.images.shape[3]
     bank = load_kernel_argument(args.kernel, channels)
     mode, shape, stride = args.pool
-    spec = PipelineSpec(bank, padding=args.padding, stride=args.stride, dilation=args.dilation,
-                        flip=args.flip, activation=args.activation, pool_mode=mode,
-                        pool_shape=shape, pool_stride=stride)
+    try:
+        spec = PipelineSpec(bank, padding=args.padding, stride=args.stride,
+                            dilation=args.dilation, flip=args.flip, activation=args.activation,
+                            pool_mode=mode, pool_shape=shape, pool_stride=stride, **spec_options)
+    except ValueError as exc:
+        raise UsageError(f"these settings do not go together: {exc}") from None
     return dataset, spec
 
 

@@ -101,3 +101,19 @@ def test_command_module_imports_no_qt():
             "bad = [m for m in sys.modules if m.startswith(('PyQt5', 'pyqtgraph'))]\n"
             "assert not bad, bad\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_transposed_convolution_frames(data):
+    result = run_main(*COMMON, "--transposed", "--stride", "2", "--padding", "1",
+                      "--output-padding", "1", "--output", "up.gif", cwd=data)
+    assert result.returncode == 0, result.stderr
+    # (4 − 1)·2 − 1 − 1 + (3 − 1) + 1 + 1 = 8 rows and columns: 64 steps.
+    with Image.open(data / "up.gif") as im:
+        assert im.n_frames == 64
+    result = run_main(*COMMON, "--transposed", "--padding", "same", "--output", "no.gif",
+                      cwd=data)
+    assert result.returncode == 2 and "argument --padding" in result.stderr
+    result = run_main(*COMMON, "--transposed", "--padding-mode", "reflect", "--output", "no.gif",
+                      cwd=data)
+    assert result.returncode == 2 and "padding_mode" in result.stderr
+    assert not (data / "no.gif").exists()
