@@ -15,12 +15,12 @@ from convgui import dialogs
 def export_menu_actions(window):
     file_menu = next(a.menu() for a in window.menuBar().actions() if "File" in a.text())
     export = next(a.menu() for a in file_menu.actions() if a.menu() and "Export" in a.text())
-    return {a.text().replace("&", ""): a for a in export.actions()}
+    return {a.text().replace("&", "").split(" (")[0]: a for a in export.actions()}
 
 
 def open_animation_dialog(window, qtbot):
     actions = export_menu_actions(window)
-    actions["Animation…"].trigger()
+    actions["Animation"].trigger()
     dialog = window.animation_dialog
     qtbot.waitExposed(dialog)
     return dialog
@@ -111,7 +111,7 @@ def test_figure_export_from_the_menu(make_window, qtbot, tmp_path, monkeypatch, 
     target = tmp_path / f"board.{suffix}"
     monkeypatch.setattr(dialogs, "ask_save_target", lambda *a, **k: str(target))
     actions = export_menu_actions(window)
-    actions["Figure…"].trigger()
+    actions["Figure"].trigger()
     dialog = window.figure_dialog
     qtbot.waitExposed(dialog)
     dialog.title_edit.clear()
