@@ -170,7 +170,11 @@ def _pad_or_crop(array, pads):
 
 
 def _ordinal(n):
-    return {1: "", 2: "2nd ", 3: "3rd "}.get(n, f"{n}th ")
+    """``'2nd '``, ``'21st '``, ``'12th '`` ... (empty for 1: "every step")."""
+    if n == 1:
+        return ""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix} "
 
 
 class Animation:
