@@ -1,7 +1,7 @@
 """File ▸ Export ▸ Animation… and Figure…: what the window shows, taken out for slides.
 
-:func:`install_slides_actions` adds both entries to the window's Export menu; each opens its
-dialog (:class:`~convgui.animation_dialog.AnimationDialog`,
+:func:`animation_action` and :func:`figure_action` make the two entries (the window places
+them in its Export menu); each opens its dialog (:class:`~convgui.animation_dialog.AnimationDialog`,
 :class:`~convgui.figure_dialog.FigureDialog`) on a snapshot of the current image, settings,
 kernel and colours, kept as ``window.animation_dialog`` / ``window.figure_dialog``.
 """
@@ -15,7 +15,7 @@ from core.kernels import load_presets
 from .animation_dialog import AnimationDialog, AnimationSource
 from .figure_dialog import FigureDialog
 
-__all__ = ["install_slides_actions", "open_animation_dialog", "open_figure_dialog",
+__all__ = ["animation_action", "figure_action", "open_animation_dialog", "open_figure_dialog",
            "kernel_name"]
 
 
@@ -85,34 +85,26 @@ def open_figure_dialog(window):
     return window.figure_dialog
 
 
-def install_slides_actions(window):
-    """Add Animation… (Ctrl+Shift+A) and Figure… (Ctrl+Shift+F) to ``window``'s Export menu."""
-    entries = (
-        ("&Animation (GIF, APNG, frames)…", "Ctrl+Shift+A",
-         "The step-through of the current settings as an animated GIF, animated PNG or frames",
-         lambda: open_animation_dialog(window), "export_animation_action"),
-        ("&Figure (PNG 2×/4×, SVG, PDF)…", "Ctrl+Shift+F",
-         "The view shown, with a title, as a sharp PNG or a vector SVG/PDF for slides",
-         lambda: open_figure_dialog(window), "export_figure_action"),
-    )
-    export_menu = None
-    for menu_action in window.menuBar().actions():
-        menu = menu_action.menu()
-        if menu is not None and menu_action.text().replace("&", "") == "File":
-            export_menu = next((a.menu() for a in menu.actions() if a.menu() is not None
-                                and a.text().replace("&", "") == "Export"), None)
-    actions = []
-    for text, shortcut, tip, slot, attribute in entries:
-        action = QAction(text, window)
-        action.setShortcut(QKeySequence(shortcut))
-        action.setStatusTip(tip)
-        action.setToolTip(tip)
-        action.triggered.connect(slot)
-        window.addAction(action)
-        if export_menu is not None:
-            export_menu.addAction(action)
-        setattr(window, attribute, action)
-        actions.append(action)
-    window.animation_dialog = None
-    window.figure_dialog = None
-    return actions
+def _action(window, text, shortcut, tip, slot):
+    action = QAction(text, window)
+    action.setShortcut(QKeySequence(shortcut))
+    action.setStatusTip(tip)
+    action.setToolTip(tip)
+    action.triggered.connect(slot)
+    return action
+
+
+def animation_action(window):
+    """The "Animation…" action (Ctrl+Shift+A) opening :func:`open_animation_dialog`; the window
+    places it in its Export menu."""
+    return _action(window, "&Animation (GIF, APNG, frames)…", "Ctrl+Shift+A",
+                   "The step-through of the current settings as an animated GIF, animated PNG "
+                   "or numbered frames", lambda: open_animation_dialog(window))
+
+
+def figure_action(window):
+    """The "Figure…" action (Ctrl+Shift+F) opening :func:`open_figure_dialog`; the window places
+    it in its Export menu."""
+    return _action(window, "&Figure (PNG 2×/4×, SVG, PDF)…", "Ctrl+Shift+F",
+                   "The view shown, with a title, as a sharp PNG or a vector SVG/PDF for slides",
+                   lambda: open_figure_dialog(window))
