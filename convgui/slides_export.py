@@ -12,7 +12,6 @@ from PyQt5.QtWidgets import QAction
 
 from core.kernels import load_presets
 
-from .animation_dialog import AnimationDialog, AnimationSource
 from .figure_dialog import FigureDialog
 
 __all__ = ["animation_action", "figure_action", "open_animation_dialog", "open_figure_dialog",
@@ -41,6 +40,8 @@ def _active_kernel(window, view):
 
 def open_animation_dialog(window):
     """Open the animation dialog on what ``window`` shows; return it (None without an image)."""
+    from .animation_dialog import AnimationDialog, AnimationSource
+
     view = window.computation.latest
     if view is None:
         window.report_error("Nothing to animate", "Open an image first.")
@@ -54,7 +55,7 @@ def open_animation_dialog(window):
                              value_range=tuple(window.value_range), kernel_name=name,
                              centre=window.lesson_centre(h, w),
                              name=(name or "kernel").replace(" ", "_").lower() + "_steps")
-    previous = getattr(window, "animation_dialog", None)
+    previous = window.animation_dialog
     if previous is not None and previous.worker is not None and previous.worker.is_running():
         previous.raise_()
         previous.activateWindow()
@@ -75,7 +76,7 @@ def open_figure_dialog(window):
     if view is not None:
         name = kernel_name(view.spec.kernels[:, :, 0, _active_kernel(window, view)])
     title = f"{name or 'Convolution'} on {_subject(window)}"
-    previous = getattr(window, "figure_dialog", None)
+    previous = window.figure_dialog
     if previous is not None:
         previous.close()
     window.figure_dialog = FigureDialog((caption, window.tabs.widget(index)),
