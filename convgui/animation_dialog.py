@@ -59,6 +59,7 @@ class AnimationDialog(QDialog):
     def __init__(self, source, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Export animation")
+        self.setMinimumWidth(460)
         self.source = source
         self.worker = None
         self.written = None

@@ -23,6 +23,7 @@ class FigureDialog(QDialog):
     def __init__(self, board, inspector=None, title="", name="figure", parent=None):
         super().__init__(parent)
         self.setWindowTitle("Export figure")
+        self.setMinimumWidth(460)
         self.board, self.inspector, self.name = board, inspector, name
         self.written = None
         self.title_edit = QLineEdit(title)
