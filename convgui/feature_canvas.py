@@ -14,6 +14,8 @@ from PyQt5.QtCore import QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor, QPainterPath, QPen
 from PyQt5.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
 
+from core.sheets import image_range
+
 from . import display
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
@@ -24,20 +26,6 @@ PAD_FILL = QColor(80, 160, 255, 70)
 PAD_EDGE = QColor(255, 170, 0)
 MARK_EDGE = QColor(0, 230, 120)
 MARK_FILL = QColor(0, 230, 120, 60)
-
-
-def image_range(images):
-    """The value range images are meant in: (0, 1) for float data in [0, 1], else integer range."""
-    images = np.asarray(images[: min(len(images), 64)])
-    if images.dtype == np.uint8:
-        return (0.0, 255.0)
-    if images.dtype.kind in "ui":
-        return (0.0, float(np.iinfo(images.dtype).max if images.max() > 255 else 255))
-    high = float(np.nanmax(images)) if images.size else 1.0
-    low = float(np.nanmin(images)) if images.size else 0.0
-    if low >= 0 and high <= 1.0:
-        return (0.0, 1.0)
-    return (min(low, 0.0), max(high, 255.0))
 
 
 class MapPlot:

@@ -15,7 +15,7 @@ from .pipeline import activate
 from .transpose import insert_zeros
 
 __all__ = ["ConvPixel", "PoolPixel", "InputPicture", "explain_conv_pixel", "explain_pool_pixel",
-           "input_picture", "spec_pads"]
+           "input_picture", "spec_pads", "format_number", "sum_expression"]
 
 
 def spec_pads(spec, image_hw):
@@ -76,6 +76,8 @@ def input_picture(image, spec):
     padded = np.pad(values, pads + extra, mode=NUMPY_PAD_MODES[mode]) if np.any(pads) \
         else values
     return InputPicture(values, padded, pads)
+
+_MAX_TERMS = 12
 
 
 @dataclass
@@ -186,3 +188,41 @@ def explain_pool_pixel(feature_map, spec, row, col):
         return PoolPixel(row, col, window, values, "max", float(values[r, c]),
                          (int(window.rows[r]), int(window.cols[c])))
     return PoolPixel(row, col, window, values, "avg", float(values.mean()))
+
+
+def format_number(value):
+    """A number as the inspector writes it: integers without a point, others with 4 digits.
+
+    Examples
+    --------
+    >>> format_number(3.0), format_number(0.123456)
+    ('3', '0.1235')
+    """
+    value = float(value)
+    if value == int(value) and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+def sum_expression(patch, kernel, total):
+    """``'0.5·1 + 0.2·(−1) + … = 0.3'``: the products that make an output value.
+
+    Long sums list the first terms and the count of the rest.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sum_expression(np.array([1.0, 2.0]), np.array([3.0, -1.0]), 1.0)
+    '1·3 + 2·(−1) = 1'
+    """
+    terms = []
+    for p, k in zip(np.ravel(patch), np.ravel(kernel)):
+        k_text = format_number(k)
+        if k < 0:
+            k_text = f"(−{k_text[1:]})"
+        p_text = format_number(p) if p >= 0 else f"(−{format_number(p)[1:]})"
+        terms.append(f"{p_text}·{k_text}")
+    if len(terms) > _MAX_TERMS:
+        shown = " + ".join(terms[:_MAX_TERMS])
+        return f"{shown} + … ({len(terms) - _MAX_TERMS} more) = {format_number(total)}"
+    return f"{' + '.join(terms)} = {format_number(total)}"
