@@ -38,7 +38,7 @@ from .kernel_editor import KernelEditor
 from .loading import DATA_FILTERS, DatasetLoader
 from .operation_panel import OperationPanel
 from .pipeline_tab import PipelineTab
-from .slides_export import figure_action
+from .slides_export import animation_action, figure_action
 from .session import restore_session, save_session
 from .state import ExplorerState
 from .training_panel import install_train_menu
@@ -254,10 +254,12 @@ class MainWindow(QMainWindow):
                        self.export_kernel_action):
             export_menu.addAction(action)
         export_menu.addSeparator()
-        self.figure_dialog = None
+        self.animation_dialog = self.figure_dialog = None
+        self.export_animation_action = animation_action(self)
         self.export_figure_action = figure_action(self)
-        self.addAction(self.export_figure_action)
-        export_menu.addAction(self.export_figure_action)
+        for action in (self.export_animation_action, self.export_figure_action):
+            self.addAction(action)
+            export_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = bar.addMenu("&Edit")

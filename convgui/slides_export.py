@@ -1,8 +1,9 @@
-"""File ▸ Export ▸ Figure…: what the window shows, taken out for slides.
+"""File ▸ Export ▸ Animation… and Figure…: what the window shows, taken out for slides.
 
-:func:`figure_action` makes the menu entry (the window places it in its Export menu); it opens
-a :class:`~convgui.figure_dialog.FigureDialog` on the tab shown and the inspector, titled with
-the kernel and the image, kept as ``window.figure_dialog``.
+:func:`animation_action` and :func:`figure_action` make the two entries (the window places
+them in its Export menu); each opens its dialog (:class:`~convgui.animation_dialog.AnimationDialog`,
+:class:`~convgui.figure_dialog.FigureDialog`) on a snapshot of the current image, settings,
+kernel and colours, kept as ``window.animation_dialog`` / ``window.figure_dialog``.
 """
 
 import numpy as np
@@ -13,7 +14,8 @@ from core.kernels import load_presets
 
 from .figure_dialog import FigureDialog
 
-__all__ = ["figure_action", "open_figure_dialog", "kernel_name"]
+__all__ = ["animation_action", "figure_action", "open_animation_dialog", "open_figure_dialog",
+           "kernel_name"]
 
 
 def kernel_name(kernel):
@@ -34,6 +36,35 @@ def _subject(window):
 
 def _active_kernel(window, view):
     return min(window.state.active_kernel, view.spec.kernels.shape[3] - 1)
+
+
+def open_animation_dialog(window):
+    """Open the animation dialog on what ``window`` shows; return it (None without an image)."""
+    from .animation_dialog import AnimationDialog, AnimationSource
+
+    view = window.computation.latest
+    if view is None:
+        window.report_error("Nothing to animate", "Open an image first.")
+        return None
+    k = _active_kernel(window, view)
+    kernel = view.spec.kernels[:, :, 0, k]
+    name = kernel_name(kernel)
+    h, w = np.shape(view.image)[:2]
+    source = AnimationSource(image=view.image, spec=view.spec, kernel_index=k,
+                             colormap=window.state.colormap, mapping=window.state.mapping,
+                             value_range=tuple(window.value_range), kernel_name=name,
+                             centre=window.lesson_centre(h, w),
+                             name=(name or "kernel").replace(" ", "_").lower() + "_steps")
+    previous = window.animation_dialog
+    if previous is not None and previous.worker is not None and previous.worker.is_running():
+        previous.raise_()
+        previous.activateWindow()
+        return previous
+    if previous is not None:
+        previous.close()
+    window.animation_dialog = AnimationDialog(source, window)
+    window.animation_dialog.show()
+    return window.animation_dialog
 
 
 def open_figure_dialog(window):
@@ -62,6 +93,14 @@ def _action(window, text, shortcut, tip, slot):
     action.setToolTip(tip)
     action.triggered.connect(slot)
     return action
+
+
+def animation_action(window):
+    """The "Animation…" action (Ctrl+Shift+A) opening :func:`open_animation_dialog`; the window
+    places it in its Export menu."""
+    return _action(window, "&Animation (GIF, APNG, frames)…", "Ctrl+Shift+A",
+                   "The step-through of the current settings as an animated GIF, animated PNG "
+                   "or numbered frames", lambda: open_animation_dialog(window))
 
 
 def figure_action(window):
