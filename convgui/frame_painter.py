@@ -152,7 +152,7 @@ def panel_rgb(panel, lut_for):
     if panel.colormap == "rgb":
         return to_gray(values, panel.levels)
     if panel.colormap == "weights":
-        from .kernel_editor import cell_colour
+        from .kernel_grid import cell_colour
 
         bound = float(panel.levels[1])
         rgb = np.empty(values.shape + (3,), np.uint8)

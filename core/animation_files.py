@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import struct
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_path, new_file_mode
+from .atomic import atomic_folder, atomic_path, commit_renames
 from .sheets import PNG_SIGNATURE, encode_png, png_chunk, png_parts
 
 __all__ = ["FORMATS", "FORMAT_LABELS", "animation_format", "frame_names", "frame_durations",
@@ -366,8 +364,8 @@ def _write_file(path, fmt, frames, count, durations, plays):
 
 def _write_folder(folder, parent, frames, count):
     names = frame_names(count)
-    temp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=parent))
-    try:
+    with atomic_folder(folder) as temp:
+        temp = Path(temp)
         shape = None
         for i, name in enumerate(names):
             pixels = _frame(frames, i, shape)
@@ -376,17 +374,13 @@ def _write_folder(folder, parent, frames, count):
                 fh.write(encode_png(pixels, level=6))
             yield i + 1, count
         if not folder.exists():
-            os.chmod(temp, new_file_mode(folder=True))
             os.rename(temp, folder)
         else:
-            for name in existing_frames(folder):
-                os.unlink(folder / name)
-            for name in names:
-                os.replace(temp / name, folder / name)
-            temp.rmdir()
-    finally:
-        if temp.exists():
-            shutil.rmtree(temp, ignore_errors=True)
+            stale = [folder / name for name in existing_frames(folder) if name not in names]
+            # All or nothing: a failed rename puts back the frames already replaced.
+            commit_renames([(temp / name, folder / name) for name in names])
+            for path in stale:
+                os.unlink(path)
 
 
 def estimate_bytes(frames, fmt):

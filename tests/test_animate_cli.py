@@ -115,5 +115,5 @@ def test_transposed_convolution_frames(data):
     assert result.returncode == 2 and "argument --padding" in result.stderr
     result = run_main(*COMMON, "--transposed", "--padding-mode", "reflect", "--output", "no.gif",
                       cwd=data)
-    assert result.returncode == 2 and "padding_mode" in result.stderr
+    assert result.returncode == 2 and "argument --padding-mode" in result.stderr
     assert not (data / "no.gif").exists()

@@ -43,7 +43,7 @@ def test_animation_dialog_writes_a_gif_in_the_background(make_window, qtbot, tmp
     target = tmp_path / "lesson.gif"
     monkeypatch.setattr(dialogs, "ask_save_target", lambda *a, **k: str(target))
     dialog = open_animation_dialog(window, qtbot)
-    dialog.size_combo.setCurrentIndex(dialog.size_combo.findData((960, 540)))
+    dialog.size_combo.setCurrentIndex(dialog.size_combo.findText("960 × 540"))
     dialog.fps_spin.setValue(10)
     dialog.update_estimate()
     expected = expected_outputs(window)
