@@ -20,8 +20,10 @@ dtype: float64 by default (exact enough to check homework against), float32 for 
 
 import numpy as np
 
+from ._blas import single_blas_thread
 from ._checks import as_array, as_pair, check_finite, check_ndim, compute_dtype
 from .geometry import output_size, resolve_padding
+from .spectral import direct_cost, fft_correlate, fft_cost
 
 __all__ = ["conv2d", "pool2d", "POOL_MODES"]
 
@@ -138,10 +140,19 @@ def conv2d(images, kernels, *, padding="valid", stride=(1, 1), dilation=(1, 1), 
 
     geometry = (oh, ow, sh, sw, dh, dw)
     padded_hw = (h + t + b, w + l + r)
-    if nc == 1:
-        _tap_loop(images, k4[:, :, :, 0], out.reshape(m, oh, ow), (t, l), padded_hw, geometry)
+    factors = _separable_factors(k4[:, :, :, 0], dt) if nc == 1 and (sh, sw) == (1, 1) else None
+    if factors is not None:
+        taps = sum(len(col) + len(row) for _, col, row in factors)
     else:
-        _im2col(images, k4, out.reshape(m, oh, ow, nc), (t, l), padded_hw, geometry)
+        taps = kh * kw * c if nc > 1 else int(np.count_nonzero(k4))
+    if dt == np.float32 and fft_cost(m, padded_hw, c, nc) < direct_cost(m, (oh, ow), taps, nc):
+        _spectral(images, k4, out.reshape(m, oh, ow, nc), (t, l), padded_hw, geometry)
+    elif nc == 1:
+        _tap_loop(images, k4[:, :, :, 0], out.reshape(m, oh, ow), (t, l), padded_hw, geometry,
+                  factors)
+    else:
+        with single_blas_thread():
+            _im2col(images, k4, out.reshape(m, oh, ow, nc), (t, l), padded_hw, geometry)
     return out
 
 
@@ -274,8 +285,12 @@ def _accumulate(acc, view, weight, part, first):
         acc += part
 
 
-def _tap_loop(images, kernel, out, top_left, padded_hw, geometry):
-    """Single kernel ``(kh, kw, c)``: one multiply-add per non-zero tap, block by block."""
+def _tap_loop(images, kernel, out, top_left, padded_hw, geometry, factors=None):
+    """Single kernel ``(kh, kw, c)``: one multiply-add per non-zero tap, block by block.
+
+    ``factors`` (from :func:`_separable_factors`, stride 1 only) replaces the ``kh * kw`` taps of
+    each channel by a row pass of ``kw`` taps and a column pass of ``kh`` taps.
+    """
     m, c = images.shape[0], kernel.shape[2]
     kh, kw = kernel.shape[:2]
     taps = [(i, j, ch, kernel[i, j, ch]) for ch in range(c) for i in range(kh)
@@ -283,13 +298,15 @@ def _tap_loop(images, kernel, out, top_left, padded_hw, geometry):
     per_image = c * padded_hw[0] * padded_hw[1] * out.dtype.itemsize
     nb, blocks = _blocks(m, per_image, _TAP_BLOCK_BYTES)
     source = _Source(images, nb, out.dtype, top_left, padded_hw)
-    if geometry[2:4] == (1, 1):
+    if factors is not None:
+        run = _separable_flat(factors, out, nb, per_image, padded_hw, geometry)
+    elif geometry[2:4] == (1, 1):
         run = _tap_loop_flat(taps, out, nb, per_image, padded_hw, geometry)
     else:
         run = _tap_loop_strided(taps, out, nb, geometry)
     # Skipped zero taps could hide a NaN/inf pixel from the output check below, so then the
     # images themselves are checked (a sum of the block, still in cache, is cheap).
-    check_images = len(taps) < kh * kw * c and images.dtype.kind == "f"
+    check_images = (factors is not None or len(taps) < kh * kw * c) and images.dtype.kind == "f"
     for start, stop in blocks:
         if taps:
             run(source.block(start, stop), start, stop)
@@ -340,33 +357,129 @@ def _tap_loop_flat(taps, out, nb, per_image, padded_hw, geometry):
 
 
 # --------------------------------------------------------------------------------------------
+# One separable kernel: a row pass, then a column pass
+# --------------------------------------------------------------------------------------------
+
+def _separable_factors(kernel, dtype):
+    """``[(ch, col, row)]`` with ``kernel[:, :, ch] == outer(col, row)`` exactly, or None.
+
+    Only returned when it saves work (``kh * kw >= 2 * (kh + kw)`` taps per channel) and every
+    non-zero channel is rank 1. The factors are the column through the largest weight and the
+    row through it divided by that weight, so integer and dyadic kernels (box, binomial, Sobel)
+    keep exact factors; the product must reproduce the kernel bit for bit. For float64 results
+    an integer kernel must have integer factors, so integer images still give exact integers;
+    other float64 kernels give results within a few units of rounding of the direct sum.
+    """
+    kh, kw, c = kernel.shape
+    if kh * kw < 2 * (kh + kw):
+        return None
+    factors = []
+    for ch in range(c):
+        plane = kernel[:, :, ch]
+        if not plane.any():
+            continue
+        i, j = np.unravel_index(int(np.argmax(np.abs(plane))), plane.shape)
+        col, row = plane[:, j].copy(), plane[i, :] / plane[i, j]
+        if not np.array_equal(np.outer(col, row), plane):
+            return None
+        integer = np.array_equal(plane, np.round(plane))
+        if dtype == np.float64 and integer and not np.array_equal(row, np.round(row)):
+            return None
+        factors.append((ch, col, row))
+    return factors or None
+
+
+def _separable_flat(factors, out, nb, per_image, padded_hw, geometry):
+    """Stride 1, rank-1 channels: ``kw`` taps along the rows into a temporary, then ``kh`` taps
+    down its columns, both on flat positions (one contiguous operation per tap)."""
+    oh, ow, _, _, dh, dw = geometry
+    wp = padded_hw[1]
+    kh, kw = len(factors[0][1]), len(factors[0][2])
+    down = (kh - 1) * dh * wp
+    reach = down + (kw - 1) * dw
+    units = _flat_units(nb, oh, padded_hw, reach, per_image, _TAP_BLOCK_BYTES)
+    size = max(nb * rows * wp for _, _, rows, _, _ in units)
+    wide = np.empty(size, dtype=out.dtype)
+    channel = np.empty(size if len(factors) > 1 else 0, dtype=out.dtype)
+    part = np.empty(size + down, dtype=out.dtype)
+    along = np.empty(size + down, dtype=out.dtype)
+
+    def run(src, start, stop):
+        n = stop - start
+        for first, count, rows, r0, r1 in _flat_units(n, oh, padded_hw, reach, per_image,
+                                                      _TAP_BLOCK_BYTES):
+            length = count + down
+            for index, (ch, col, row) in enumerate(factors):
+                slab = src[ch].reshape(-1)
+                tmp = along[:length]
+                for j, weight in enumerate(row):
+                    begin = first + j * dw
+                    _accumulate(tmp, slab[begin:begin + length], weight, part[:length], j == 0)
+                acc = wide[:count] if index == 0 else channel[:count]
+                for i, weight in enumerate(col):
+                    offset = i * dh * wp
+                    _accumulate(acc, tmp[offset:offset + count], weight, part[:count], i == 0)
+                if index:
+                    wide[:count] += acc
+            flat = wide[:n * rows * wp]
+            out[start:stop, r0:r1] = _flat_to_out(flat, n, rows, r0, r1, ow)
+
+    return run
+
+
+# --------------------------------------------------------------------------------------------
+# Large kernels in float32: through the FFT (core.spectral)
+# --------------------------------------------------------------------------------------------
+
+# Bytes of spectra per block of small images (photos are banded inside fft_correlate).
+_FFT_BLOCK_BYTES = 8 << 20
+
+
+def _spectral(images, kernels, out, top_left, padded_hw, geometry):
+    """Bank or single kernel ``(kh, kw, c, nc)`` through :func:`core.spectral.fft_correlate`,
+    block by block of padded images. A NaN or infinity anywhere in an image spreads over its
+    whole result, which the finiteness check then reports."""
+    m = images.shape[0]
+    c, nc = kernels.shape[2:]
+    per_image = 2 * (c + nc) * padded_hw[0] * padded_hw[1] * out.dtype.itemsize
+    nb, blocks = _blocks(m, per_image, _FFT_BLOCK_BYTES)
+    source = _Source(images, nb, out.dtype, top_left, padded_hw)
+    for start, stop in blocks:
+        fft_correlate(source.block(start, stop), kernels, geometry, out[start:stop])
+        if not np.isfinite(out[start:stop]).all():
+            _raise_non_finite(images, start, stop)
+
+
+# --------------------------------------------------------------------------------------------
 # A bank of kernels: im2col and one matrix multiply
 # --------------------------------------------------------------------------------------------
 
 def _im2col(images, kernels, out, top_left, padded_hw, geometry):
     """Kernel bank ``(kh, kw, c, nc)``: gather taps into columns, then one matrix multiply.
 
-    Every tap is gathered, zero or not, so NaN or infinity in the images always reaches the
-    finiteness check.
+    The columns of a band are gathered by ONE copy from a strided view of the padded source (no
+    Python loop over the taps), in row bands of about ``_IM2COL_BLOCK_BYTES`` for strides above 1
+    as well, so the whole im2col matrix of a photo never exists at once. Every tap is gathered,
+    zero or not, so NaN or infinity in the images always reaches the finiteness check.
     """
     m = images.shape[0]
     kh, kw, c, nc = kernels.shape
     oh, ow, sh, sw, dh, dw = geometry
-    wp = padded_hw[1]
+    hp, wp = padded_hw
     taps = kh * kw * c
-    matrix = np.ascontiguousarray(kernels.reshape(taps, nc))  # rows in (i, j, ch) order
+    # Rows in (ch, i, j) order, the order in which the strided view lists the taps.
+    matrix = np.ascontiguousarray(kernels.transpose(2, 0, 1, 3).reshape(taps, nc))
     flat = sh == 1 and sw == 1
-    per_image = taps * (padded_hw[0] * wp if flat else oh * ow) * out.dtype.itemsize
+    per_image = taps * (hp * wp if flat else oh * ow) * out.dtype.itemsize
     nb, blocks = _blocks(m, per_image, _IM2COL_BLOCK_BYTES)
     source = _Source(images, nb, out.dtype, top_left, padded_hw)
-    offsets = [(ch, i * dh * wp + j * dw) for i in range(kh) for j in range(kw)
-               for ch in range(c)]
-    reach = offsets[-1][1]
+    reach = (kh - 1) * dh * wp + (kw - 1) * dw
     if flat:
         units = _flat_units(nb, oh, padded_hw, reach, per_image, _IM2COL_BLOCK_BYTES)
         size = max(nb * rows * wp for _, _, rows, _, _ in units)
     else:
-        size = nb * oh * ow
+        size = max(nb * (r1 - r0) * ow
+                   for r0, r1 in _bands(nb, oh, per_image, _IM2COL_BLOCK_BYTES))
     cols_flat = np.empty(taps * size, dtype=out.dtype)
     res_flat = np.empty(size * nc, dtype=out.dtype)
 
@@ -380,40 +493,47 @@ def _im2col(images, kernels, out, top_left, padded_hw, geometry):
         n = stop - start
         src = source.block(start, stop)
         if flat:
+            taps_view = _flat_taps_view(src, (kh, kw), (dh, dw), reach)
             for first, count, rows, r0, r1 in _flat_units(n, oh, padded_hw, reach, per_image,
                                                           _IM2COL_BLOCK_BYTES):
                 total = n * rows * wp
-                _gather_flat(cols_flat[:taps * total].reshape(taps, total), src, offsets,
-                             first, count)
+                cols = cols_flat[:taps * total].reshape(c, kh, kw, total)
+                cols[..., :count] = taps_view[..., first:first + count]
+                # Past ``count`` lie no output pixels; zeros keep the product off garbage.
+                cols[..., count:] = 0
                 out[start:stop, r0:r1] = _flat_to_out(multiply(total), n, rows, r0, r1, ow)
         else:
-            _gather_strided(cols_flat[:taps * n * oh * ow].reshape(kh, kw, c, n, oh, ow), src,
-                            geometry)
-            out[start:stop] = multiply(n * oh * ow).reshape(n, oh, ow, nc)
+            taps_view = _strided_taps_view(src, (kh, kw), geometry)
+            for r0, r1 in _bands(n, oh, per_image, _IM2COL_BLOCK_BYTES):
+                count = n * (r1 - r0) * ow
+                cols = cols_flat[:taps * count].reshape(c, kh, kw, n, r1 - r0, ow)
+                cols[...] = taps_view[:, :, :, :, r0:r1]
+                out[start:stop, r0:r1] = multiply(count).reshape(n, r1 - r0, ow, nc)
         if not np.isfinite(out[start:stop]).all():
             _raise_non_finite(images, start, stop)
 
 
-def _gather_flat(cols, src, offsets, first, count):
-    """Stride 1: row ``t`` of ``cols`` = the ``count`` flat positions tap ``t`` reads.
+def _flat_taps_view(src, kernel_hw, dilation, reach):
+    """Stride 1: a ``(c, kh, kw, positions)`` view of ``src`` (``(c, n, hp, wp)``, each channel
+    contiguous) whose ``[ch, i, j, p]`` is the value tap ``(i, j, ch)`` reads for flat position
+    ``p``. It lists only the positions whose every tap lies inside the block."""
+    (kh, kw), (dh, dw) = kernel_hw, dilation
+    c, n, hp, wp = src.shape
+    item = src.itemsize
+    return np.lib.stride_tricks.as_strided(
+        src, shape=(c, kh, kw, n * hp * wp - reach),
+        strides=(src.strides[0], dh * wp * item, dw * item, item), writeable=False)
 
-    Each row is one contiguous copy. The columns past ``count`` are not output pixels; they
-    are zeroed so the matrix multiply never meets uninitialised memory.
-    """
-    slabs = [src[ch].reshape(-1) for ch in range(src.shape[0])]  # contiguous: no copy
-    for row, (ch, offset) in enumerate(offsets):
-        begin = first + offset
-        cols[row, :count] = slabs[ch][begin:begin + count]
-    cols[:, count:] = 0
 
-
-def _gather_strided(cols, src, geometry):
-    """Strides above 1: ``cols[i, j, ch]`` = the strided ``(n, oh, ow)`` view tap (i, j, ch) reads."""
-    kh, kw, c = cols.shape[:3]
-    for i in range(kh):
-        for j in range(kw):
-            for ch in range(c):
-                cols[i, j, ch] = _tap_view(src, ch, i, j, geometry)
+def _strided_taps_view(src, kernel_hw, geometry):
+    """Strides above 1: a ``(c, kh, kw, n, oh, ow)`` view of ``src`` (``(c, n, hp, wp)``) whose
+    ``[ch, i, j]`` is the strided ``(n, oh, ow)`` view tap ``(i, j, ch)`` reads."""
+    kh, kw = kernel_hw
+    oh, ow, sh, sw, dh, dw = geometry
+    s_c, s_n, s_h, s_w = src.strides
+    return np.lib.stride_tricks.as_strided(
+        src, shape=(src.shape[0], kh, kw, src.shape[1], oh, ow),
+        strides=(s_c, dh * s_h, dw * s_w, s_n, sh * s_h, sw * s_w), writeable=False)
 
 
 def pool2d(images, kernel_shape, *, stride=None, mode="max", dtype=np.float64):
