@@ -19,7 +19,12 @@ from .geometry import (
     output_size,
     outputs_reading,
     resolve_padding,
+    resolve_transposed_padding,
+    stretched_padding,
+    transposed_output_size,
 )
+from .padding import NUMPY_PAD_MODES, PADDING_MODES
+from .transpose import conv_transpose2d, insert_zeros
 from .seed import (
     convolve,
     convolve_channels,
@@ -32,8 +37,12 @@ from .seed import (
 
 __all__ = [
     "conv2d",
+    "conv_transpose2d",
+    "insert_zeros",
     "pool2d",
     "POOL_MODES",
+    "PADDING_MODES",
+    "NUMPY_PAD_MODES",
     "PADDING_WORDS",
     "Window",
     "input_window",
@@ -41,6 +50,9 @@ __all__ = [
     "output_size",
     "outputs_reading",
     "resolve_padding",
+    "resolve_transposed_padding",
+    "stretched_padding",
+    "transposed_output_size",
     "convolve_grayscale_valid",
     "convolve_grayscale_same",
     "convolve_grayscale_padding",

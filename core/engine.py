@@ -23,6 +23,7 @@ import numpy as np
 from ._blas import single_blas_thread
 from ._checks import as_array, as_pair, check_finite, check_ndim, compute_dtype
 from .geometry import output_size, resolve_padding
+from .padding import check_padding_mode, fill_border
 from .spectral import direct_cost, fft_correlate, fft_cost
 
 __all__ = ["conv2d", "pool2d", "POOL_MODES"]
@@ -78,7 +79,7 @@ def _all_finite(block):
 
 
 def conv2d(images, kernels, *, padding="valid", stride=(1, 1), dilation=(1, 1), flip=False,
-           dtype=np.float64, out=None):
+           dtype=np.float64, out=None, padding_mode="zeros", bias=None):
     """Slide one kernel or a bank of kernels over a batch of images.
 
     Parameters
@@ -88,7 +89,7 @@ def conv2d(images, kernels, *, padding="valid", stride=(1, 1), dilation=(1, 1), 
     kernels : ndarray, shape (kh, kw), (kh, kw, c) or (kh, kw, c, nc)
         One kernel (summed over channels) or a bank of ``nc`` kernels. Must be finite.
     padding : {'valid', 'same', 'full'}, int, (ph, pw) or ((top, bottom), (left, right))
-        Zero padding; ``'same'`` is TensorFlow's SAME (output ``ceil(h / sh)``).
+        How much to pad; ``'same'`` is TensorFlow's SAME (output ``ceil(h / sh)``).
     stride, dilation : int or (int, int)
         Step between windows and spacing between kernel taps, both >= 1.
     flip : bool
@@ -99,6 +100,11 @@ def conv2d(images, kernels, *, padding="valid", stride=(1, 1), dilation=(1, 1), 
     out : ndarray, optional
         Where to write the result (e.g. a memory-mapped array); must have the output shape and
         ``dtype``.
+    padding_mode : {'zeros', 'reflect', 'replicate', 'circular', 'symmetric'}
+        What fills the padding: zeros, or as :func:`numpy.pad`'s ``'reflect'``, ``'edge'``,
+        ``'wrap'`` and ``'symmetric'`` (see :mod:`core.padding`).
+    bias : float or array of shape (nc,), optional
+        Added to every output pixel (one value per kernel of a bank).
 
     Returns
     -------
@@ -112,6 +118,9 @@ def conv2d(images, kernels, *, padding="valid", stride=(1, 1), dilation=(1, 1), 
     >>> conv2d(images, np.ones((2, 2)), stride=2)
     array([[[10., 18.],
             [42., 50.]]])
+    >>> conv2d(np.array([[[1., 2., 3.]]]), np.ones((1, 3)), padding=(0, 1),
+    ...        padding_mode='reflect', bias=0.5)
+    array([[[5.5, 6.5, 7.5]]])
     """
     images = as_array(images, "images")
     check_ndim(images, "images", (3, 4), "(m, h, w) or (m, h, w, c)")
@@ -123,6 +132,8 @@ def conv2d(images, kernels, *, padding="valid", stride=(1, 1), dilation=(1, 1), 
     dh, dw = as_pair(dilation, "dilation")
     dt = compute_dtype(dtype)
     (t, b), (l, r) = resolve_padding(padding, (h, w), (kh, kw), (sh, sw), (dh, dw))
+    check_padding_mode(padding_mode, ((t, b), (l, r)), (h, w))
+    bias = _check_bias(bias, nc, squeeze)
     try:
         oh = output_size(h, kh, t + b, sh, dh)
         ow = output_size(w, kw, l + r, sw, dw)
@@ -140,20 +151,38 @@ def conv2d(images, kernels, *, padding="valid", stride=(1, 1), dilation=(1, 1), 
 
     geometry = (oh, ow, sh, sw, dh, dw)
     padded_hw = (h + t + b, w + l + r)
+    border = (((t, b), (l, r)), padding_mode)
     factors = _separable_factors(k4[:, :, :, 0], dt) if nc == 1 and (sh, sw) == (1, 1) else None
     if factors is not None:
         taps = sum(len(col) + len(row) for _, col, row in factors)
     else:
         taps = kh * kw * c if nc > 1 else int(np.count_nonzero(k4))
     if dt == np.float32 and fft_cost(m, padded_hw, c, nc) < direct_cost(m, (oh, ow), taps, nc):
-        _spectral(images, k4, out.reshape(m, oh, ow, nc), (t, l), padded_hw, geometry)
+        _spectral(images, k4, out.reshape(m, oh, ow, nc), (t, l), padded_hw, geometry, border)
     elif nc == 1:
         _tap_loop(images, k4[:, :, :, 0], out.reshape(m, oh, ow), (t, l), padded_hw, geometry,
-                  factors)
+                  border, factors)
     else:
         with single_blas_thread():
-            _im2col(images, k4, out.reshape(m, oh, ow, nc), (t, l), padded_hw, geometry)
+            _im2col(images, k4, out.reshape(m, oh, ow, nc), (t, l), padded_hw, geometry, border)
+    if bias is not None:
+        out += bias.astype(dt)
     return out
+
+
+def _check_bias(bias, nc, squeeze):
+    """``bias`` as a float64 array that broadcasts over the output (None when absent or zero)."""
+    if bias is None:
+        return None
+    values = as_array(bias, "bias")
+    check_finite(values, "bias")
+    if values.ndim == 0 or (values.shape == (1,) and squeeze):
+        values = values.reshape(())
+    elif values.shape != (nc,) or squeeze:
+        wanted = "a single number" if squeeze else f"a number or {nc} values, one per kernel"
+        raise ValueError(f"bias must be {wanted}, got shape {values.shape}")
+    values = values.astype(np.float64)
+    return values if values.any() else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,12 +231,14 @@ class _Source:
 
     Channel-major keeps each channel of a block one contiguous run of memory (see the comment
     above). The source is either the images themselves (:func:`_can_read_directly`) or a reused
-    zero-bordered buffer that each block is cast and copied into.
+    zero-bordered buffer that each block is cast and copied into; ``border`` is
+    ``(pads, padding_mode)``, and any mode but zeros refills the border block by block.
     """
 
-    def __init__(self, images, nb, dtype, top_left, padded_hw):
+    def __init__(self, images, nb, dtype, top_left, padded_hw, border=None):
         c = 1 if images.ndim == 3 else images.shape[3]
         self.images, self.top_left, self.hw = images, top_left, tuple(padded_hw)
+        self.border = border if border is not None and border[1] != "zeros" else None
         self.direct = _can_read_directly(images, dtype, top_left, padded_hw)
         self.buf = None if self.direct else np.zeros((c, nb) + self.hw, dtype=dtype)
 
@@ -221,6 +252,8 @@ class _Source:
         h, w = block.shape[1:3]
         inner = self.buf[:, :n, top:top + h, left:left + w]
         inner[...] = block[None] if block.ndim == 3 else block.transpose(3, 0, 1, 2)
+        if self.border is not None:
+            fill_border(self.buf[:, :n], *self.border)
         return self.buf[:, :n]
 
 
@@ -285,7 +318,7 @@ def _accumulate(acc, view, weight, part, first):
         acc += part
 
 
-def _tap_loop(images, kernel, out, top_left, padded_hw, geometry, factors=None):
+def _tap_loop(images, kernel, out, top_left, padded_hw, geometry, border=None, factors=None):
     """Single kernel ``(kh, kw, c)``: one multiply-add per non-zero tap, block by block.
 
     ``factors`` (from :func:`_separable_factors`, stride 1 only) replaces the ``kh * kw`` taps of
@@ -297,7 +330,7 @@ def _tap_loop(images, kernel, out, top_left, padded_hw, geometry, factors=None):
             for j in range(kw) if kernel[i, j, ch] != 0]
     per_image = c * padded_hw[0] * padded_hw[1] * out.dtype.itemsize
     nb, blocks = _blocks(m, per_image, _TAP_BLOCK_BYTES)
-    source = _Source(images, nb, out.dtype, top_left, padded_hw)
+    source = _Source(images, nb, out.dtype, top_left, padded_hw, border)
     if factors is not None:
         run = _separable_flat(factors, out, nb, per_image, padded_hw, geometry)
     elif geometry[2:4] == (1, 1):
@@ -435,7 +468,7 @@ def _separable_flat(factors, out, nb, per_image, padded_hw, geometry):
 _FFT_BLOCK_BYTES = 8 << 20
 
 
-def _spectral(images, kernels, out, top_left, padded_hw, geometry):
+def _spectral(images, kernels, out, top_left, padded_hw, geometry, border=None):
     """Bank or single kernel ``(kh, kw, c, nc)`` through :func:`core.spectral.fft_correlate`,
     block by block of padded images. A NaN or infinity anywhere in an image spreads over its
     whole result, which the finiteness check then reports."""
@@ -443,7 +476,7 @@ def _spectral(images, kernels, out, top_left, padded_hw, geometry):
     c, nc = kernels.shape[2:]
     per_image = 2 * (c + nc) * padded_hw[0] * padded_hw[1] * out.dtype.itemsize
     nb, blocks = _blocks(m, per_image, _FFT_BLOCK_BYTES)
-    source = _Source(images, nb, out.dtype, top_left, padded_hw)
+    source = _Source(images, nb, out.dtype, top_left, padded_hw, border)
     for start, stop in blocks:
         fft_correlate(source.block(start, stop), kernels, geometry, out[start:stop])
         if not np.isfinite(out[start:stop]).all():
@@ -454,7 +487,7 @@ def _spectral(images, kernels, out, top_left, padded_hw, geometry):
 # A bank of kernels: im2col and one matrix multiply
 # --------------------------------------------------------------------------------------------
 
-def _im2col(images, kernels, out, top_left, padded_hw, geometry):
+def _im2col(images, kernels, out, top_left, padded_hw, geometry, border=None):
     """Kernel bank ``(kh, kw, c, nc)``: gather taps into columns, then one matrix multiply.
 
     The columns of a band are gathered by ONE copy from a strided view of the padded source (no
@@ -472,7 +505,7 @@ def _im2col(images, kernels, out, top_left, padded_hw, geometry):
     flat = sh == 1 and sw == 1
     per_image = taps * (hp * wp if flat else oh * ow) * out.dtype.itemsize
     nb, blocks = _blocks(m, per_image, _IM2COL_BLOCK_BYTES)
-    source = _Source(images, nb, out.dtype, top_left, padded_hw)
+    source = _Source(images, nb, out.dtype, top_left, padded_hw, border)
     reach = (kh - 1) * dh * wp + (kw - 1) * dw
     if flat:
         units = _flat_units(nb, oh, padded_hw, reach, per_image, _IM2COL_BLOCK_BYTES)

@@ -16,6 +16,9 @@ __all__ = [
     "resolve_padding",
     "output_size",
     "output_shape",
+    "transposed_output_size",
+    "resolve_transposed_padding",
+    "stretched_padding",
     "Window",
     "input_window",
     "outputs_reading",
@@ -114,8 +117,77 @@ def output_size(size, kernel, pad_total, stride=1, dilation=1):
     return (padded - ek) // stride + 1
 
 
-def output_shape(image_hw, kernel_hw, padding="valid", stride=(1, 1), dilation=(1, 1)):
+def transposed_output_size(size, kernel, pad_total, stride=1, dilation=1, output_padding=0):
+    """Length of a transposed convolution's output along one axis.
+
+    ``(i - 1) * s - pad + d * (k - 1) + a + 1`` (Dumoulin & Visin's relationship 14, with the
+    padding of both sides in ``pad``). Raises ``ValueError`` when the output padding is not
+    smaller than the stride or the dilation, or when the padding leaves nothing.
+
+    Examples
+    --------
+    >>> transposed_output_size(3, 3, 2, stride=2, output_padding=1)
+    6
+    """
+    if output_padding >= max(stride, dilation):
+        raise ValueError(
+            f"output_padding ({output_padding}) must be smaller than the stride ({stride}) or the "
+            f"dilation ({dilation})")
+    full = (size - 1) * stride + _effective(kernel, dilation) + output_padding
+    if pad_total >= full:
+        raise ValueError(
+            f"padding ({pad_total} in all) removes the whole output: at most {full - 1} for an "
+            f"input of {size} with kernel {kernel}, stride {stride}, dilation {dilation}")
+    return full - pad_total
+
+
+def resolve_transposed_padding(padding):
+    """A transposed convolution's padding as ``((top, bottom), (left, right))``.
+
+    It is the padding of the convolution it transposes, so only pixel counts make sense
+    (``'valid'`` is 0; ``'same'`` and ``'full'`` depend on that convolution's input size).
+
+    Examples
+    --------
+    >>> resolve_transposed_padding(1)
+    ((1, 1), (1, 1))
+    """
+    if isinstance(padding, str):
+        if padding.lower() == "valid":
+            return ((0, 0), (0, 0))
+        raise ValueError(
+            "padding of a transposed convolution must be a number of pixels: an int, (ph, pw) or "
+            f"((top, bottom), (left, right)); got {padding!r}")
+    return resolve_padding(padding, (1, 1), (1, 1))
+
+
+def stretched_padding(kernel_hw, pads, dilation=(1, 1), output_padding=(0, 0)):
+    """The padding that turns a transposed convolution into a plain one.
+
+    A transposed convolution equals a stride-1 convolution (same dilation, kernel rotated by
+    180 degrees) over the *stretched* input, ``stride - 1`` zeros inserted between its pixels,
+    padded by ``d * (k - 1) - p`` on each side plus the output padding at the bottom/right.
+    Negative values mean rows or columns cropped off instead.
+
+    Examples
+    --------
+    >>> stretched_padding((3, 3), ((1, 1), (1, 1)), output_padding=(1, 1))
+    ((1, 2), (1, 2))
+    """
+    kh, kw = as_pair(kernel_hw, "kernel_hw")
+    dh, dw = as_pair(dilation, "dilation")
+    ah, aw = as_pair(output_padding, "output_padding", minimum=0)
+    (t, b), (l, r) = pads
+    eh, ew = dh * (kh - 1), dw * (kw - 1)
+    return ((eh - t, eh - b + ah), (ew - l, ew - r + aw))
+
+
+def output_shape(image_hw, kernel_hw, padding="valid", stride=(1, 1), dilation=(1, 1), *,
+                 transposed=False, output_padding=(0, 0)):
     """Output ``(oh, ow)`` of a convolution (or, with ``padding='valid'``, a pooling).
+
+    With ``transposed=True``, of the transposed convolution with these settings (see
+    :func:`transposed_output_size`).
 
     Examples
     --------
@@ -123,12 +195,22 @@ def output_shape(image_hw, kernel_hw, padding="valid", stride=(1, 1), dilation=(
     (13, 13)
     >>> output_shape((28, 28), (3, 3), (2, 4))
     (30, 34)
+    >>> output_shape((3, 3), (3, 3), 1, stride=2, transposed=True, output_padding=1)
+    (6, 6)
     """
-    (t, b), (l, r) = resolve_padding(padding, image_hw, kernel_hw, stride, dilation)
     h, w = as_pair(image_hw, "image_hw")
     kh, kw = as_pair(kernel_hw, "kernel_hw")
     sh, sw = as_pair(stride, "stride")
     dh, dw = as_pair(dilation, "dilation")
+    if transposed:
+        (t, b), (l, r) = resolve_transposed_padding(padding)
+        ah, aw = as_pair(output_padding, "output_padding", minimum=0)
+        try:
+            return (transposed_output_size(h, kh, t + b, sh, dh, ah),
+                    transposed_output_size(w, kw, l + r, sw, dw, aw))
+        except ValueError as exc:
+            raise ValueError(f"kernel: {exc}") from None
+    (t, b), (l, r) = resolve_padding(padding, image_hw, kernel_hw, stride, dilation)
     try:
         return (output_size(h, kh, t + b, sh, dh), output_size(w, kw, l + r, sw, dw))
     except ValueError as exc:
@@ -181,8 +263,14 @@ class Window:
         return values
 
 
-def input_window(out_rc, kernel_hw, pads=((0, 0), (0, 0)), stride=(1, 1), dilation=(1, 1)):
+def input_window(out_rc, kernel_hw, pads=((0, 0), (0, 0)), stride=(1, 1), dilation=(1, 1), *,
+                 transposed=False):
     """The input window that produces output pixel ``out_rc``.
+
+    With ``transposed=True`` the window is over the *stretched* input of a transposed
+    convolution (its pixel ``(y, x)`` sits at ``(y * sh, x * sw)``, inserted zeros between; see
+    :func:`stretched_padding`), and tap ``(i, j)`` of the window multiplies kernel tap
+    ``(kh - 1 - i, kw - 1 - j)``. ``pads`` is then the transposed convolution's padding.
 
     Parameters
     ----------
@@ -193,13 +281,19 @@ def input_window(out_rc, kernel_hw, pads=((0, 0), (0, 0)), stride=(1, 1), dilati
     pads : ((top, bottom), (left, right))
         Resolved padding (see :func:`resolve_padding`).
     stride, dilation : pair of int
+    transposed : bool
 
     Examples
     --------
     >>> win = input_window((0, 0), (3, 3), ((1, 1), (1, 1)))
     >>> win.rows.tolist(), win.cols.tolist()
     ([-1, 0, 1], [-1, 0, 1])
+    >>> input_window((0, 0), (3, 3), ((1, 1), (1, 1)), stride=2, transposed=True).rows.tolist()
+    [-1, 0, 1]
     """
+    if transposed:
+        pads = stretched_padding(kernel_hw, pads, dilation)
+        stride = (1, 1)
     r, c = as_pair(out_rc, "out_rc", minimum=0)
     kh, kw = as_pair(kernel_hw, "kernel_hw")
     sh, sw = as_pair(stride, "stride")
@@ -211,8 +305,12 @@ def input_window(out_rc, kernel_hw, pads=((0, 0), (0, 0)), stride=(1, 1), dilati
 
 
 def outputs_reading(in_rc, kernel_hw, out_hw, pads=((0, 0), (0, 0)), stride=(1, 1),
-                    dilation=(1, 1)):
+                    dilation=(1, 1), *, transposed=False):
     """All output pixels whose window reads input pixel ``in_rc``.
+
+    With ``transposed=True``, ``in_rc`` is a position of the stretched input (input pixel
+    ``(y, x)`` is at ``(y * sh, x * sw)``; see :func:`input_window`) and ``pads`` the transposed
+    convolution's padding: the result is every output pixel that pixel adds into.
 
     Returns
     -------
@@ -223,7 +321,12 @@ def outputs_reading(in_rc, kernel_hw, out_hw, pads=((0, 0), (0, 0)), stride=(1, 
     --------
     >>> outputs_reading((0, 0), (3, 3), (26, 26))
     [(0, 0)]
+    >>> outputs_reading((2, 0), (3, 3), (5, 5), ((1, 1), (1, 1)), stride=2, transposed=True)
+    [(1, 0), (1, 1), (2, 0), (2, 1), (3, 0), (3, 1)]
     """
+    if transposed:
+        pads = stretched_padding(kernel_hw, pads, dilation)
+        stride = (1, 1)
     y, x = in_rc
     kh, kw = as_pair(kernel_hw, "kernel_hw")
     oh, ow = out_hw

@@ -11,6 +11,8 @@ import numpy as np
 
 from .engine import conv2d, pool2d
 from .geometry import output_shape
+from .padding import check_padding_mode
+from .transpose import conv_transpose2d
 
 __all__ = ["ACTIVATIONS", "PipelineSpec", "PipelineResult", "run_pipeline", "activate"]
 
@@ -41,7 +43,9 @@ class PipelineSpec:
     """Everything that defines one layer's computation.
 
     ``kernels`` is always a ``(kh, kw, c, nc)`` bank; outputs are therefore ``(m, oh, ow, nc)``.
-    ``pool_mode`` is ``'off'``, ``'max'`` or ``'avg'``.
+    ``pool_mode`` is ``'off'``, ``'max'`` or ``'avg'``. ``bias`` is a number or one per kernel,
+    added before the activation. ``transposed`` runs :func:`core.transpose.conv_transpose2d`
+    (with ``padding`` as pixel counts, ``output_padding``; ``padding_mode`` must be zeros).
     """
 
     kernels: np.ndarray
@@ -53,6 +57,10 @@ class PipelineSpec:
     pool_mode: str = "off"
     pool_shape: tuple = (2, 2)
     pool_stride: tuple = (2, 2)
+    padding_mode: str = "zeros"
+    bias: object = 0.0
+    transposed: bool = False
+    output_padding: tuple = (0, 0)
 
     def __post_init__(self):
         kernels = np.asarray(self.kernels, dtype=np.float64)
@@ -63,6 +71,15 @@ class PipelineSpec:
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
         if self.pool_mode not in ("off", "max", "avg"):
             raise ValueError(f"pool_mode must be 'off', 'max' or 'avg', got {self.pool_mode!r}")
+        check_padding_mode(self.padding_mode)
+        if self.transposed and self.padding_mode != "zeros":
+            raise ValueError("padding_mode must be 'zeros' for a transposed convolution "
+                             f"(its padding crops the output), got {self.padding_mode!r}")
+        bias = np.asarray(self.bias, dtype=np.float64)
+        if bias.ndim > 1 or (bias.ndim == 1 and bias.shape != (kernels.shape[3],)):
+            raise ValueError(f"bias must be a number or {kernels.shape[3]} values, one per "
+                             f"kernel; got shape {bias.shape}")
+        object.__setattr__(self, "bias", float(bias) if bias.ndim == 0 else tuple(bias.tolist()))
 
     @property
     def pooled(self):
@@ -71,7 +88,8 @@ class PipelineSpec:
     def shapes(self, image_hw):
         """``(conv_hw, pooled_hw or None)`` for an input of size ``image_hw``."""
         kh, kw = self.kernels.shape[:2]
-        conv_hw = output_shape(image_hw, (kh, kw), self.padding, self.stride, self.dilation)
+        conv_hw = output_shape(image_hw, (kh, kw), self.padding, self.stride, self.dilation,
+                               transposed=self.transposed, output_padding=self.output_padding)
         if not self.pooled:
             return conv_hw, None
         pooled_hw = output_shape(conv_hw, self.pool_shape, "valid", self.pool_stride)
@@ -104,8 +122,15 @@ def run_pipeline(images, spec, *, dtype=np.float64):
     >>> result.conv.shape, result.pooled.shape
     ((1, 6, 6, 2), (1, 3, 3, 2))
     """
-    conv = conv2d(images, spec.kernels, padding=spec.padding, stride=spec.stride,
-                  dilation=spec.dilation, flip=spec.flip, dtype=dtype)
+    if spec.transposed:
+        kernels = spec.kernels[::-1, ::-1] if spec.flip else spec.kernels
+        conv = conv_transpose2d(images, kernels, stride=spec.stride, padding=spec.padding,
+                                output_padding=spec.output_padding, dilation=spec.dilation,
+                                dtype=dtype, bias=spec.bias)
+    else:
+        conv = conv2d(images, spec.kernels, padding=spec.padding, stride=spec.stride,
+                      dilation=spec.dilation, flip=spec.flip, dtype=dtype,
+                      padding_mode=spec.padding_mode, bias=spec.bias)
     activated = activate(conv, spec.activation)
     pooled = None
     if spec.pooled:

@@ -8,7 +8,8 @@ import pytest
 MODULES = [
     "core._checks", "core.atomic", "core.geometry", "core.engine", "core.seed", "core.pipeline",
     "core.explain", "core.kernels", "core.datasets", "core.batch", "core.sheets", "core.codegen",
-    "core.conv1d", "convgui.display", "convgui.operation_panel", "convgui.inspector",
+    "core.conv1d", "core.padding", "core.transpose", "convgui.display",
+    "convgui.operation_panel", "convgui.inspector",
     "convgui.compare_tab", "convgui.state",
 ]
 
