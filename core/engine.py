@@ -8,10 +8,19 @@ How it is fast (see the benchmark in ``benchmarks/bench_core.py``):
 * It works on blocks of images small enough to stay in the CPU cache, padding each block inside
   one small reused buffer instead of padding the whole batch; a single large image (a photo) is
   worked on in bands of rows for the same reason.
-* A bank of several kernels gathers each block's taps into one matrix (im2col) and lets one
-  matrix multiply do the rest.
+* A bank of several kernels gathers each band's taps into one matrix (im2col: one copy from a
+  strided view, no loop over the taps) and lets one matrix multiply do the rest, with OpenBLAS
+  held to one thread (see ``core._blas``); strided banks are banded too.
 * Taps whose weight is zero are skipped; taps of weight +1 or -1 are a plain add or subtract.
+* A rank-1 (separable) single kernel, stride 1, is a row pass and a column pass:
+  ``kh + kw`` taps instead of ``kh * kw``.
+* For float32 results, large kernels go through the FFT (``core.spectral``) when its cost
+  estimate is below the direct methods'. float64 results never do: they stay exact to 1e-12.
 * Pooling combines the window's rows first (on whole image rows), then its columns.
+
+Which path runs (all take their padded source from ``_Source``, so padding modes work on each):
+separable if the kernel factors exactly, else FFT if float32 and cheaper, else the tap loop
+(one kernel) or im2col (a bank).
 
 Dtype policy (one place): images of any real dtype (uint8 included) are cast block by block to the
 compute ``dtype`` before any multiplication, so integers never wrap around; the result has that
@@ -397,9 +406,10 @@ def _separable_factors(kernel, dtype):
     """``[(ch, col, row)]`` with ``kernel[:, :, ch] == outer(col, row)`` exactly, or None.
 
     Only returned when it saves work (``kh * kw >= 2 * (kh + kw)`` taps per channel) and every
-    non-zero channel is rank 1. The factors are the column through the largest weight and the
-    row through it divided by that weight, so integer and dyadic kernels (box, binomial, Sobel)
-    keep exact factors; the product must reproduce the kernel bit for bit. For float64 results
+    non-zero channel is rank 1. The row through the largest weight (divided by its common
+    integer factor for integer kernels, by that weight otherwise) and the column through it
+    divided by the row's weight there; the product must reproduce the kernel bit for bit, so
+    integer kernels (box, binomial, Sobel) get integer factors. For float64 results
     an integer kernel must have integer factors, so integer images still give exact integers;
     other float64 kernels give results within a few units of rounding of the direct sum.
     """
@@ -412,11 +422,15 @@ def _separable_factors(kernel, dtype):
         if not plane.any():
             continue
         i, j = np.unravel_index(int(np.argmax(np.abs(plane))), plane.shape)
-        col, row = plane[:, j].copy(), plane[i, :] / plane[i, j]
+        integer = np.array_equal(plane, np.round(plane)) and np.abs(plane).max() < 2 ** 52
+        if integer:  # the pivot's row divided by its common factor: integer factors if any
+            row = plane[i, :] / np.gcd.reduce(plane[i, :].astype(np.int64))
+            col = plane[:, j] / row[j]
+        else:
+            col, row = plane[:, j].copy(), plane[i, :] / plane[i, j]
         if not np.array_equal(np.outer(col, row), plane):
             return None
-        integer = np.array_equal(plane, np.round(plane))
-        if dtype == np.float64 and integer and not np.array_equal(row, np.round(row)):
+        if dtype == np.float64 and integer and not np.array_equal(col, np.round(col)):
             return None
         factors.append((ch, col, row))
     return factors or None
@@ -611,33 +625,11 @@ def pool2d(images, kernel_shape, *, stride=None, mode="max", dtype=np.float64):
     out = np.empty((m, oh, ow) + images.shape[3:], dtype=dt)
     per_image = int(np.prod(images.shape[1:])) * images.dtype.itemsize
     nb = _block_size(per_image, _TAP_BLOCK_BYTES, m)
-    # Two stages are faster and give exactly the tap-by-tap result when the order of the
-    # operations cannot matter: maxima, and sums of uint8 (exact integers). Other averages keep
-    # the tap-by-tap order of their floating-point additions.
-    two_stage = mode == "max" or (images.dtype == np.uint8 and kh * kw <= 257)
+    # Rows of the window first, then its columns: see _pool_rows_then_columns.
     for start in range(0, m, nb):
         stop = min(m, start + nb)
-        if two_stage:
-            _pool_rows_then_columns(images[start:stop], out[start:stop], (kh, kw), (sh, sw), mode)
-        else:
-            _pool_taps(images[start:stop], out[start:stop], (kh, kw), (sh, sw), mode)
+        _pool_rows_then_columns(images[start:stop], out[start:stop], (kh, kw), (sh, sw), mode)
     return out
-
-
-def _pool_taps(block, acc, window, stride, mode):
-    """Pool one block tap by tap: ``acc`` (the output block) combines every window position."""
-    (kh, kw), (sh, sw) = window, stride
-    oh, ow = acc.shape[1:3]
-    combine = np.maximum if mode == "max" else np.add
-    for i in range(kh):
-        for j in range(kw):
-            view = block[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
-            if i == j == 0:
-                acc[...] = view
-            else:
-                combine(acc, view, out=acc)
-    if mode == "avg":
-        acc /= kh * kw
 
 
 def _pool_rows_then_columns(block, acc, window, stride, mode):
@@ -645,18 +637,22 @@ def _pool_rows_then_columns(block, acc, window, stride, mode):
 
     Stage 1 combines whole image rows (long contiguous runs, where NumPy is fastest); stage 2
     combines the ``kw`` columns of that smaller result. That is ``kh + kw - 2`` operations instead
-    of ``kh * kw - 1`` on short strided runs. The results are exactly those of :func:`_pool_taps`:
-    the maximum is taken in the images' own dtype (rounding to the output dtype afterwards is
-    monotonic), and average sums of uint8 are exact integers in uint16 (at most 257 taps) divided
-    once, in the output dtype.
+    of ``kh * kw - 1`` on short strided runs. The maximum is taken in the images' own dtype
+    (rounding to the output dtype afterwards is monotonic), so it is exact. Averages sum in an
+    accumulator that loses nothing the tap-by-tap sum keeps: uint16 for uint8 windows of at most
+    257 taps (exact integers), float64 otherwise (exact for integers below 2**53; for float
+    images within a few float64 roundings of any summation order), divided once into the
+    output dtype.
     """
     (kh, kw), (sh, sw) = window, stride
     oh, ow = acc.shape[1:3]
     rows = [block[:, i:i + sh * (oh - 1) + 1:sh] for i in range(kh)]
     if mode == "max":
         combine, work = np.maximum, block.dtype
-    else:
+    elif block.dtype == np.uint8 and kh * kw <= 257:
         combine, work = np.add, np.uint16
+    else:
+        combine, work = np.add, np.float64
     part = rows[0].astype(work)
     for row in rows[1:]:
         combine(part, row, out=part)
@@ -670,4 +666,3 @@ def _pool_rows_then_columns(block, acc, window, stride, mode):
     for col in cols[1:]:
         total += col
     np.divide(total, kh * kw, out=acc, dtype=acc.dtype)
-
