@@ -46,6 +46,10 @@ POOL_MODES = ("max", "avg")
 _TAP_BLOCK_BYTES = 1 << 20
 _IM2COL_BLOCK_BYTES = 4 << 20
 
+# Flat positions computed per output pixel above which a single kernel's tap loop uses strided
+# views instead (see _flat_pays).
+_FLAT_WASTE_LIMIT = 2.0
+
 
 def _normalise_kernels(kernels, channels):
     """Return ``(kernels4, squeeze)``: kernels as ``(kh, kw, c, nc)`` and whether nc is dropped."""
@@ -342,7 +346,7 @@ def _tap_loop(images, kernel, out, top_left, padded_hw, geometry, border=None, f
     source = _Source(images, nb, out.dtype, top_left, padded_hw, border)
     if factors is not None:
         run = _separable_flat(factors, out, nb, per_image, padded_hw, geometry)
-    elif geometry[2:4] == (1, 1):
+    elif geometry[2:4] == (1, 1) and _flat_pays(padded_hw, geometry):
         run = _tap_loop_flat(taps, out, nb, per_image, padded_hw, geometry)
     else:
         run = _tap_loop_strided(taps, out, nb, geometry)
@@ -358,6 +362,15 @@ def _tap_loop(images, kernel, out, top_left, padded_hw, geometry, border=None, f
             _raise_non_finite(images, start, stop)
         if not np.isfinite(out[start:stop]).all():
             _raise_non_finite(images, start, stop)
+
+
+def _flat_pays(padded_hw, geometry):
+    """True when flat positions waste little: ``hp * wp`` computed per ``oh * ow`` kept.
+
+    A 15x15 kernel on a 28x28 digit keeps 196 of 784 flat positions; there the strided views,
+    slower per element but computing only output pixels, win.
+    """
+    return padded_hw[0] * padded_hw[1] <= _FLAT_WASTE_LIMIT * geometry[0] * geometry[1]
 
 
 def _tap_loop_strided(taps, out, nb, geometry):

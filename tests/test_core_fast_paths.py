@@ -41,7 +41,8 @@ def spy(monkeypatch):
             return original(*args, **kwargs)
         monkeypatch.setattr(engine, name, counted)
 
-    for name in ("fft_correlate", "_separable_flat", "_tap_loop_flat", "_im2col"):
+    for name in ("fft_correlate", "_separable_flat", "_tap_loop_flat", "_tap_loop_strided",
+                 "_im2col"):
         wrap(name)
     return calls
 
@@ -193,6 +194,22 @@ def test_separable_nan_image_raises(spy):
     with pytest.raises(ValueError, match="image 1"):
         conv2d(images, SOBEL_5)
     assert spy.get("_separable_flat") == 1
+
+
+# --------------------------------------------------------------------------------------------
+# A large kernel on small images: strided views instead of mostly wasted flat positions
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect"])
+def test_large_kernel_on_digits_uses_strided_views_and_matches(spy, mode):
+    rng = rng_for("wasteful", mode)
+    digits = rng.integers(0, 256, (5, 28, 28), dtype=np.uint8)
+    kernel = rng.integers(-3, 4, (15, 14)).astype(float)
+    got = conv2d(digits, kernel, padding=(1, 0), padding_mode=mode)
+    assert spy.get("_tap_loop_strided") == 1 and "_tap_loop_flat" not in spy
+    np.testing.assert_array_equal(got, brute_conv(digits, kernel, (1, 0), 1, 1, mode))
+    conv2d(digits, kernel[:3, :3])  # a small kernel keeps the flat loop
+    assert spy.get("_tap_loop_flat") == 1
 
 
 # --------------------------------------------------------------------------------------------
