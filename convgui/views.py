@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt5.QtCore import QRectF, Qt, pyqtSignal
+from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor, QPainterPath, QPen
 from PyQt5.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
 
@@ -24,6 +24,8 @@ PAD_FILL = QColor(80, 160, 255, 70)
 PAD_EDGE = QColor(255, 170, 0)
 MARK_EDGE = QColor(0, 230, 120)
 MARK_FILL = QColor(0, 230, 120, 60)
+#: The canvas background: outputs not yet computed in step-through look empty.
+COVER_FILL = "#1e1e1e"
 
 
 def image_range(images):
@@ -72,6 +74,31 @@ class MapPlot:
         self.outline.setPen(pen)
         self.outline.setZValue(11)
         self.view_box.addItem(self.outline, ignoreBounds=True)
+        # Hides the outputs not computed yet during step-through: two rectangles moved per
+        # step, so a frame costs the same on a 2048x2048 map as on a digit (no re-render).
+        self.cover = QGraphicsPathItem()
+        self.cover.setPen(QPen(Qt.NoPen))
+        self.cover.setBrush(QBrush(QColor(COVER_FILL)))
+        self.cover.setZValue(5)
+        self.view_box.addItem(self.cover, ignoreBounds=True)
+
+    def cover_after(self, row, col, shape):
+        """Hide every cell after ``(row, col)`` in raster order of a map of ``shape``
+        ``(rows, cols)``; ``row=None`` shows everything again."""
+        path = QPainterPath()
+        if row is not None:
+            rows, cols = shape
+            top, left = self.origin
+            if col + 1 < cols:
+                path.addRect(QRectF(left + col + 1, top + row, cols - col - 1, 1))
+            if row + 1 < rows:
+                path.addRect(QRectF(left, top + row + 1, cols, rows - row - 1))
+        self.cover.setPath(path)
+
+    def is_covered(self, row, col):
+        """True when cell ``(row, col)`` is hidden by :meth:`cover_after`."""
+        top, left = self.origin
+        return self.cover.path().contains(QPointF(left + col + 0.5, top + row + 0.5))
 
     def mark_cells(self, cells, outline=None):
         """Highlight ``cells`` (``(row, col)`` pairs) and optionally an ``outline`` rectangle
@@ -138,7 +165,7 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setBackground("#1e1e1e")
+        self.setBackground(COVER_FILL)
         self.input = MapPlot("input")
         self.conv = []
         self.pooled = []
