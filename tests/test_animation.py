@@ -138,3 +138,22 @@ def test_a_step_moves_the_cover_without_re_rendering_any_map(window, qtbot, monk
     assert renders == []
     plot = window.canvas.conv[0]
     assert not plot.is_covered(0, 5) and plot.is_covered(0, 6) and plot.is_covered(1, 0)
+
+
+def test_a_kernel_edit_does_not_redraw_the_unchanged_input(window, qtbot, monkeypatch):
+    window.state.kernels = KERNEL
+    settle(qtbot, window)
+    drawn = []
+    original = window.canvas.input.set_values
+    monkeypatch.setattr(window.canvas.input, "set_values",
+                        lambda *args, **kwargs: drawn.append(args) or original(*args, **kwargs))
+    window.state.kernels = 2 * KERNEL
+    settle(qtbot, window)
+    assert drawn == []
+    window.state.padding = "same"  # new padding: the padded input is drawn again
+    settle(qtbot, window)
+    assert len(drawn) == 1 and drawn[0][1].shape == (30, 30)
+    window.state.index = 1  # another image
+    settle(qtbot, window)
+    assert len(drawn) == 2
+    np.testing.assert_array_equal(drawn[1][0], window.state.image)
