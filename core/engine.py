@@ -246,14 +246,27 @@ class _Source:
     above). The source is either the images themselves (:func:`_can_read_directly`) or a reused
     zero-bordered buffer that each block is cast and copied into; ``border`` is
     ``(pads, padding_mode)``, and any mode but zeros refills the border block by block.
+
+    Stride-1 paths read a single large image (a photo) band by band through :meth:`rows`; with
+    ``band_rows`` (the most padded rows one band reads) and zero padding, only those rows are
+    cast and padded into a band-sized buffer, never the whole photo (whose float copy was 3-5x
+    the output's memory for RGB photos).
     """
 
-    def __init__(self, images, nb, dtype, top_left, padded_hw, border=None):
+    def __init__(self, images, nb, dtype, top_left, padded_hw, border=None, band_rows=None):
         c = 1 if images.ndim == 3 else images.shape[3]
         self.images, self.top_left, self.hw = images, top_left, tuple(padded_hw)
         self.border = border if border is not None and border[1] != "zeros" else None
         self.direct = _can_read_directly(images, dtype, top_left, padded_hw)
-        self.buf = None if self.direct else np.zeros((c, nb) + self.hw, dtype=dtype)
+        self.banded = (band_rows is not None and nb == 1 and not self.direct
+                       and self.border is None and band_rows < padded_hw[0])
+        self._filled = None
+        if self.direct:
+            self.buf = None
+        elif self.banded:
+            self.buf = np.zeros((c, 1, band_rows, padded_hw[1]), dtype=dtype)
+        else:
+            self.buf = np.zeros((c, nb) + self.hw, dtype=dtype)
 
     def block(self, start, stop):
         """The padded source of ``images[start:stop]``, ``(c, n, hp, wp)``."""
@@ -268,6 +281,32 @@ class _Source:
         if self.border is not None:
             fill_border(self.buf[:, :n], *self.border)
         return self.buf[:, :n]
+
+    def rows(self, start, stop, r0, r1):
+        """Padded rows ``r0:r1`` of ``images[start:stop]``, ``(c, n, r1 - r0, wp)``.
+
+        Each channel is contiguous when the rows are all of them or ``n == 1``. Successive
+        calls for the same block copy it once (or, banded, only the rows asked for).
+        """
+        if not self.banded:
+            if self._filled != (start, stop):
+                self._whole, self._filled = self.block(start, stop), (start, stop)
+            return self._whole[:, :, r0:r1]
+        image = self.images[start]
+        top, left = self.top_left
+        h, w = image.shape[:2]
+        band = self.buf[:, :, :r1 - r0]
+        lo, hi = min(max(r0 - top, 0), h), max(min(r1 - top, h), 0)  # image rows in the band
+        first, last = lo + top - r0, max(hi + top - r0, lo + top - r0)
+        band[:, :, :first] = 0
+        band[:, :, last:] = 0
+        band[:, :, :, :left] = 0
+        band[:, :, :, left + w:] = 0
+        if hi > lo:
+            rows = image[lo:hi]
+            band[:, 0, first:last, left:left + w] = \
+                rows[None] if rows.ndim == 2 else rows.transpose(2, 0, 1)
+        return band
 
 
 def _flat_units(n, oh, padded_hw, reach, per_image_bytes, target):
@@ -286,6 +325,23 @@ def _flat_units(n, oh, padded_hw, reach, per_image_bytes, target):
         first = r0 * wp
         units.append((first, min(n * rows * wp, end - first), rows, r0, r1))
     return units
+
+
+def _padded_rows(n, first, count, reach, padded_hw):
+    """``(p0, p1)``: the padded rows holding flat positions ``first`` to ``first + count +
+    reach`` of a single image (all rows for a block of several images)."""
+    hp, wp = padded_hw
+    if n > 1:
+        return 0, hp
+    return first // wp, min(hp, -(-(first + count + reach) // wp))
+
+
+def _most_rows(units, nb, reach, padded_hw):
+    """The most padded rows one unit of a single image reads (None for blocks of several)."""
+    if nb > 1:
+        return None
+    return max(p1 - p0 for p0, p1 in (_padded_rows(1, first, count, reach, padded_hw)
+                                      for first, count, _, _, _ in units))
 
 
 def _flat_to_out(flat, n, rows, r0, r1, ow):
@@ -343,19 +399,20 @@ def _tap_loop(images, kernel, out, top_left, padded_hw, geometry, border=None, f
             for j in range(kw) if kernel[i, j, ch] != 0]
     per_image = c * padded_hw[0] * padded_hw[1] * out.dtype.itemsize
     nb, blocks = _blocks(m, per_image, _TAP_BLOCK_BYTES)
-    source = _Source(images, nb, out.dtype, top_left, padded_hw, border)
+    band_rows = None
     if factors is not None:
-        run = _separable_flat(factors, out, nb, per_image, padded_hw, geometry)
+        run, band_rows = _separable_flat(factors, out, nb, per_image, padded_hw, geometry)
     elif geometry[2:4] == (1, 1) and _flat_pays(padded_hw, geometry):
-        run = _tap_loop_flat(taps, out, nb, per_image, padded_hw, geometry)
+        run, band_rows = _tap_loop_flat(taps, out, nb, per_image, padded_hw, geometry)
     else:
         run = _tap_loop_strided(taps, out, nb, geometry)
+    source = _Source(images, nb, out.dtype, top_left, padded_hw, border, band_rows)
     # Skipped zero taps could hide a NaN/inf pixel from the output check below, so then the
     # images themselves are checked (a sum of the block, still in cache, is cheap).
     check_images = (factors is not None or len(taps) < kh * kw * c) and images.dtype.kind == "f"
     for start, stop in blocks:
         if taps:
-            run(source.block(start, stop), start, stop)
+            run(source, start, stop)
         else:
             out[start:stop] = 0
         if check_images and not _all_finite(images[start:stop]):
@@ -377,7 +434,8 @@ def _tap_loop_strided(taps, out, nb, geometry):
     """Tap loop over strided ``(n, oh, ow)`` views, for strides above 1."""
     part_buf = np.empty((nb,) + out.shape[1:], dtype=out.dtype)
 
-    def run(src, start, stop):
+    def run(source, start, stop):
+        src = source.block(start, stop)
         acc, part = out[start:stop], part_buf[:stop - start]
         for index, (i, j, ch, weight) in enumerate(taps):
             _accumulate(acc, _tap_view(src, ch, i, j, geometry), weight, part, index == 0)
@@ -396,19 +454,22 @@ def _tap_loop_flat(taps, out, nb, per_image, padded_hw, geometry):
     wide = np.empty(size, dtype=out.dtype)
     part_buf = np.empty(size, dtype=out.dtype)
 
-    def run(src, start, stop):
+    def run(source, start, stop):
         n = stop - start
-        slabs = [src[ch].reshape(-1) for ch in range(src.shape[0])]  # contiguous: no copy
         for first, count, rows, r0, r1 in _flat_units(n, oh, padded_hw, reach, per_image,
                                                       _TAP_BLOCK_BYTES):
+            p0, p1 = _padded_rows(n, first, count, reach, padded_hw)
+            src = source.rows(start, stop, p0, p1)
+            slabs = [src[ch].reshape(-1) for ch in range(src.shape[0])]  # contiguous: no copy
+            base = first - p0 * wp
             acc, part = wide[:count], part_buf[:count]
             for index, ((_, _, ch, weight), offset) in enumerate(zip(taps, offsets)):
-                begin = first + offset
+                begin = base + offset
                 _accumulate(acc, slabs[ch][begin:begin + count], weight, part, index == 0)
             flat = wide[:n * rows * wp]
             out[start:stop, r0:r1] = _flat_to_out(flat, n, rows, r0, r1, ow)
 
-    return run
+    return run, _most_rows(units, nb, reach, padded_hw)
 
 
 # --------------------------------------------------------------------------------------------
@@ -464,16 +525,19 @@ def _separable_flat(factors, out, nb, per_image, padded_hw, geometry):
     part = np.empty(size + down, dtype=out.dtype)
     along = np.empty(size + down, dtype=out.dtype)
 
-    def run(src, start, stop):
+    def run(source, start, stop):
         n = stop - start
         for first, count, rows, r0, r1 in _flat_units(n, oh, padded_hw, reach, per_image,
                                                       _TAP_BLOCK_BYTES):
+            p0, p1 = _padded_rows(n, first, count, reach, padded_hw)
+            src = source.rows(start, stop, p0, p1)
+            base = first - p0 * wp
             length = count + down
             for index, (ch, col, row) in enumerate(factors):
                 slab = src[ch].reshape(-1)
                 tmp = along[:length]
                 for j, weight in enumerate(row):
-                    begin = first + j * dw
+                    begin = base + j * dw
                     _accumulate(tmp, slab[begin:begin + length], weight, part[:length], j == 0)
                 acc = wide[:count] if index == 0 else channel[:count]
                 for i, weight in enumerate(col):
@@ -484,7 +548,7 @@ def _separable_flat(factors, out, nb, per_image, padded_hw, geometry):
             flat = wide[:n * rows * wp]
             out[start:stop, r0:r1] = _flat_to_out(flat, n, rows, r0, r1, ow)
 
-    return run
+    return run, _most_rows(units, nb, reach, padded_hw)
 
 
 # --------------------------------------------------------------------------------------------
@@ -532,16 +596,18 @@ def _im2col(images, kernels, out, top_left, padded_hw, geometry, border=None):
     flat = sh == 1 and sw == 1
     per_image = taps * (hp * wp if flat else oh * ow) * out.dtype.itemsize
     nb, blocks = _blocks(m, per_image, _IM2COL_BLOCK_BYTES)
-    source = _Source(images, nb, out.dtype, top_left, padded_hw, border)
     reach = (kh - 1) * dh * wp + (kw - 1) * dw
+    band_rows = None
     if flat:
         units = _flat_units(nb, oh, padded_hw, reach, per_image, _IM2COL_BLOCK_BYTES)
         size = max(nb * rows * wp for _, _, rows, _, _ in units)
+        band_rows = _most_rows(units, nb, reach, padded_hw)
     else:
         size = max(nb * (r1 - r0) * ow
                    for r0, r1 in _bands(nb, oh, per_image, _IM2COL_BLOCK_BYTES))
     cols_flat = np.empty(taps * size, dtype=out.dtype)
     res_flat = np.empty(size * nc, dtype=out.dtype)
+    source = _Source(images, nb, out.dtype, top_left, padded_hw, border, band_rows)
 
     def multiply(count):
         """``(positions x taps) @ (taps x nc)``, written position-major: no transpose copy."""
@@ -551,19 +617,21 @@ def _im2col(images, kernels, out, top_left, padded_hw, geometry, border=None):
 
     for start, stop in blocks:
         n = stop - start
-        src = source.block(start, stop)
         if flat:
-            taps_view = _flat_taps_view(src, (kh, kw), (dh, dw), reach)
             for first, count, rows, r0, r1 in _flat_units(n, oh, padded_hw, reach, per_image,
                                                           _IM2COL_BLOCK_BYTES):
+                p0, p1 = _padded_rows(n, first, count, reach, padded_hw)
+                taps_view = _flat_taps_view(source.rows(start, stop, p0, p1), (kh, kw),
+                                            (dh, dw), reach)
+                base = first - p0 * wp
                 total = n * rows * wp
                 cols = cols_flat[:taps * total].reshape(c, kh, kw, total)
-                cols[..., :count] = taps_view[..., first:first + count]
+                cols[..., :count] = taps_view[..., base:base + count]
                 # Past ``count`` lie no output pixels; zeros keep the product off garbage.
                 cols[..., count:] = 0
                 out[start:stop, r0:r1] = _flat_to_out(multiply(total), n, rows, r0, r1, ow)
         else:
-            taps_view = _strided_taps_view(src, (kh, kw), geometry)
+            taps_view = _strided_taps_view(source.block(start, stop), (kh, kw), geometry)
             for r0, r1 in _bands(n, oh, per_image, _IM2COL_BLOCK_BYTES):
                 count = n * (r1 - r0) * ow
                 cols = cols_flat[:taps * count].reshape(c, kh, kw, n, r1 - r0, ow)

@@ -251,6 +251,48 @@ def test_bank_gather_reads_every_tap_so_nan_is_reported():
 
 
 # --------------------------------------------------------------------------------------------
+# Single photos: cast and padded band by band
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kernel_shape", [(3, 4, 3), (5, 5, 3, 4), "separable"])
+@pytest.mark.parametrize("padding", ["same", "full", ((3, 0), (0, 2))])
+def test_photo_bands_read_only_their_rows_and_match(monkeypatch, spy, kernel_shape, padding):
+    monkeypatch.setattr(engine, "_TAP_BLOCK_BYTES", 3_000)
+    monkeypatch.setattr(engine, "_IM2COL_BLOCK_BYTES", 30_000)
+    made = []
+    original = engine._Source.__init__
+
+    def record(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        made.append(self)
+    monkeypatch.setattr(engine._Source, "__init__", record)
+    rng = rng_for("photo bands", kernel_shape, padding)
+    photo = rng.integers(0, 256, (1, 45, 31, 3), dtype=np.uint8)
+    if kernel_shape == "separable":
+        kernel = np.stack([SOBEL_5, 2 * SOBEL_5, -SOBEL_5], axis=-1)
+    else:
+        kernel = rng.integers(-3, 4, kernel_shape).astype(float)
+    got = conv2d(photo, kernel, padding=padding, dilation=(2, 1))
+    assert made[0].banded and made[0].buf.shape[2] < made[0].hw[0] // 2
+    np.testing.assert_array_equal(got, brute_conv(photo, kernel, padding, 1, (2, 1), "zeros"))
+
+
+def test_photo_memory_stays_near_the_output():
+    rng = rng_for("photo memory")
+    photo = rng.integers(0, 256, (1, 1024, 1024, 3), dtype=np.uint8)
+    kernel = rng.standard_normal((3, 3, 3))
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        out = conv2d(photo, kernel, padding="same", dtype=np.float32)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    # A float32 copy of the whole padded photo alone would be 3x the output.
+    assert peak < 2 * out.nbytes, (peak, out.nbytes)
+
+
+# --------------------------------------------------------------------------------------------
 # Pooling and BLAS threads
 # --------------------------------------------------------------------------------------------
 
