@@ -170,7 +170,9 @@ def conv2d(images, kernels, *, padding="valid", stride=(1, 1), dilation=(1, 1), 
         taps = sum(len(col) + len(row) for _, col, row in factors)
     else:
         taps = kh * kw * c if nc > 1 else int(np.count_nonzero(k4))
-    if dt == np.float32 and fft_cost(m, padded_hw, c, nc) < direct_cost(m, (oh, ow), taps, nc):
+    rows_geometry = (oh, (kh - 1) * dh + 1, sh)
+    if dt == np.float32 and fft_cost(m, padded_hw, c, nc, rows_geometry) < \
+            direct_cost(m, (oh, ow), taps, nc):
         _spectral(images, k4, out.reshape(m, oh, ow, nc), (t, l), padded_hw, geometry, border)
     elif nc == 1:
         _tap_loop(images, k4[:, :, :, 0], out.reshape(m, oh, ow), (t, l), padded_hw, geometry,

@@ -59,16 +59,36 @@ def _log2(n):
     return float(np.log2(max(n, 2)))
 
 
-def fft_cost(n, padded_hw, channels, nc):
+def _band_plan(n, oh, wp, channels, nc, eh, sh):
+    """``(rows, fh, fw)``: output rows per band and the transform size of a band.
+
+    A band reads ``(rows - 1) * sh + eh`` input rows, so bands much shorter than the kernel
+    would transform the same rows many times over: at least ``2 * eh`` rows (at most 1.5x the
+    work of one transform of the whole image), more while the spectra stay in the budget.
+    """
+    fw = smooth_length(wp)
+    point_bytes = (channels + nc) * n * (fw // 2 + 1) * 16
+    budget_rows = (_SPECTRA_BYTES // point_bytes - eh) // sh + 1
+    rows = int(min(oh, max(budget_rows, 2 * eh, 1)))
+    return rows, smooth_length((rows - 1) * sh + eh), fw
+
+
+def fft_cost(n, padded_hw, channels, nc, rows_geometry=None):
     """Rough operation count of :func:`fft_correlate` for ``n`` images.
 
     Forward transforms of the ``channels`` input planes and inverse transforms of the ``nc``
     results (about ``2.5 N log2 N`` each, weighted by the measured ``_FFT_WEIGHT``) plus one
-    complex multiply-add (8 operations) per half-spectrum point, channel and kernel.
+    complex multiply-add (8 operations) per half-spectrum point, channel and kernel, for every
+    row band. ``rows_geometry`` is ``(oh, eh, sh)``: output rows, the kernel's dilated height and
+    the vertical stride (default: one band, the whole image).
     """
-    size = smooth_length(padded_hw[0]) * smooth_length(padded_hw[1])
+    hp, wp = padded_hw
+    oh, eh, sh = rows_geometry if rows_geometry is not None else (1, hp, 1)
+    rows, fh, fw = _band_plan(1, oh, wp, channels, nc, eh, sh)
+    size = fh * fw
+    bands = -(-oh // rows)
     transforms = (channels + nc) * _FFT_WEIGHT * 2.5 * size * _log2(size)
-    return n * (transforms + 8 * channels * nc * size / 2)
+    return n * bands * (transforms + 8 * channels * nc * size / 2)
 
 
 def direct_cost(n, out_hw, taps, nc):
@@ -106,11 +126,7 @@ def fft_correlate(src, kernels, geometry, out):
     kh, kw, c, nc = kernels.shape
     n, wp = src.shape[1], src.shape[3]
     eh, ew = (kh - 1) * dh + 1, (kw - 1) * dw + 1
-    fw = smooth_length(wp)
-    point_bytes = (c + nc) * n * (fw // 2 + 1) * 16
-    # Output rows per band: each band reads (rows - 1) * sh + eh input rows.
-    rows = int(max(1, min(oh, (_SPECTRA_BYTES // point_bytes - eh) // sh + 1)))
-    fh = smooth_length((rows - 1) * sh + eh)
+    rows, fh, fw = _band_plan(n, oh, wp, c, nc, eh, sh)
     dilated = np.zeros((c, nc, eh, ew))
     dilated[:, :, ::dh, ::dw] = kernels.transpose(2, 3, 0, 1)
     kernel_spectra = np.conj(np.fft.rfft2(dilated, s=(fh, fw)))  # (c, nc, fh, fw // 2 + 1)
