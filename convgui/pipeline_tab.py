@@ -69,8 +69,14 @@ class PipelineTab(QWidget):
             rows.append(partials)
         channel = min(self.state.active_channel, channels - 1)
         drawn = kernel[:, :, channel]
-        correlation = conv2d(image[None], kernel, flip=False, **conv_args)[0]
-        convolution = conv2d(image[None], kernel, flip=True, **conv_args)[0]
+        # The main result already holds one of the two when it is a plain zero-padded,
+        # bias-free convolution: reuse it, compute only the other.
+        bias = spec.bias if isinstance(spec.bias, float) else spec.bias[k]
+        plain = bias == 0 and spec.padding_mode == "zeros" and not spec.transposed
+        correlation = conv if plain and not spec.flip else \
+            conv2d(image[None], kernel, flip=False, **conv_args)[0]
+        convolution = conv if plain and spec.flip else \
+            conv2d(image[None], kernel, flip=True, **conv_args)[0]
         rows.append([
             Tile("Kernel", drawn, _shape(drawn)),
             Tile("Rotated 180°", drawn[::-1, ::-1],
