@@ -437,7 +437,8 @@ def main(argv=None):
           + (f"torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch
              else "torch not used")
           + f"; median of {repeat}" + (" (quick sizes)" if args.quick else ""))
-    header = f"{'case':<44} {'engine s':>9} {'torch s':>9} {'scipy s':>9} {'/torch':>7} {'mem/out':>8}"
+    header = (f"{'case':<44} {'engine s':>9} {'torch s':>9} {'scipy s':>9} {'/torch':>7} "
+              f"{'mem/out':>8}")
     print(header)
     print("-" * len(header))
     rows, flagged = [], 0

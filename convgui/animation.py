@@ -1,9 +1,9 @@
 """Step-through: the kernel slides across the padded input, one stride at a time.
 
 While step-through is on, the selected kernel's feature map shows only the outputs computed so
-far (the rest is covered, so a step costs the same on any map size), the input view highlights the kernel's current window, and the
-inspector spells out the current products and sum. Play/pause, single steps, a scrub slider and
-a speed control drive it; Space, ← and → too.
+far (the rest is covered, so a step costs the same on any map size), the input view highlights
+the kernel's current window, and the inspector spells out the current products and sum.
+Play/pause, single steps, a scrub slider and a speed control drive it; Space, ← and → too.
 """
 
 import numpy as np
