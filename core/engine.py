@@ -109,7 +109,10 @@ def conv2d(images, kernels, *, padding="valid", stride=(1, 1), dilation=(1, 1), 
         False (default): cross-correlation, as CNN frameworks do. True: true convolution (the
         kernel is rotated by 180 degrees first).
     dtype : {float64, float32}
-        Compute and output dtype.
+        Compute and output dtype. float64 results are exact to about 1e-12 relative (direct sums
+        only). float32 results may come from the FFT when the kernel is large (see
+        :mod:`core.spectral`): rounding errors about 1e-7 of the sum of ``|x| * |k|``, the
+        order of float32's own rounding, but integers are then no longer exact.
     out : ndarray, optional
         Where to write the result (e.g. a memory-mapped array); must have the output shape and
         ``dtype``.
