@@ -27,6 +27,9 @@ compute ``dtype`` before any multiplication, so integers never wrap around; the 
 dtype: float64 by default (exact enough to check homework against), float32 for interactive views.
 """
 
+import contextlib
+import threading
+
 import numpy as np
 
 from ._blas import single_blas_thread
@@ -35,7 +38,7 @@ from .geometry import output_size, resolve_padding
 from .padding import check_padding_mode, fill_border
 from .spectral import direct_cost, fft_correlate, fft_cost
 
-__all__ = ["conv2d", "pool2d", "POOL_MODES"]
+__all__ = ["conv2d", "pool2d", "POOL_MODES", "Interrupted", "interruptible"]
 
 #: Pooling modes understood by :func:`pool2d`.
 POOL_MODES = ("max", "avg")
@@ -49,6 +52,44 @@ _IM2COL_BLOCK_BYTES = 4 << 20
 # Flat positions computed per output pixel above which a single kernel's tap loop uses strided
 # views instead (see _flat_pays).
 _FLAT_WASTE_LIMIT = 2.0
+
+
+class Interrupted(Exception):
+    """Raised by :func:`conv2d` / :func:`pool2d` inside :func:`interruptible` once the caller's
+    ``should_stop`` returns True: the work is no longer wanted (a newer request superseded it)."""
+
+
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def interruptible(should_stop):
+    """Let ``should_stop()`` end the engine's work on this thread between two blocks or bands.
+
+    The check costs one call per block of about a megabyte, so superseded work stops within a
+    few milliseconds instead of running to the end.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with interruptible(lambda: True):
+    ...     conv2d(np.ones((1, 4, 4)), np.ones((2, 2)))
+    Traceback (most recent call last):
+    ...
+    core.engine.Interrupted: the computation was superseded
+    """
+    previous = getattr(_local, "should_stop", None)
+    _local.should_stop = should_stop
+    try:
+        yield
+    finally:
+        _local.should_stop = previous
+
+
+def _checkpoint():
+    should_stop = getattr(_local, "should_stop", None)
+    if should_stop is not None and should_stop():
+        raise Interrupted("the computation was superseded")
 
 
 def _normalise_kernels(kernels, channels):
@@ -280,7 +321,13 @@ def _run_all(jobs):
     if len(jobs) == 1:
         run(jobs[0])
         return
-    futures = [_workers().submit(run, job) for job in jobs]
+    should_stop = getattr(_local, "should_stop", None)
+
+    def run_interruptible(job):
+        with interruptible(should_stop):
+            run(job)
+
+    futures = [_workers().submit(run_interruptible, job) for job in jobs]
     for future in futures:
         future.result()
 
@@ -513,6 +560,7 @@ def _tap_loop(images, kernel, out, top_left, padded_hw, geometry, border=None, f
     # images themselves are checked (a sum of the block, still in cache, is cheap).
     check_images = (factors is not None or len(taps) < kh * kw * c) and images.dtype.kind == "f"
     for start, stop in blocks:
+        _checkpoint()
         if taps:
             run(source, start, stop)
         else:
@@ -560,6 +608,7 @@ def _tap_loop_flat(taps, out, nb, per_image, padded_hw, geometry):
         n = stop - start
         for first, count, rows, r0, r1 in _flat_units(n, oh, padded_hw, reach, per_image,
                                                       _TAP_BLOCK_BYTES):
+            _checkpoint()
             p0, p1 = _padded_rows(n, first, count, reach, padded_hw)
             src = source.rows(start, stop, p0, p1)
             slabs = [src[ch].reshape(-1) for ch in range(src.shape[0])]  # contiguous: no copy
@@ -631,6 +680,7 @@ def _separable_flat(factors, out, nb, per_image, padded_hw, geometry):
         n = stop - start
         for first, count, rows, r0, r1 in _flat_units(n, oh, padded_hw, reach, per_image,
                                                       _TAP_BLOCK_BYTES):
+            _checkpoint()
             p0, p1 = _padded_rows(n, first, count, reach, padded_hw)
             src = source.rows(start, stop, p0, p1)
             base = first - p0 * wp
@@ -671,6 +721,7 @@ def _spectral(images, kernels, out, top_left, padded_hw, geometry, border=None):
     nb, blocks = _blocks(m, per_image, _FFT_BLOCK_BYTES)
     source = _Source(images, nb, out.dtype, top_left, padded_hw, border)
     for start, stop in blocks:
+        _checkpoint()
         fft_correlate(source.block(start, stop), kernels, geometry, out[start:stop])
         if not np.isfinite(out[start:stop]).all():
             _raise_non_finite(images, start, stop)
@@ -718,10 +769,12 @@ def _im2col(images, kernels, out, top_left, padded_hw, geometry, border=None):
         return res
 
     for start, stop in blocks:
+        _checkpoint()
         n = stop - start
         if flat:
             for first, count, rows, r0, r1 in _flat_units(n, oh, padded_hw, reach, per_image,
                                                           _IM2COL_BLOCK_BYTES):
+                _checkpoint()
                 p0, p1 = _padded_rows(n, first, count, reach, padded_hw)
                 taps_view = _flat_taps_view(source.rows(start, stop, p0, p1), (kh, kw),
                                             (dh, dw), reach)
@@ -735,6 +788,7 @@ def _im2col(images, kernels, out, top_left, padded_hw, geometry, border=None):
         else:
             taps_view = _strided_taps_view(source.block(start, stop), (kh, kw), geometry)
             for r0, r1 in _bands(n, oh, per_image, _IM2COL_BLOCK_BYTES):
+                _checkpoint()
                 count = n * (r1 - r0) * ow
                 cols = cols_flat[:taps * count].reshape(c, kh, kw, n, r1 - r0, ow)
                 cols[...] = taps_view[:, :, :, :, r0:r1]
@@ -810,6 +864,7 @@ def pool2d(images, kernel_shape, *, stride=None, mode="max", dtype=np.float64):
     nb = _block_size(per_image, _TAP_BLOCK_BYTES, m)
     # Rows of the window first, then its columns: see _pool_rows_then_columns.
     for start in range(0, m, nb):
+        _checkpoint()
         stop = min(m, start + nb)
         _pool_rows_then_columns(images[start:stop], out[start:stop], (kh, kw), (sh, sw), mode)
     return out

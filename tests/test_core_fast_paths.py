@@ -377,3 +377,31 @@ def test_single_blas_thread_restores_the_thread_count():
         assert get() == 2
     finally:
         set_(before)
+
+
+# --------------------------------------------------------------------------------------------
+# Superseded work stops between blocks
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize("kernel_shape", [(3, 3, 3), (3, 3, 3, 4), (11, 11, 3, 4)])
+def test_interruptible_stops_between_blocks(monkeypatch, parallel, kernel_shape):
+    monkeypatch.setattr(engine, "_PARALLEL_WORK", 0 if parallel else float("inf"))
+    monkeypatch.setattr(engine, "_TAP_BLOCK_BYTES", 20_000)
+    monkeypatch.setattr(engine, "_IM2COL_BLOCK_BYTES", 100_000)
+    images = np.ones((40, 30, 30, 3), dtype=np.float32)
+    kernels = np.ones(kernel_shape)
+    asked = []
+
+    def stop_after_three():
+        asked.append(1)
+        return len(asked) > 3
+
+    with pytest.raises(engine.Interrupted):
+        with engine.interruptible(stop_after_three):
+            conv2d(images, kernels, dtype=np.float32)
+    with engine.interruptible(lambda: False):  # never stopping changes nothing
+        got = conv2d(images, kernels, padding="same", dtype=np.float32)
+    assert_close32(got, brute_conv(images[:2], kernels, "same", 1, 1, "zeros").repeat(20, 0))
+    with pytest.raises(engine.Interrupted), engine.interruptible(lambda: True):
+        pool2d(images, 2)
