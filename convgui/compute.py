@@ -3,7 +3,9 @@
 Small work (a digit, a small kernel) runs at once on the GUI thread: it takes well under a frame
 and a thread hop would only add latency. Larger work runs on Qt's thread pool; every request
 carries a generation number and a result whose generation is no longer current is dropped, so a
-slow photo never overwrites what a newer kernel produced. Errors go to one signal, ``failed``.
+slow photo never overwrites what a newer kernel produced; superseded work also stops between the
+engine's blocks (:func:`core.engine.interruptible`) instead of running to its end. Errors go to
+one signal, ``failed``.
 """
 
 import time
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from PyQt5.QtCore import QObject, QRunnable, QThreadPool, QTimer, pyqtSignal
 
+from core.engine import Interrupted, interruptible
 from core.pipeline import run_pipeline
 
 __all__ = ["Computation", "ComputedView", "SYNC_WORK_LIMIT"]
@@ -41,15 +44,22 @@ class _Signals(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, generation, image, spec):
+    """One background computation; ``is_stale()`` True stops it between the engine's blocks."""
+
+    def __init__(self, generation, image, spec, is_stale):
         super().__init__()
         self.generation, self.image, self.spec = generation, image, spec
+        self.is_stale = is_stale
         self.signals = _Signals()
 
     def run(self):
         start = time.perf_counter()
         try:
-            result = run_pipeline(self.image[None], self.spec, dtype=np.float32)
+            with interruptible(self.is_stale):
+                result = run_pipeline(self.image[None], self.spec, dtype=np.float32)
+        except Interrupted as exc:  # a newer request superseded it: nobody waits for it
+            self.signals.error.emit(self.generation, str(exc))
+            return
         except (ValueError, TypeError, MemoryError) as exc:
             self.signals.error.emit(self.generation, str(exc))
             return
@@ -125,7 +135,7 @@ class Computation(QObject):
             self._deliver(ComputedView(image, result, spec, index, generation,
                                        time.perf_counter() - start))
             return
-        job = _Job(generation, image, spec)
+        job = _Job(generation, image, spec, lambda: self.generation != generation)
         job.signals.done.connect(
             lambda gen, result, secs: self._on_job_done(gen, image, spec, index, result, secs))
         job.signals.error.connect(self._on_job_error)
