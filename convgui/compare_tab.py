@@ -132,24 +132,47 @@ class CompareTab(QWidget):
             return
         k = min(self.state.active_kernel, view.spec.kernels.shape[3] - 1)
         try:
-            spec_a, spec_b, label_a, label_b = variant_specs(
-                view.spec, self.variant_combo.currentData(), self.snapshot)
-            a = final_map(view, spec_a, k)
-            b = final_map(view, spec_b, min(k, spec_b.kernels.shape[3] - 1))
+            specs = variant_specs(view.spec, self.variant_combo.currentData(), self.snapshot)
         except ValueError as exc:
-            self.message.setText(f"<span style='color:#c33'>{exc}</span>")
+            self._fail(str(exc))
             return
         how = self.combine_combo.currentData()
-        both = combine(a, b, how)
-        tiles = [Tile(label_a, a, shape_text(a)), Tile(label_b, b, shape_text(b))]
-        if both is None:
-            self.message.setText("A and B have different shapes, so they cannot be combined "
-                                 "pixel by pixel.")
-            tiles.append(Tile("(no combination)", np.zeros((1, 1)), ""))
-        else:
-            self.message.setText("")
-            title = "A − B" if how == "difference" else "√(A² + B²)"
-            tiles.append(Tile(title, both, shape_text(both)))
+        try:
+            built = compare_tiles(view, specs, k, how)
+        except ValueError as exc:
+            self._fail(str(exc))
+            return
+        self._show(built)
+
+    def _fail(self, message):
+        self.message.setText(f"<span style='color:#c33'>{message}</span>")
+
+    def _show(self, built):
+        tiles, message = built
+        self.message.setText(message)
         self.tiles = tiles
         self.board.show_rows([tiles], self.state.mapping, self.state.colormap,
                              self.value_range())
+
+
+def compare_work(view, specs, k):
+    """Multiply-adds :func:`compare_tiles` does (what decides where it runs)."""
+    h, w = view.image.shape[:2]
+    return sum(h * w * int(np.prod(spec.kernels.shape[:3]))
+               for spec in specs[:2] if not same_spec(spec, view.spec))
+
+
+def compare_tiles(view, specs, k, how):
+    """``(tiles A, B and their combination, message)`` for kernel ``k`` (NumPy only: it may run
+    off the GUI thread)."""
+    spec_a, spec_b, label_a, label_b = specs
+    a = final_map(view, spec_a, k)
+    b = final_map(view, spec_b, min(k, spec_b.kernels.shape[3] - 1))
+    both = combine(a, b, how)
+    tiles = [Tile(label_a, a, shape_text(a)), Tile(label_b, b, shape_text(b))]
+    if both is None:
+        tiles.append(Tile("(no combination)", np.zeros((1, 1)), ""))
+        return tiles, "A and B have different shapes, so they cannot be combined pixel by pixel."
+    title = "A − B" if how == "difference" else "√(A² + B²)"
+    tiles.append(Tile(title, both, shape_text(both)))
+    return tiles, ""
