@@ -10,9 +10,11 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt5.QtCore import QRectF, Qt, pyqtSignal
+from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor, QPainterPath, QPen
 from PyQt5.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
+
+from core.sheets import image_range
 
 from . import display
 
@@ -24,6 +26,8 @@ PAD_FILL = QColor(80, 160, 255, 70)
 PAD_EDGE = QColor(255, 170, 0)
 MARK_EDGE = QColor(0, 230, 120)
 MARK_FILL = QColor(0, 230, 120, 60)
+#: The canvas background: outputs not yet computed in step-through look empty.
+COVER_FILL = "#1e1e1e"
 
 
 class MapPlot:
@@ -59,6 +63,31 @@ class MapPlot:
         self.outline.setPen(pen)
         self.outline.setZValue(11)
         self.view_box.addItem(self.outline, ignoreBounds=True)
+        # Hides the outputs not computed yet during step-through: two rectangles moved per
+        # step, so a frame costs the same on a 2048x2048 map as on a digit (no re-render).
+        self.cover = QGraphicsPathItem()
+        self.cover.setPen(QPen(Qt.NoPen))
+        self.cover.setBrush(QBrush(QColor(COVER_FILL)))
+        self.cover.setZValue(5)
+        self.view_box.addItem(self.cover, ignoreBounds=True)
+
+    def cover_after(self, row, col, shape):
+        """Hide every cell after ``(row, col)`` in raster order of a map of ``shape``
+        ``(rows, cols)``; ``row=None`` shows everything again."""
+        path = QPainterPath()
+        if row is not None:
+            rows, cols = shape
+            top, left = self.origin
+            if col + 1 < cols:
+                path.addRect(QRectF(left + col + 1, top + row, cols - col - 1, 1))
+            if row + 1 < rows:
+                path.addRect(QRectF(left, top + row + 1, cols, rows - row - 1))
+        self.cover.setPath(path)
+
+    def is_covered(self, row, col):
+        """True when cell ``(row, col)`` is hidden by :meth:`cover_after`."""
+        top, left = self.origin
+        return self.cover.path().contains(QPointF(left + col + 0.5, top + row + 0.5))
 
     def mark_cells(self, cells, outline=None):
         """Highlight ``cells`` (``(row, col)`` pairs) and optionally an ``outline`` rectangle
@@ -126,12 +155,13 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setBackground("#1e1e1e")
+        self.setBackground(COVER_FILL)
         self.input = MapPlot("input")
         self.conv = []
         self.pooled = []
         self._layout_key = None
         self._pad_items = []
+        self._input_shown = None  # (image, key) on screen, see show_input
         self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=60,
                                      slot=self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
@@ -168,12 +198,28 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
 
     # -- content ---------------------------------------------------------------------------
 
-    def show_input(self, image, pads, value_range):
-        """Show ``image`` ((h, w) or (h, w, c)) with its zero padding drawn around it."""
+    def show_input(self, image, pads, value_range, *, padded=None, stretch=(1, 1),
+                   padding_mode="zeros"):
+        """Show ``image`` ((h, w) or (h, w, c)) with its padding drawn around it.
+
+        ``padded`` is the image with its padding filled (zeros when not given); ``stretch`` the
+        stride of a transposed convolution whose stretched input ``image`` is (titled so). The
+        same image with the same padding and range is not rendered again (a kernel edit changes
+        only the outputs; re-drawing a 2048x2048 input cost ~300 ms).
+        """
         (t, b), (l, r) = pads
         image = np.asarray(image)
-        pad_spec = ((t, b), (l, r)) + ((0, 0),) * (image.ndim - 2)
-        padded = np.pad(image, pad_spec) if (t or b or l or r) else image
+        # The same pixels: the same memory, shape, strides and dtype (each call gets a new view
+        # of the dataset; holding the previous one keeps its memory from being reused).
+        key = (image.__array_interface__["data"][0], image.shape, image.strides, image.dtype.str,
+               tuple(map(tuple, pads)), tuple(float(v) for v in value_range), tuple(stretch),
+               padding_mode)
+        if self._input_shown is not None and self._input_shown[1] == key:
+            return
+        self._input_shown = (image, key)
+        if padded is None:
+            pad_spec = ((t, b), (l, r)) + ((0, 0),) * (image.ndim - 2)
+            padded = np.pad(image, pad_spec) if (t or b or l or r) else image
         shown = padded
         if padded.ndim == 3 and padded.shape[2] not in (3, 4):
             shown = padded[:, :, 0]
@@ -182,11 +228,15 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         self.input.set_values(image, shown, levels=value_range, origin=(-t, -l))
         h, w = image.shape[:2]
         kind = "×".join(str(s) for s in image.shape)
-        extra = f" + padding ({t},{b}) ({l},{r})" if (t or b or l or r) else ""
+        if tuple(stretch) != (1, 1):
+            kind = f"stretched ×{stretch[0]}" + (f"×{stretch[1]}" if stretch[1] != stretch[0]
+                                                 else "") + f" (zeros inserted) {kind}"
+        fill = "" if padding_mode == "zeros" else f" {padding_mode}"
+        extra = f" +{fill} padding ({t},{b}) ({l},{r})" if (t or b or l or r) else ""
         self.input.set_title(f"Input {kind}{extra}")
-        self._draw_padding(h, w, pads)
+        self._draw_padding(h, w, pads, stretch)
 
-    def _draw_padding(self, h, w, pads):
+    def _draw_padding(self, h, w, pads, stretch=(1, 1)):
         for item in self._pad_items:
             self.input.view_box.removeItem(item)
         self._pad_items = []
@@ -206,6 +256,21 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
             frame.setBrush(QBrush(PAD_FILL))
             frame.setPen(QPen(Qt.NoPen))
             self._pad_items.insert(0, frame)
+        sh, sw = stretch
+        if (sh, sw) != (1, 1):
+            # The zeros a transposed convolution inserts between pixels are tinted like padding.
+            path = QPainterPath()
+            path.setFillRule(Qt.WindingFill)
+            for row in range(h):
+                if row % sh:
+                    path.addRect(QRectF(0, row, w, 1))
+            for col in range(w):
+                if col % sw:
+                    path.addRect(QRectF(col, 0, 1, h))
+            inserted = QGraphicsPathItem(path)
+            inserted.setBrush(QBrush(PAD_FILL))
+            inserted.setPen(QPen(Qt.NoPen))
+            self._pad_items.insert(0, inserted)
         for item in self._pad_items:
             self.input.view_box.addItem(item, ignoreBounds=True)
 
@@ -219,8 +284,9 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         spec = result.spec
         for k in range(count):
             self._show_map(self.conv[k], conv[:, :, k], mapping, lut, value_range)
-            label = "Conv" if spec is None or spec.activation == "none" else \
-                f"Conv → {spec.activation}"
+            label = "Transposed conv" if spec is not None and spec.transposed else "Conv"
+            if spec is not None and spec.activation != "none":
+                label = f"{label} → {spec.activation}"
             self.conv[k].set_title(self._title(label, k, count, conv.shape[:2]))
             if pooled is not None:
                 self._show_map(self.pooled[k], pooled[:, :, k], mapping, lut, value_range)
