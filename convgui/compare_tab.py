@@ -8,7 +8,7 @@ earlier settings.
 from dataclasses import fields, replace
 
 import numpy as np
-from PyQt5.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from core.pipeline import run_pipeline
 
@@ -106,17 +106,22 @@ class CompareTab(QWidget):
         self.save_button.clicked.connect(self.save_snapshot)
         self.message = QLabel("")
         self.message.setWordWrap(True)
+        for combo in (self.variant_combo, self.combine_combo):
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Compare"))
         bar.addWidget(self.variant_combo, 2)
         bar.addWidget(QLabel("Show"))
         bar.addWidget(self.combine_combo, 1)
-        bar.addWidget(self.save_button)
+        message_row = QHBoxLayout()
+        message_row.addWidget(self.message, 1)
+        message_row.addWidget(self.save_button)
         self.board = MapBoard()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
-        layout.addWidget(self.message)
+        layout.addLayout(message_row)
         layout.addWidget(self.board, 1)
         self.variant_combo.currentIndexChanged.connect(lambda _: self.update_view())
         self.combine_combo.currentIndexChanged.connect(lambda _: self.update_view())

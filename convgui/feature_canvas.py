@@ -147,9 +147,12 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         ``(kind, kernel)`` of a clicked output map (selects it for the levels control).
     pixelClicked(str, int, int, int)
         ``(kind, kernel, row, col)`` of a left click on any map (pins the inspector).
+    mouseLeft()
+        The mouse left the canvas.
     """
 
     hovered = pyqtSignal(str, int, int, int, object)
+    mouseLeft = pyqtSignal()
     mapClicked = pyqtSignal(str, int)
     pixelClicked = pyqtSignal(str, int, int, int)
 
@@ -324,6 +327,10 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
                 point = box.mapSceneToView(scene_pos)
                 return kind, k, plot, int(math.floor(point.y())), int(math.floor(point.x()))
         return None
+
+    def leaveEvent(self, event):
+        super().leaveEvent(event)
+        self.mouseLeft.emit()
 
     def _on_mouse_moved(self, event):
         hit = self._map_under(event[0])

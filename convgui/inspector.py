@@ -20,7 +20,10 @@ from core.explain import (explain_conv_pixel, explain_pool_pixel, input_picture,
 from core.explain import format_number as _fmt
 from core.geometry import input_window, outputs_reading
 
-__all__ = ["InspectorPanel", "Inspector", "sum_expression"]
+__all__ = ["InspectorPanel", "Inspector", "sum_expression", "IDLE_HINT"]
+
+#: What the folded inspector says while nothing is hovered or pinned.
+IDLE_HINT = "Hover a pixel to see how it is computed; click to pin it."
 
 
 class _Grid(QTableWidget):
@@ -72,8 +75,8 @@ class InspectorPanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.heading = QLabel("Hover over an output pixel to see how it is computed; "
-                              "click to pin it.")
+        self.heading = QLabel(IDLE_HINT)
+        self.heading.setMinimumWidth(1)  # a long heading wraps or is cut, never widens the dock
         self.heading.setWordWrap(True)
         self.heading.setObjectName("inspectorHeading")
         self.channel_combo = QComboBox()
@@ -98,11 +101,16 @@ class InspectorPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
         top.addWidget(self.channel_combo)
+        # Everything below the heading line: hidden while the inspector is folded.
+        self.details = QWidget()
+        details = QVBoxLayout(self.details)
+        details.setContentsMargins(0, 0, 0, 0)
+        details.addLayout(grids, 1)
+        details.addWidget(self.formula)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setContentsMargins(4, 2, 4, 2)
         layout.addLayout(top)
-        layout.addLayout(grids, 1)
-        layout.addWidget(self.formula)
+        layout.addWidget(self.details, 1)
         self._shown = None
         self.channel_combo.hide()
 
@@ -113,8 +121,8 @@ class InspectorPanel(QWidget):
             grid.setVisible(i < count)
             self.grid_titles[i].setVisible(i < count)
 
-    def clear(self, message="Hover over an output pixel to see how it is computed; "
-                            "click to pin it."):
+    def clear(self, message=None):
+        message = IDLE_HINT if message is None else message
         self._shown = None
         self.heading.setText(message)
         self.formula.setText("")
@@ -230,19 +238,35 @@ class Inspector(QObject):
     """
 
     targetChanged = pyqtSignal(object)
+    openChanged = pyqtSignal(bool)
 
     def __init__(self, state, computation, canvas, panel, parent=None):
         super().__init__(parent)
         self.state, self.computation, self.canvas, self.panel = state, computation, canvas, panel
         self.target = None
         self.pinned = False
+        self.hovering = False        # the mouse is over the maps
+        self.is_open = False         # the panel has something to say (see openChanged)
         canvas.hovered.connect(self._on_hover)
         canvas.pixelClicked.connect(self._on_click)
+        canvas.mouseLeft.connect(self._on_left)
+        self.targetChanged.connect(lambda _: self._update_open())
+
+    def _on_left(self):
+        self.hovering = False
+        self._update_open()
+
+    def _update_open(self):
+        """Open while a pixel is pinned, or hovered; folded to its heading line otherwise."""
+        is_open = self.target is not None and (self.pinned or self.hovering)
+        if is_open != self.is_open:
+            self.is_open = is_open
+            self.openChanged.emit(is_open)
 
     def _on_hover(self, kind, k, row, col, value):
-        if self.pinned:
-            return
-        if value is None:
+        self.hovering = True
+        if self.pinned or value is None:
+            self._update_open()
             return
         self.inspect(kind, k, row, col)
 
@@ -260,6 +284,7 @@ class Inspector(QObject):
         self.pinned = False
         if self.target is not None:
             self.inspect(*self.target)
+        self._update_open()
 
     def refresh(self):
         """Re-inspect the current target after a new result (or clear if it no longer exists)."""

@@ -22,6 +22,10 @@ _GRID_LINE = QColor(175, 175, 175)
 _REJECTED = QColor(255, 120, 120)
 _MAX_CELL = 96
 _MIN_CELL = 16
+#: Kernels up to 5×5 never get cells smaller than this (digits readable across a room);
+#: larger kernels share the same extent down to ``_MIN_CELL``.
+_READABLE_CELL = 40
+_READABLE_EXTENT = 5 * _READABLE_CELL
 _HINT_CELL = 64
 _HINT_EXTENT = 280
 _FLASH_MS = 700
@@ -184,7 +188,8 @@ class KernelGrid(QWidget):
 
     def minimumSizeHint(self):
         rows, cols = self._values.shape
-        return QSize(cols * _MIN_CELL + 2, rows * _MIN_CELL + 2)
+        cell = max(_MIN_CELL, min(_READABLE_CELL, _READABLE_EXTENT // max(rows, cols)))
+        return QSize(cols * cell + 2, rows * cell + 2)
 
     def resizeEvent(self, event):
         super().resizeEvent(event)

@@ -44,6 +44,7 @@ from .slides_export import animation_action, figure_action
 from .session import restore_session, save_session
 from .state import ExplorerState
 from .training_panel import install_train_menu
+from .window_layout import fit_side_dock, inspector_height, side_dock
 from .workers import Worker
 from .feature_canvas import FeatureCanvas, MapPlot
 
@@ -56,18 +57,6 @@ QWidget { font-size: 17pt; }
 QDockWidget::title { font-size: 17pt; }
 QTableWidget { font-size: 15pt; }
 """
-
-
-def _dock(title, widget, name):
-    scroll = QScrollArea()
-    scroll.setWidgetResizable(True)
-    scroll.setWidget(widget)
-    scroll.setFrameShape(QScrollArea.NoFrame)
-    dock = QDockWidget(title)
-    dock.setObjectName(name)
-    dock.setWidget(scroll)
-    dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
-    return dock
 
 
 class _ArrowKeysStayInTables(QObject):
@@ -106,6 +95,7 @@ class MainWindow(QMainWindow):
         self._before_crop = None
         self.origin = None  # a DatasetOrigin: where the dataset came from, for the next start
         self.restore_warnings = []  # remembered values ignored at start, and why
+        self.geometry_restored = False  # the last run's size and place came back
         self.computation = Computation(self.state, self)
         self.loader = DatasetLoader(self, synchronous=not load_in_background)
         self.loader.loaded.connect(self._on_loaded)
@@ -126,15 +116,20 @@ class MainWindow(QMainWindow):
 
     def _build_views(self):
         self.canvas = FeatureCanvas()
+        self.canvas.setObjectName("featureCanvas")
         self.pipeline_tab = PipelineTab(self.state, self.computation)
         self.compare_tab = CompareTab(self.state, self.computation)
         self.conv1d_tab = Conv1DTab()
-        self.conv1d_tab.setMinimumSize(420, 300)  # let the inspector dock grow beneath the tabs
+        self.conv1d_tab.setMinimumSize(300, 200)  # let the inspector dock grow beneath the tabs
         self.tabs = QTabWidget()
         self.tabs.addTab(self.canvas, "Feature maps")
         self.tabs.addTab(self.pipeline_tab, "Pipeline")
         self.tabs.addTab(self.compare_tab, "Compare")
-        self.tabs.addTab(self.conv1d_tab, "1-D convolution")
+        conv1d_scroll = QScrollArea()
+        conv1d_scroll.setWidgetResizable(True)
+        conv1d_scroll.setFrameShape(QScrollArea.NoFrame)
+        conv1d_scroll.setWidget(self.conv1d_tab)
+        self.tabs.addTab(conv1d_scroll, "1-D convolution")
         self.tabs.setTabToolTip(1, "Input → convolution → activation → pooling; channels; "
                                    "correlation vs. convolution")
         self.tabs.setTabToolTip(2, "Two settings side by side with their difference")
@@ -163,19 +158,21 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(self.kernel_editor)
         right_layout.addWidget(self.display_panel, 1)
-        self.left_dock = _dock("Data & operation", left, "leftDock")
-        self.right_dock = _dock("Kernel & display", right, "rightDock")
-        self.left_dock.setMinimumWidth(320)
-        self.right_dock.setMinimumWidth(330)
+        self.left_dock = side_dock("Data & operation", left, "leftDock")
+        self.right_dock = side_dock("Kernel & display", right, "rightDock")
+        # The side panels run the full height; the inspector sits under the maps only.
+        self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)
+        self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
         self.addDockWidget(Qt.LeftDockWidgetArea, self.left_dock)
         self.addDockWidget(Qt.RightDockWidgetArea, self.right_dock)
         self.inspector_panel = InspectorPanel()
+        self.inspector_panel.setObjectName("inspector")
         self.inspector = Inspector(self.state, self.computation, self.canvas,
                                    self.inspector_panel, self)
         self.stepper = StepThrough(self.state, self.computation, self.canvas, self.inspector,
                                    self)
         self.step_controls = StepControls(self.stepper)
-        bottom = QWidget()
+        bottom = self.inspector_body = QWidget()
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.setContentsMargins(4, 0, 4, 0)
         bottom_layout.addWidget(self.step_controls)
@@ -185,10 +182,12 @@ class MainWindow(QMainWindow):
         self.inspector_dock.setWidget(bottom)
         self.inspector_dock.setFeatures(QDockWidget.DockWidgetMovable
                                         | QDockWidget.DockWidgetFloatable)
+        self.inspector_dock.toggleViewAction().setText("&Inspector")
         self.addDockWidget(Qt.BottomDockWidgetArea, self.inspector_dock)
-        self.resizeDocks([self.inspector_dock], [260], Qt.Vertical)
+        self.inspector.openChanged.connect(self._fold_inspector)
+        self._fold_inspector(False)
         self.readout = QLabel("")
-        self.readout.setMinimumWidth(360)
+        self.readout.setMinimumWidth(240)
         self.timing = QLabel("")
         self.statusBar().addPermanentWidget(self.readout)
         self.statusBar().addPermanentWidget(self.timing)
@@ -430,6 +429,22 @@ class MainWindow(QMainWindow):
         self.stepper.apply()
         self._update_side_tabs()
         self._update_caption()
+
+    def _fold_inspector(self, is_open):
+        """The inspector shows its details while it has something to say, else one line."""
+        panel = self.inspector_panel
+        panel.details.setVisible(is_open)
+        panel.heading.setWordWrap(is_open)
+        body = self.inspector_body
+        if is_open:
+            body.setMaximumHeight(16777215)
+            self.resizeDocks([self.inspector_dock], [inspector_height(self)], Qt.Vertical)
+        else:
+            line = max(panel.heading.sizeHint().height(), panel.channel_combo.sizeHint().height())
+            margins = body.layout().contentsMargins()
+            body.setMaximumHeight(self.step_controls.sizeHint().height() + line
+                                  + 2 * body.layout().spacing() + margins.top()
+                                  + margins.bottom() + 8)
 
     def _update_caption(self):
         view = self.computation.latest

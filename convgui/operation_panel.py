@@ -61,7 +61,7 @@ class OperationPanel(QWidget):
         self.pad_label = QLabel("  ph, pw")
         self.pad_rows = [self.pad_label, self._pair(self.pad_h, self.pad_w)]
         form.addRow(*self.pad_rows)
-        self.asymmetric_check = QCheckBox("Other amounts at the bottom / right")
+        self.asymmetric_check = QCheckBox("Own bottom / right amounts")
         self.asymmetric_check.setToolTip(
             "Pad the bottom and the right by their own amounts, e.g. 'same' with the extra row "
             "at the top/left (scipy.ndimage) is top 1, bottom 0 for a 2×2 kernel")

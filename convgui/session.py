@@ -115,6 +115,8 @@ def _restore(window, store, warnings):
         layout = _checked(warnings, remembered.check_layout, value, what)
         if layout is not None and not restore(layout):
             warnings.append(f"the remembered {what} could not be used")
+        elif layout is not None and key == "window/geometry":
+            window.geometry_restored = True
     return True
 
 

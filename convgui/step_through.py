@@ -8,10 +8,10 @@ Play/pause, single steps, a scrub slider and a speed control drive it; Space, �
 
 import numpy as np
 from PyQt5.QtCore import QObject, QSignalBlocker, Qt, QTimer, pyqtSignal
-from PyQt5.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSlider, QSpinBox,
+from PyQt5.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QStyle,
                              QWidget)
 
-from .widgets import tool_button
+from .widgets import icon_button
 
 __all__ = ["StepThrough", "StepControls"]
 
@@ -158,27 +158,33 @@ class StepControls(QWidget):
         self.enable_check = QCheckBox("Step-through")
         self.enable_check.setToolTip("Slide the kernel across the input one step at a time; "
                                      "the output fills in as it goes (Space plays, ←/→ step)")
-        self.first_button = tool_button("|◀", "Back to the first position",
-                                        lambda: stepper.seek(0))
-        self.prev_button = tool_button("◀", "One step back (←)", lambda: stepper.step(-1))
-        self.play_button = tool_button("▶", "Play / pause (Space)", stepper.toggle_play)
-        self.next_button = tool_button("▶|", "One step forward (→)", lambda: stepper.step(1))
+        # Standard icons, drawn by the style: no font needs the ⏸ glyph.
+        self.first_button = icon_button(QStyle.SP_MediaSkipBackward, "First",
+                                        "Back to the first position", lambda: stepper.seek(0))
+        self.prev_button = icon_button(QStyle.SP_MediaSeekBackward, "Back", "One step back (←)",
+                                       lambda: stepper.step(-1))
+        self.play_button = icon_button(QStyle.SP_MediaPlay, "Play", "Play / pause (Space)",
+                                       stepper.toggle_play)
+        self.next_button = icon_button(QStyle.SP_MediaSeekForward, "Forward",
+                                       "One step forward (→)", lambda: stepper.step(1))
         self.slider = QSlider(Qt.Horizontal)
+        self.slider.setMinimumWidth(40)
         self.slider.setToolTip("Scrub through the kernel's positions")
         self.slider.valueChanged.connect(stepper.seek)
         self.speed = QSpinBox()
         self.speed.setRange(1, 60)
         self.speed.setValue(stepper.speed)
-        self.speed.setSuffix(" steps/s")
-        self.speed.setToolTip("Playing speed")
+        self.speed.setSuffix(" /s")
+        self.speed.setToolTip("Playing speed: steps per second")
         self.speed.valueChanged.connect(stepper.set_speed)
         self.crop_check = QCheckBox("8×8 crop")
         self.crop_check.setToolTip("Work on an 8×8 piece of the image around the kernel (or the "
                                    "centre), so every number is readable; untick to go back")
         self.where = QLabel("")
-        self.where.setMinimumWidth(150)
+        self.where.setMinimumWidth(0)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
         layout.addWidget(self.enable_check)
         layout.addWidget(self.crop_check)
         for widget in (self.first_button, self.prev_button, self.play_button,
@@ -190,9 +196,13 @@ class StepControls(QWidget):
         self.enable_check.toggled.connect(stepper.set_active)
         stepper.activeChanged.connect(self._on_active)
         stepper.positionChanged.connect(self._on_position)
-        stepper.playingChanged.connect(
-            lambda playing: self.play_button.setText("⏸" if playing else "▶"))
+        stepper.playingChanged.connect(self._on_playing)
         self._on_active(False)
+
+    def _on_playing(self, playing):
+        self.play_button.setText("Pause" if playing else "Play")
+        self.play_button.setIcon(self.style().standardIcon(
+            QStyle.SP_MediaPause if playing else QStyle.SP_MediaPlay))
 
     def _on_active(self, on):
         with QSignalBlocker(self.enable_check):
