@@ -17,6 +17,7 @@ from PyQt5.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
 from core.sheets import image_range
 
 from . import display
+from .board_scale import BoardScale
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
@@ -44,10 +45,12 @@ class MapPlot:
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.invertY(True)
-        self.plot.setAspectLocked(True)
+        # Square pixels come from the board's one scale (convgui.board_scale), set on both axes.
+        self.plot.setAspectLocked(False)
         self.image_item = pg.ImageItem()
         self.plot.addItem(self.image_item)
         self.values = None
+        self.rect = None  # the map's rectangle in data coordinates (what the board fits)
         self.auto_levels = None  # the levels the map got from its mapping (before any by hand)
         self.origin = (0, 0)
         self.marked, self.marked_outline = [], None
@@ -110,19 +113,24 @@ class MapPlot:
 
     def set_title(self, text):
         self.plot.setTitle(text, size=MapPlot.title_size)
+        self.plot.titleLabel.setMinimumWidth(0)  # a long title never widens the board
 
-    def set_values(self, values, shown, levels, lut=None, origin=(0, 0), fit=True):
-        """Show ``shown`` (already mapped) at ``origin`` = (top, left); keep ``values`` for read-out."""
+    def set_values(self, values, shown, levels, lut=None, origin=(0, 0)):
+        """Show ``shown`` (already mapped) at ``origin`` = (top, left); keep ``values`` for
+        read-out. The board this map belongs to sets the view (:class:`BoardScale`)."""
         self.values = values
         self.origin = origin
         self.auto_levels = None if levels is None else tuple(float(v) for v in levels)
-        old_shape = None if self.image_item.image is None else self.image_item.image.shape
         self.image_item.setImage(shown, levels=levels, lut=lut, autoLevels=False)
         top, left = origin
-        rect = QRectF(left, top, shown.shape[1], shown.shape[0])
-        self.image_item.setRect(rect)
-        if fit and old_shape != shown.shape:
-            self.view_box.setRange(rect, padding=0.02)
+        self.rect = QRectF(left, top, shown.shape[1], shown.shape[0])
+        self.image_item.setRect(self.rect)
+
+    def screen_pixel_size(self):
+        """On-screen width of one data pixel (scene px per column)."""
+        if self.rect is None or self.rect.width() == 0:
+            return None
+        return self.image_item.sceneBoundingRect().width() / self.rect.width()
 
     def value_at(self, row, col):
         """The raw value at (row, col) in this map's coordinates, or None outside it."""
@@ -165,6 +173,8 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         self._layout_key = None
         self._pad_items = []
         self._input_shown = None  # (image, key) on screen, see show_input
+        self.board_scale = BoardScale(self)
+        self._fitted_rects = None
         self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=60,
                                      slot=self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
@@ -182,15 +192,42 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         self.pooled = [self.pooled[k] if k < len(self.pooled) else MapPlot("pooled")
                        for k in range(count)] if pooled else []
         pairs_per_row = 1 if count <= 3 else 2
-        rows = math.ceil(count / pairs_per_row)
-        self.addItem(self.input.plot, row=0, col=0, rowspan=max(rows, 1))
+        # The input takes one cell like every map (all boxes to one scale), above the others.
+        self.addItem(self.input.plot, row=0, col=0)
         for k in range(count):
             row, slot = divmod(k, pairs_per_row)
             col = 1 + slot * (2 if pooled else 1)
             self.addItem(self.conv[k].plot, row=row, col=col)
             if pooled:
                 self.addItem(self.pooled[k].plot, row=row, col=col + 1)
-        self.ci.layout.setColumnStretchFactor(0, 2 if count <= 3 else 3)
+        self.board_scale.set_members([(plot.view_box, (lambda p=plot: p.rect), True)
+                                      for _, _, plot in self.maps()])
+
+    def _fit_board(self):
+        """Give each column room in proportion to its maps' widths, and refit the one scale
+        when a map's size changed (a zoom survives edits that keep the sizes)."""
+        rects = tuple((p.rect.x(), p.rect.y(), p.rect.width(), p.rect.height())
+                      for _, _, p in self.maps() if p.rect is not None)
+        layout = self.ci.layout
+        widths = {}
+        for _, _, plot in self.maps():
+            if plot.rect is None:
+                continue
+            index = self.ci.items.get(plot.plot)
+            if index:
+                _, col = index[0]
+                widths[col] = max(widths.get(col, 0), plot.rect.width())
+        for col, width in widths.items():
+            layout.setColumnStretchFactor(col, max(1, int(round(width))))
+        if rects != self._fitted_rects:
+            self._fitted_rects = rects
+            self.board_scale.reset()
+        else:
+            self.board_scale.apply()
+
+    def reset_zoom(self):
+        """Back to the fitted view of every map."""
+        self.board_scale.reset()
 
     def maps(self):
         """All MapPlots currently shown, as ``(kind, kernel, MapPlot)``."""
@@ -234,10 +271,12 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         if tuple(stretch) != (1, 1):
             kind = f"stretched ×{stretch[0]}" + (f"×{stretch[1]}" if stretch[1] != stretch[0]
                                                  else "") + f" (zeros inserted) {kind}"
-        fill = "" if padding_mode == "zeros" else f" {padding_mode}"
-        extra = f" +{fill} padding ({t},{b}) ({l},{r})" if (t or b or l or r) else ""
+        fill = "" if padding_mode == "zeros" else f"{padding_mode} "
+        amounts = f"{t}" if t == b == l == r else f"({t},{b}) ({l},{r})"
+        extra = f" + {fill}padding {amounts}" if (t or b or l or r) else ""
         self.input.set_title(f"Input {kind}{extra}")
         self._draw_padding(h, w, pads, stretch)
+        self._fit_board()
 
     def _draw_padding(self, h, w, pads, stretch=(1, 1)):
         for item in self._pad_items:
@@ -295,6 +334,7 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
                 self._show_map(self.pooled[k], pooled[:, :, k], mapping, lut, value_range)
                 self.pooled[k].set_title(
                     self._title(f"{spec.pool_mode} pool", k, count, pooled.shape[:2]))
+        self._fit_board()
 
     @staticmethod
     def _title(label, k, count, hw):
@@ -340,6 +380,9 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         self.hovered.emit(kind, k, row, col, plot.value_at(row, col))
 
     def _on_mouse_clicked(self, event):
+        if event.double() and event.button() == Qt.LeftButton:
+            self.reset_zoom()
+            return
         hit = self._map_under(event.scenePos())
         if hit is None or event.button() != Qt.LeftButton:
             return

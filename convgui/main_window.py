@@ -243,6 +243,9 @@ class MainWindow(QMainWindow):
                                "Jump to a random image")
         self.copy_code_action = a("Copy as &code", self.copy_as_code, "Ctrl+Shift+C",
                                   "Put Python code that reproduces this output on the clipboard")
+        self.reset_zoom_action = a("Reset &zoom", self.reset_zoom, "Ctrl+0",
+                                   "Show every map whole again, at one scale (or double-click "
+                                   "a map)")
         self.presentation_action = a("&Presentation mode", self.toggle_presentation, Qt.Key_F11,
                                      "Full screen, large fonts, side panels hidden (F11)")
         self.presentation_action.setCheckable(True)
@@ -289,6 +292,7 @@ class MainWindow(QMainWindow):
                        self.play_action):
             view_menu.addAction(action)
         view_menu.addSeparator()
+        view_menu.addAction(self.reset_zoom_action)
         view_menu.addAction(self.presentation_action)
         view_menu.addAction(self.left_dock.toggleViewAction())
         view_menu.addAction(self.right_dock.toggleViewAction())
@@ -429,6 +433,12 @@ class MainWindow(QMainWindow):
         self.stepper.apply()
         self._update_side_tabs()
         self._update_caption()
+
+    def reset_zoom(self):
+        """Every board back to its fitted view."""
+        self.canvas.reset_zoom()
+        for tab in (self.pipeline_tab, self.compare_tab):
+            tab.board.board_scale.reset()
 
     def _fold_inspector(self, is_open):
         """The inspector shows its details while it has something to say, else one line."""

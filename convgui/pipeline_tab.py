@@ -103,9 +103,9 @@ def layer_rows(view, k, channel):
     correlation = conv if not spec.flip else conv_with(images, kernel, False, bias)
     convolution = conv if spec.flip else conv_with(images, kernel, True, bias)
     rows.append([
-        Tile("Kernel", drawn, _shape(drawn)),
+        Tile("Kernel", drawn, _shape(drawn), to_scale=False),
         Tile("Rotated 180°", drawn[::-1, ::-1],
-             "applied now" if spec.flip else "used by convolution"),
+             "applied now" if spec.flip else "used by convolution", to_scale=False),
         Tile("Correlation", correlation, _shape(correlation)),
         Tile("Convolution", convolution, _shape(convolution)),
         Tile("Conv − corr", convolution - correlation, "0 for symmetric kernels"),
