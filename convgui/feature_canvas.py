@@ -18,6 +18,7 @@ from core.sheets import image_range
 
 from . import display
 from .board_scale import BoardScale
+from .pixel_numbers import PixelNumbers
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
@@ -73,6 +74,8 @@ class MapPlot:
         self.cover.setBrush(QBrush(QColor(COVER_FILL)))
         self.cover.setZValue(5)
         self.view_box.addItem(self.cover, ignoreBounds=True)
+        self.numbers = PixelNumbers(self)
+        self.view_box.addItem(self.numbers, ignoreBounds=True)
 
     def cover_after(self, row, col, shape):
         """Hide every cell after ``(row, col)`` in raster order of a map of ``shape``
@@ -125,6 +128,7 @@ class MapPlot:
         top, left = origin
         self.rect = QRectF(left, top, shown.shape[1], shown.shape[0])
         self.image_item.setRect(self.rect)
+        self.numbers.refresh()
 
     def screen_pixel_size(self):
         """On-screen width of one data pixel (scene px per column)."""
