@@ -229,6 +229,11 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         else:
             self.board_scale.apply()
 
+    def refresh_titles(self):
+        """Draw every title again at ``MapPlot.title_size`` (presentation mode changes it)."""
+        for _, _, plot in self.maps():
+            plot.set_title(plot.plot.titleLabel.text)
+
     def reset_zoom(self):
         """Back to the fitted view of every map."""
         self.board_scale.reset()

@@ -23,9 +23,8 @@ _REJECTED = QColor(255, 120, 120)
 _MAX_CELL = 96
 _MIN_CELL = 16
 #: Kernels up to 5×5 never get cells smaller than this (digits readable across a room);
-#: larger kernels share the same extent down to ``_MIN_CELL``.
+#: larger kernels share the extent of five such cells, down to ``_MIN_CELL``.
 _READABLE_CELL = 40
-_READABLE_EXTENT = 5 * _READABLE_CELL
 _HINT_CELL = 64
 _HINT_EXTENT = 280
 _FLASH_MS = 700
@@ -109,6 +108,7 @@ class KernelGrid(QWidget):
         self._editing = None
         self._flash = set()
         self.draw_mode = False
+        self.large = False
         self.brush_value = 1.0
         self.cell_editor = _CellLineEdit(self)
         self.cell_editor.hide()
@@ -157,7 +157,7 @@ class KernelGrid(QWidget):
     def _cell_size(self):
         rows, cols = self._values.shape
         size = min((self.width() - 2) // cols, (self.height() - 2) // rows)
-        return max(4, min(size, _MAX_CELL))
+        return max(4, min(size, _MAX_CELL if not self.large else 2 * _MAX_CELL))
 
     def _origin(self):
         rows, cols = self._values.shape
@@ -188,7 +188,8 @@ class KernelGrid(QWidget):
 
     def minimumSizeHint(self):
         rows, cols = self._values.shape
-        cell = max(_MIN_CELL, min(_READABLE_CELL, _READABLE_EXTENT // max(rows, cols)))
+        readable = _READABLE_CELL * (2 if self.large else 1)
+        cell = max(_MIN_CELL, min(readable, 5 * readable // max(rows, cols)))
         return QSize(cols * cell + 2, rows * cell + 2)
 
     def resizeEvent(self, event):
@@ -199,8 +200,18 @@ class KernelGrid(QWidget):
 
     def _font_for(self, size):
         font = QFont(self.font())
-        font.setPixelSize(int(max(7, min(24, size * 0.3))))
+        if self.large:
+            font.setPixelSize(int(max(7, min(56, size * 0.42))))
+        else:
+            font.setPixelSize(int(max(7, min(24, size * 0.3))))
         return font
+
+    def set_large(self, on):
+        """Presentation size: cells of at least 80 px up to 5×5 and digits of about 0.4 of a
+        cell (≥ 32 px), for the back of a room."""
+        self.large = bool(on)
+        self.updateGeometry()
+        self.update()
 
     @staticmethod
     def _short_texts(value):

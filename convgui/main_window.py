@@ -40,6 +40,7 @@ from .lesson import apply_first_lesson, caption_text
 from .opening import DatasetOrigin
 from .operation_panel import OperationPanel
 from .pipeline_tab import PipelineTab
+from .presentation import Presentation
 from .slides_export import animation_action, figure_action
 from .session import restore_session, save_session
 from .state import ExplorerState
@@ -52,11 +53,6 @@ __all__ = ["MainWindow"]
 
 APP_TITLE = "Convolution Explorer"
 
-PRESENTATION_STYLE = """
-QWidget { font-size: 17pt; }
-QDockWidget::title { font-size: 17pt; }
-QTableWidget { font-size: 15pt; }
-"""
 
 
 class _ArrowKeysStayInTables(QObject):
@@ -91,7 +87,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_TITLE)
         self.setAcceptDrops(True)
         self.state = ExplorerState(self)
-        self._presentation = None
+        self.presentation = Presentation(self)
         self._before_crop = None
         self.origin = None  # a DatasetOrigin: where the dataset came from, for the next start
         self.restore_warnings = []  # remembered values ignored at start, and why
@@ -294,9 +290,21 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.reset_zoom_action)
         view_menu.addAction(self.presentation_action)
-        view_menu.addAction(self.left_dock.toggleViewAction())
-        view_menu.addAction(self.right_dock.toggleViewAction())
-        view_menu.addAction(self.inspector_dock.toggleViewAction())
+        self.panel_actions = []
+        for key, dock, text in (("Ctrl+1", self.left_dock, "&Data && operation"),
+                                ("Ctrl+2", self.right_dock, "&Kernel && display"),
+                                ("Ctrl+3", self.inspector_dock, "&Inspector")):
+            # The window's own action (a dock's toggle action is disabled while the dock is
+            # hidden, so its shortcut could never bring it back).
+            toggle = self._action(text, lambda on, d=dock: d.setVisible(on), key,
+                                  f"Show or hide the {text.replace('&&', '&').strip('&')} "
+                                  f"panel ({key})")
+            toggle.setCheckable(True)
+            toggle.setChecked(True)
+            dock.visibilityChanged.connect(
+                lambda _=None, t=toggle, d=dock: t.setChecked(not d.isHidden()))
+            view_menu.addAction(toggle)
+            self.panel_actions.append(toggle)
         install_train_menu(self)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.help_action)
@@ -681,30 +689,23 @@ class MainWindow(QMainWindow):
         return code
 
     def toggle_presentation(self, on=None):
-        """Full screen with large fonts and the side panels hidden, for a projector; again to
-        restore the previous layout."""
+        """Full screen with large fonts for a projector (the kernel stays, the data panel
+        steps aside); again to restore the previous layout and fonts exactly."""
         if on is None:
-            on = self._presentation is None
-        if on and self._presentation is None:
-            self._presentation = (self.saveState(), self.isFullScreen(), self.styleSheet())
-            self.left_dock.hide()
-            self.right_dock.hide()
-            self.inspector_dock.show()
-            self.setStyleSheet(PRESENTATION_STYLE)
-            MapPlot.title_size = "18pt"
-            self.showFullScreen()
-            QTimer.singleShot(0, lambda: self.resizeDocks([self.inspector_dock], [460],
-                                                          Qt.Vertical))
-        elif not on and self._presentation is not None:
-            layout, was_full, style = self._presentation
-            self._presentation = None
-            MapPlot.title_size = "11pt"
-            self.setStyleSheet(style)
-            if not was_full:
-                self.showNormal()
-            self.restoreState(layout)
-        self.presentation_action.setChecked(self._presentation is not None)
+            on = not self.presentation.active
+        if on:
+            self.presentation.enter()
+        else:
+            self.presentation.leave()
+        self.presentation_action.setChecked(self.presentation.active)
+        self.canvas.refresh_titles()
         self._redraw()
+
+    def refit_panels(self):
+        """Fit the side panels to their controls again (after fonts or sizes changed)."""
+        for dock in (self.left_dock, self.right_dock):
+            fit_side_dock(dock)
+        self._fold_inspector(self.inspector.is_open)
 
     # -- misc ------------------------------------------------------------------------------
 

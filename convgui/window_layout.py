@@ -84,5 +84,7 @@ def fit_to_screen(window, restored=False):
 
 
 def inspector_height(window):
-    """The height the open inspector takes: a third of the window, at least 200 px."""
-    return max(200, window.height() // 3)
+    """The height the open inspector takes: a third of the window (nearly half in presentation
+    mode, for its large numbers), at least 200 px."""
+    presenting = getattr(window, "presentation", None) is not None and window.presentation.active
+    return max(200, int(window.height() * (0.45 if presenting else 1 / 3)))

@@ -106,4 +106,4 @@ def test_menu_texts_have_no_stray_underscores(window):
     for text in texts:
         plain = text.replace("&&", "")
         assert not re.search(r"&(\s|$)", plain), text      # '& ' shows as '_' under a space
-    assert "Data && operation" in texts and "Kernel && display" in texts
+    assert "&Data && operation" in texts and "&Kernel && display" in texts

@@ -1,0 +1,67 @@
+"""Presentation mode (F11): kernel visible with large digits, inspector numbers ≥ 32 px, drawn
+play/pause icons, panels back from the keyboard; leaving restores every font and the layout."""
+
+from PyQt5.QtCore import Qt
+from PyQt5.QtGui import QFontInfo
+
+from conftest import settle
+from convgui.presentation import Presentation
+
+
+def activate(qtbot, window):
+    """Make ``window`` the active one, so its keyboard shortcuts work (as after a click)."""
+    from PyQt5.QtWidgets import QApplication
+
+    QApplication.setActiveWindow(window)
+    qtbot.waitUntil(window.isActiveWindow)
+
+
+def test_f11_twice_restores_every_font_and_the_layout(make_window, qtbot):
+    window = make_window(first_lesson=True)
+    settle(qtbot, window)
+    activate(qtbot, window)
+    fonts = Presentation.fonts_of(window)
+    layout = bytes(window.saveState())
+    visible = {d.objectName(): d.isVisible()
+               for d in (window.left_dock, window.right_dock, window.inspector_dock)}
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key_F11)
+    assert window.presentation_action.isChecked()
+    assert Presentation.fonts_of(window) != fonts            # something really grew
+    qtbot.keyClick(window.canvas, Qt.Key_F11)
+    assert not window.presentation_action.isChecked()
+    qtbot.wait(30)
+    after = Presentation.fonts_of(window)
+    changed = [type(w).__name__ + ":" + w.objectName() for w in fonts if after[w] != fonts[w]]
+    assert changed == []
+    assert {d.objectName(): d.isVisible()
+            for d in (window.left_dock, window.right_dock, window.inspector_dock)} == visible
+    assert bytes(window.saveState()) == layout
+
+
+def test_presentation_keeps_the_kernel_and_reads_from_the_back(make_window, qtbot):
+    window = make_window(first_lesson=True)
+    window.resize(1366, 768)
+    settle(qtbot, window)
+    activate(qtbot, window)
+    window.toggle_presentation(True)
+    window.resize(1366, 768)                                 # the projector's screen
+    qtbot.wait(50)
+    grid = window.kernel_editor.grid
+    assert window.right_dock.isVisible() and grid.isVisible()
+    assert grid._font_for(grid._cell_size()).pixelSize() >= 32
+    window.inspector.pinned = True                  # a pinned pixel (a click, off screen here)
+    window.inspector.inspect("conv", 0, 12, 14)
+    panel = window.inspector_panel
+    qtbot.waitUntil(lambda: panel.details.isVisible())
+    assert QFontInfo(panel.patch_grid.font()).pixelSize() >= 32
+    assert not window.left_dock.isVisible()
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key_1, Qt.ControlModifier)   # the panel from the keyboard
+    qtbot.waitUntil(window.left_dock.isVisible)
+    play = window.step_controls.play_button
+    assert not play.icon().isNull() and "⏸" not in play.text()
+    qtbot.keyClick(window.canvas, Qt.Key_Space)
+    assert play.text() == "Pause" and not play.icon().isNull()
+    qtbot.keyClick(window.canvas, Qt.Key_Space)
+    window.toggle_presentation(False)
