@@ -174,8 +174,9 @@ def test_pipeline_reuses_the_main_map_for_the_correlation(window, qtbot, monkeyp
     settle(qtbot, window)
     flips = []
     original = pipeline_tab.convolve
-    monkeypatch.setattr(pipeline_tab, "convolve", lambda images, spec, **kw:
-                        flips.append(spec.flip) or original(images, spec, **kw))
+    monkeypatch.setattr(pipeline_tab, "convolve",
+                        lambda images, spec, **kw: flips.append(spec.flip)
+                        or original(images, spec, **kw))
     show_tab(qtbot, window, "Pipeline")
     assert flips == [True]  # only the true convolution is new work
     last = len(window.pipeline_tab.rows) - 1
