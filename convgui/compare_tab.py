@@ -133,6 +133,12 @@ class CompareTab(QWidget):
 
     def update_view(self):
         view = self.computation.latest
+        if self.computation.failure is not None:
+            self.tiles = []
+            self.board.show_rows([], self.state.mapping, self.state.colormap,
+                                 self.state.value_range)
+            self._fail(f"Cannot compute with these settings: {self.computation.failure}")
+            return
         if view is None:
             return
         k = min(self.state.active_kernel, view.spec.kernels.shape[3] - 1)

@@ -83,7 +83,8 @@ class Computation(QObject):
         A new result for the current settings.
     failed(str)
         The current settings cannot be computed (e.g. the kernel is larger than the padded
-        image); the message says why. ``latest`` keeps the last good result.
+        image); the message says why. ``latest`` keeps the last good result and ``failure``
+        holds the message until a new result arrives, so views can show why instead.
     busyChanged(bool)
         A background computation started or finished.
     """
@@ -97,6 +98,7 @@ class Computation(QObject):
         self.state = state
         self.sync_limit = sync_limit
         self.latest = None
+        self.failure = None  # why the current settings cannot be computed, or None
         self.generation = 0
         self._job_generation = None
         self._runner = LatestOnly(self)
@@ -129,7 +131,7 @@ class Computation(QObject):
         try:
             spec = self.state.spec()
         except (ValueError, TypeError) as exc:
-            self.failed.emit(str(exc))
+            self._fail(str(exc))
             return
         generation, index = self.generation, self.state.index
         if _work(image, spec) <= self.sync_limit:
@@ -137,14 +139,14 @@ class Computation(QObject):
             try:
                 result = run_pipeline(image[None], spec, dtype=np.float32)
             except EXPECTED_ERRORS as exc:
-                self.failed.emit(str(exc))
+                self._fail(str(exc))
                 return
             self._deliver(LayerResult(image, result, spec, index, generation,
                                        time.perf_counter() - start))
             return
         problem = live_work_problem(image, spec)
         if problem:
-            self.failed.emit(problem)
+            self._fail(problem)
             return
 
         def job():
@@ -167,9 +169,14 @@ class Computation(QObject):
 
     def _on_job_error(self, _runner_generation, message):
         if self._job_generation == self.generation:
-            self.failed.emit(message)
+            self._fail(message)
+
+    def _fail(self, message):
+        self.failure = message
+        self.failed.emit(message)
 
     def _deliver(self, view):
+        self.failure = None
         self.latest = view
         self.resultReady.emit(view)
 

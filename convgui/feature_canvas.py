@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor, QPainterPath, QPen
-from PyQt5.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
+from PyQt5.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QLabel
 
 from core.sheets import image_range
 
@@ -28,6 +28,8 @@ PAD_FILL = QColor(80, 160, 255, 70)
 PAD_EDGE = QColor(255, 170, 0)
 MARK_EDGE = QColor(0, 230, 120)
 MARK_FILL = QColor(0, 230, 120, 60)
+#: NaN and ±inf pixels: magenta, a colour no colormap of the app uses.
+HOLE_COLOUR = (255, 0, 255, 255)
 #: The canvas background: outputs not yet computed in step-through look empty.
 COVER_FILL = "#1e1e1e"
 
@@ -76,6 +78,11 @@ class MapPlot:
         self.view_box.addItem(self.cover, ignoreBounds=True)
         self.numbers = PixelNumbers(self)
         self.view_box.addItem(self.numbers, ignoreBounds=True)
+        # NaN and ±inf pixels, drawn in a colour no colormap uses.
+        self.holes = pg.ImageItem()
+        self.holes.setZValue(3)
+        self.view_box.addItem(self.holes, ignoreBounds=True)
+        self.hole_count = 0
 
     def cover_after(self, row, col, shape):
         """Hide every cell after ``(row, col)`` in raster order of a map of ``shape``
@@ -124,10 +131,42 @@ class MapPlot:
         self.values = values
         self.origin = origin
         self.auto_levels = None if levels is None else tuple(float(v) for v in levels)
+        shown = np.asarray(shown)
+        bad = None
+        if shown.dtype.kind == "f":
+            finite = np.isfinite(shown)
+            if not finite.all():
+                bad = ~finite if finite.ndim == 2 else ~finite.all(axis=2)
+                low, high = (0.0, 1.0) if levels is None else levels
+                shown = np.nan_to_num(shown, nan=low, posinf=high, neginf=low)
         self.image_item.setImage(shown, levels=levels, lut=lut, autoLevels=False)
         top, left = origin
         self.rect = QRectF(left, top, shown.shape[1], shown.shape[0])
         self.image_item.setRect(self.rect)
+        self._show_holes(bad)
+        self.numbers.refresh()
+
+    def _show_holes(self, bad):
+        self.hole_count = 0 if bad is None else int(bad.sum())
+        if not self.hole_count:
+            self.holes.clear()
+            self.holes.setVisible(False)
+            return
+        rgba = np.zeros(bad.shape + (4,), dtype=np.uint8)
+        rgba[bad] = HOLE_COLOUR
+        self.holes.setImage(rgba, autoLevels=False, levels=(0, 255))
+        self.holes.setRect(self.rect)
+        self.holes.setVisible(True)
+
+    def clear_values(self):
+        """Show nothing (the values could not be computed)."""
+        self.values = None
+        self.rect = None
+        self.auto_levels = None
+        self.image_item.clear()
+        self._show_holes(None)
+        self.mark_cells([])
+        self.cover_after(None, None, (0, 0))
         self.numbers.refresh()
 
     def screen_pixel_size(self):
@@ -179,6 +218,13 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         self._input_shown = None  # (image, key) on screen, see show_input
         self.board_scale = BoardScale(self)
         self._fitted_rects = None
+        self.notice = QLabel(self)
+        self.notice.setObjectName("canvasNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setAlignment(Qt.AlignCenter)
+        self.notice.setStyleSheet("background: rgba(120, 0, 0, 220); color: white; "
+                                  "padding: 10px; border-radius: 6px;")
+        self.notice.hide()
         self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=60,
                                      slot=self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
@@ -228,6 +274,37 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
             self.board_scale.reset()
         else:
             self.board_scale.apply()
+
+    def show_notice(self, text):
+        """Write ``text`` over the maps (None hides it): why nothing can be shown."""
+        self.notice.setText(text or "")
+        self.notice.setVisible(bool(text))
+        self._place_notice()
+
+    def _place_notice(self):
+        width = max(200, int(self.width() * 0.7))
+        self.notice.setFixedWidth(min(width, self.width()))
+        self.notice.adjustSize()
+        self.notice.move((self.width() - self.notice.width()) // 2,
+                         max(8, self.height() - self.notice.height() - 16))
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        notice = getattr(self, "notice", None)  # resized once while being built
+        if notice is not None and notice.isVisible():
+            self._place_notice()
+
+    def show_failure(self, message, image, value_range):
+        """The settings cannot be computed: only the input (unpadded), the outputs cleared,
+        and the reason written over the maps."""
+        self.clear_marks()
+        for plot in self.conv + self.pooled:
+            plot.clear_values()
+            plot.set_title("—")
+        self._input_shown = None
+        if image is not None:
+            self.show_input(image, ((0, 0), (0, 0)), value_range)
+        self.show_notice(f"Cannot compute: {message}")
 
     def refresh_titles(self):
         """Draw every title again at ``MapPlot.title_size`` (presentation mode changes it)."""

@@ -124,6 +124,7 @@ class InspectorPanel(QWidget):
     def clear(self, message=None):
         message = IDLE_HINT if message is None else message
         self._shown = None
+        self.channel_combo.hide()
         self.heading.setText(message)
         self.formula.setText("")
         for grid in (self.patch_grid, self.kernel_grid, self.product_grid):

@@ -440,6 +440,9 @@ class KernelEditor(QWidget):
                   state.active_kernel)
         self._sync_channels(channels)
         self._sync_combo()
+        about = getattr(self, "_hint_about", None)
+        if about is not None and about is not bank:
+            self._show_hint("")  # the hint spoke of a kernel no longer shown
         self.actions["remove"].setEnabled(count > 1)
         self.actions["transpose"].setEnabled(kh == kw)
         full = count >= MAX_BANK_SIZE
@@ -685,7 +688,9 @@ class KernelEditor(QWidget):
     # -- messages ----------------------------------------------------------------------------
 
     def _show_hint(self, text):
-        """Show (or with ``""`` hide) the hint line under the grid."""
+        """Show (or with ``""`` hide) the hint line under the grid. A hint is about the kernel
+        shown when it appeared: another kernel (undo, a file, a preset) removes it."""
+        self._hint_about = self.state.kernels if text else None
         self.hint_label.setText(text)
         self.hint_label.setVisible(bool(text))
         if text:
@@ -693,5 +698,6 @@ class KernelEditor(QWidget):
 
     def _warn(self, message):
         self._show_hint(message)
+        self._hint_about = None  # a warning is not about one kernel: it stays until it times out
         self._hint_timer.stop()
         self.warningIssued.emit(message)

@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.origin = None  # a DatasetOrigin: where the dataset came from, for the next start
         self.restore_warnings = []  # remembered values ignored at start, and why
         self.geometry_restored = False  # the last run's size and place came back
+        self._hovered = None  # (kind, kernel, row, col) under the mouse, for the read-out
         self.computation = Computation(self.state, self)
         self.loader = DatasetLoader(self, synchronous=not load_in_background)
         self.loader.loaded.connect(self._on_loaded)
@@ -404,7 +405,11 @@ class MainWindow(QMainWindow):
             self.data_panel.step(delta)
 
     def _on_dataset_changed(self, dataset):
+        """Nothing shown may still speak of the previous dataset."""
+        self.stepper.set_active(False)
         self.inspector.clear()
+        self._hovered = None
+        self.readout.setText("")
 
     # -- drag and drop ---------------------------------------------------------------------
 
@@ -425,9 +430,14 @@ class MainWindow(QMainWindow):
         self._redraw()
 
     def _redraw(self):
+        """Draw every view from the state and the latest result (or the reason there is none)."""
+        if self.computation.failure is not None:
+            self._show_failure(self.computation.failure)
+            return
         view = self.computation.latest
         if view is None:
             return
+        self.canvas.show_notice(None)
         s = self.state
         picture = input_picture(view.image, view.spec)
         spec = view.spec
@@ -441,6 +451,16 @@ class MainWindow(QMainWindow):
         self.stepper.apply()
         self._update_side_tabs()
         self._update_caption()
+        self._update_readout()
+
+    def _show_failure(self, message):
+        """Nothing computed for these settings: clear the maps and say why, in the view."""
+        self.stepper.set_active(False)
+        self.inspector.clear()
+        self.canvas.show_failure(message, self.state.image, self.state.value_range)
+        self.caption.setText(f"Cannot compute: {message}")
+        self._update_side_tabs()
+        self._update_readout()
 
     def reset_zoom(self):
         """Every board back to its fitted view."""
@@ -500,8 +520,22 @@ class MainWindow(QMainWindow):
         if self.timing.text() == "computing…":
             self.timing.setText("")
         self.statusBar().showMessage(f"Cannot compute with these settings: {message}", 8000)
+        self._show_failure(message)
 
     def _on_hover(self, kind, k, row, col, value):
+        self._hovered = (kind, k, row, col)
+        self._show_readout(kind, k, row, col, value)
+
+    def _update_readout(self):
+        """The read-out of the pixel under the mouse, from what the maps show now."""
+        if self._hovered is None:
+            self.readout.setText("")
+            return
+        kind, k, row, col = self._hovered
+        plot = self.canvas.plot_for(kind, k)
+        self._show_readout(kind, k, row, col, None if plot is None else plot.value_at(row, col))
+
+    def _show_readout(self, kind, k, row, col, value):
         if value is None:
             self.readout.setText("")
             return

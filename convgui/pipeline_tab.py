@@ -7,6 +7,7 @@ Row 3: correlation vs. true convolution: the kernel as drawn, as applied when fl
 and their difference.
 """
 
+import html
 from dataclasses import replace
 
 import numpy as np
@@ -38,6 +39,13 @@ class PipelineTab(QWidget):
     def update_view(self):
         """Recompute the breakdown for the latest result (call when the tab is visible)."""
         view = self.computation.latest
+        if self.computation.failure is not None:
+            self.rows = []
+            self.board.show_rows([], self.state.mapping, self.state.colormap,
+                                 self.state.value_range)
+            self.intro.setText("<span style='color:#c33'>Cannot compute with these settings: "
+                               f"{html.escape(self.computation.failure)}</span>")
+            return
         if view is None:
             return
         k = min(self.state.active_kernel, view.spec.kernels.shape[3] - 1)

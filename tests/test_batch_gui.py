@@ -98,16 +98,23 @@ def test_completed_batch_equals_core_and_progress_is_ordered(qtbot, window, answ
     seen = []
     dialog.set_range(20, 260)
 
+    on_progress = dialog._on_progress
+
     def record_progress(done, total):
         seen.append(("progress", done, total))
+        on_progress(done, total)
 
     original_run = dialog._run
 
     def run(job, on_done, message):
-        original_run(job, on_done, message)
-        dialog.worker.progress.connect(record_progress)
-        dialog.worker.finished.connect(lambda result: seen.append(("finished",)))
+        # Recorders connected before the worker starts (a fast job may end before any
+        # connection made after start() would exist).
+        def done(result):
+            seen.append(("finished",))
+            on_done(result)
+        original_run(job, done, message)
 
+    dialog._on_progress = record_progress
     dialog._run = run
     assert run_to_end(qtbot, dialog) == "finished"
     assert seen[-1] == ("finished",) and seen[-2] == ("progress", 240, 240)
