@@ -191,8 +191,8 @@ class KernelEditor(QWidget):
             self._on_q_normalise, "N")
         act("flip", "Flip 180°", "Rotate the weights shown by 180° (what true convolution does)",
             self._on_q_flip, "F")
-        act("transpose", "Transpose", "Swap rows and columns of a square kernel (x edges ↔ y "
-            "edges)", self._on_q_transpose, "T")
+        act("transpose", "Transpose", "Swap rows and columns (x edges ↔ y edges); a kh×kw "
+            "kernel becomes kw×kh, with every kernel of the bank", self._on_q_transpose, "T")
         act("negate", "Negate", "Change the sign of every weight shown", self._on_q_negate, "I")
         act("random", "Random", "Random weights between -1 and 1", self._on_q_random, "R")
         act("clear", "Clear", "Set every weight shown to 0", self._on_q_clear, "C")
@@ -444,7 +444,6 @@ class KernelEditor(QWidget):
         if about is not None and about is not bank:
             self._show_hint("")  # the hint spoke of a kernel no longer shown
         self.actions["remove"].setEnabled(count > 1)
-        self.actions["transpose"].setEnabled(kh == kw)
         full = count >= MAX_BANK_SIZE
         for name in ("add", "duplicate"):
             self.actions[name].setEnabled(not full)
@@ -564,7 +563,9 @@ class KernelEditor(QWidget):
     def _on_q_transpose(self):
         values = self._slice()
         if values.shape[0] != values.shape[1]:
-            self._show_hint("Only a square kernel can be transposed here.")
+            # A kh×kw kernel becomes kw×kh: every slice of the bank shares the shape, so the
+            # whole bank is transposed (each channel and kernel its own transpose).
+            self._replace_bank(self.state.kernels.transpose(1, 0, 2, 3).copy())
             return
         self._replace_slice(values.T)
 

@@ -49,6 +49,15 @@ def _text_colour(background):
     return Qt.white if background.lightnessF() < 0.55 else Qt.black
 
 
+def _typed_here(event):
+    """True for keys a text field keeps: plain or shifted characters, Escape, editing keys."""
+    if event.modifiers() & (Qt.ControlModifier | Qt.AltModifier | Qt.MetaModifier):
+        return False
+    return bool(event.text().strip()) or event.key() in (
+        Qt.Key_Escape, Qt.Key_Backspace, Qt.Key_Delete, Qt.Key_Left, Qt.Key_Right, Qt.Key_Home,
+        Qt.Key_End, Qt.Key_Space)
+
+
 class _CellLineEdit(QLineEdit):
     """The inline editor of one cell: Enter commits, Tab commits and moves, Escape cancels."""
 
@@ -60,6 +69,11 @@ class _CellLineEdit(QLineEdit):
     def event(self, event):
         if event.type() == event.KeyPress and event.key() in (Qt.Key_Tab, Qt.Key_Backtab):
             self.tabbed.emit(-1 if event.key() == Qt.Key_Backtab else 1)
+            return True
+        if event.type() == event.ShortcutOverride and _typed_here(event):
+            # Typed text and Escape belong to the cell: never a panel or window shortcut
+            # ("c" is Clear, Esc unpins the inspector).
+            event.accept()
             return True
         return super().event(event)
 

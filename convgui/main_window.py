@@ -29,7 +29,7 @@ from .compute import Computation
 from .conv1d_tab import Conv1DTab
 from .data_panel import DataPanel
 from .display_panel import DisplayPanel
-from .help_text import CONCEPTS_HTML
+from .help_text import help_html, shortcut_rows
 from .homework_panel import homework_action
 from .step_through import StepControls, StepThrough
 from .history import History
@@ -45,7 +45,7 @@ from .slides_export import animation_action, figure_action
 from .session import restore_session, save_session
 from .state import ExplorerState
 from .training_panel import install_train_menu
-from .window_layout import fit_side_dock, inspector_height, side_dock
+from .window_layout import available_screen, fit_side_dock, inspector_height, side_dock
 from .workers import Worker
 from .feature_canvas import FeatureCanvas, MapPlot
 
@@ -749,11 +749,22 @@ class MainWindow(QMainWindow):
         dialogs.show_error(self, title, message)
 
     def show_help(self):
+        """The F1 guide: concepts, then every shortcut read from the actions; it fits on the
+        screen it opens on."""
         if not hasattr(self, "_help"):
             self._help = QTextBrowser()
-            self._help.setWindowTitle(f"{APP_TITLE} — concepts")
-            self._help.setHtml(CONCEPTS_HTML)
-            self._help.resize(640, 720)
+            self._help.setWindowTitle(f"{APP_TITLE} — concepts and keys")
+        grid_actions = list(self.kernel_editor.actions.values())
+        window_actions = [a for a in self.findChildren(QAction) if a not in grid_actions]
+        self._help.setHtml(help_html(shortcut_rows(window_actions),
+                                     shortcut_rows(grid_actions)))
+        area = available_screen(self).adjusted(10, 10, -10, -10)  # room for the frame
+        width, height = min(680, area.width() - 20), min(760, area.height() - 40)
+        self._help.resize(width, height)
+        centre = self.frameGeometry().center()
+        left = min(max(centre.x() - width // 2, area.left()), area.right() - width)
+        top = min(max(centre.y() - height // 2, area.top()), area.bottom() - height)
+        self._help.move(left, top)
         self._help.show()
         self._help.raise_()
         return self._help

@@ -54,7 +54,9 @@ class OperationPanel(QWidget):
             "It undoes the shape of a strided convolution, not its values. (F1 explains.)")
         form.addRow("Operation", self.operation_combo)
         self.padding_combo = _combo(PADDING_CHOICES, "Zeros added around the image before sliding "
-                                    "the kernel. 'Same' keeps the size (TensorFlow's rule).")
+                                    "the kernel. 'Same' pads so the output has ⌈input / stride⌉ "
+                                    "pixels (TensorFlow's rule): the input's size at stride 1, "
+                                    "half of it (rounded up) at stride 2.")
         form.addRow("Padding", self.padding_combo)
         self.pad_h = _spin(0, 64, "Rows of zeros added at the top and at the bottom")
         self.pad_w = _spin(0, 64, "Columns of zeros added at the left and at the right")

@@ -13,7 +13,10 @@ from PyQt5.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSlider, QSpinBox, 
 
 from .widgets import icon_button
 
-__all__ = ["StepThrough", "StepControls"]
+__all__ = ["StepThrough", "StepControls", "WATCHABLE_STEPS"]
+
+#: More steps than this and step-through suggests the 8×8 crop.
+WATCHABLE_STEPS = 1000
 
 
 class StepThrough(QObject):
@@ -217,4 +220,9 @@ class StepControls(QWidget):
             self.slider.setRange(0, count - 1)
             self.slider.setValue(position)
         row, col = self.stepper.row_col(position)
-        self.where.setText(f"step {position + 1} / {count} — output [{row}, {col}]")
+        text = f"step {position + 1:,} / {count:,} — output [{row}, {col}]"
+        if count > WATCHABLE_STEPS and not self.crop_check.isChecked():
+            # Nobody watches a photo's 238,004 steps: point at the readable crop.
+            text = f"{count:,} steps: tick “8×8 crop” to follow each one · " + text
+        self.where.setText(text)
+        self.where.setToolTip(text)

@@ -22,7 +22,7 @@ __all__ = ["ACTIVATION_CHOICES", "PADDING_CHOICES", "POOL_CHOICES", "ACTIVATIONS
 #: ``(key, label)`` for the activation applied after the convolution.
 ACTIVATION_CHOICES = (("none", "None"), ("relu", "ReLU  max(x, 0)"), ("abs", "Absolute |x|"))
 
-_PADDING_LABELS = {"valid": "Valid (no padding)", "same": "Same (keep size)",
+_PADDING_LABELS = {"valid": "Valid (no padding)", "same": "Same (size ÷ stride)",
                    "full": "Full (k − 1 each side)"}
 #: ``(key, label)`` for padding: the core's words, then explicit amounts (``"custom"``).
 PADDING_CHOICES = (tuple((word, _PADDING_LABELS[word]) for word in PADDING_WORDS)
