@@ -28,16 +28,14 @@ import numpy as np
 
 from core.choices import ACTIVATIONS
 
+from .cli_common import UsageError, run_command
+
 __all__ = ["configure_parser", "run", "configure_apply_parser", "run_apply", "parse_pair", "parse_padding", "parse_pool",
            "parse_range", "parse_grid"]
 
 PROG = "main.py apply"
 FORMATS = ("npz", "npy", "png", "sheet")
 _SUFFIX_FORMATS = {".npz": "npz", ".npy": "npy", ".png": "sheet"}
-
-
-class _UsageError(Exception):
-    """A bad argument or file: reported as ``main.py apply: error: ...``, exit code 2."""
 
 
 def _ints(text, name, minimum):
@@ -225,7 +223,7 @@ def _output_format(args):
         return _SUFFIX_FORMATS[suffix]
     if not suffix or Path(args.output).is_dir() or args.output.endswith(("/", os.sep)):
         return "png"
-    raise _UsageError(f"argument --output: cannot tell the format from {args.output!r}; "
+    raise UsageError(f"argument --output: cannot tell the format from {args.output!r}; "
                       f"use .npz, .npy, .png or a folder, or give --format")
 
 
@@ -237,19 +235,19 @@ def _load_kernel(text, channels):
         try:
             kernel = kernel_library.load_kernel(path)
         except (ValueError, TypeError, OSError) as exc:
-            raise _UsageError(f"argument --kernel: {exc}") from None
+            raise UsageError(f"argument --kernel: {exc}") from None
         except Exception as exc:  # a damaged file failing in a way not foreseen
-            raise _UsageError(f"argument --kernel: {path}: cannot be read "
+            raise UsageError(f"argument --kernel: {path}: cannot be read "
                               f"({type(exc).__name__}: {exc})") from None
     else:
         try:
             kernel = kernel_library.find_preset(text).kernel
         except ValueError as exc:
-            raise _UsageError(f"argument --kernel: {exc}; or give a .json/.npy file") from None
+            raise UsageError(f"argument --kernel: {exc}; or give a .json/.npy file") from None
     try:
         return kernel_library.as_bank(kernel, channels)
     except ValueError as exc:
-        raise _UsageError(f"argument --kernel: {exc}") from None
+        raise UsageError(f"argument --kernel: {exc}") from None
 
 
 def _is_same_or_inside(output, source):
@@ -265,19 +263,19 @@ def _check_output(args, fmt):
     output = Path(args.output)
     parent = output.parent if str(output.parent) else Path(".")
     if not parent.is_dir():
-        raise _UsageError(f"argument --output: folder does not exist: {parent}")
+        raise UsageError(f"argument --output: folder does not exist: {parent}")
     if _is_same_or_inside(output, args.input):
-        raise _UsageError(f"argument --output: {output} is the input file {args.input}; "
+        raise UsageError(f"argument --output: {output} is the input file {args.input}; "
                           "writing there would destroy the source (even with --overwrite); "
                           "choose another name")
     if fmt == "png":
         if output.exists() and not output.is_dir():
-            raise _UsageError(f"argument --output: {output} is a file, not a folder")
+            raise UsageError(f"argument --output: {output} is a file, not a folder")
         return
     if output.is_dir():
-        raise _UsageError(f"argument --output: {output} is a folder; give a file name")
+        raise UsageError(f"argument --output: {output} is a folder; give a file name")
     if output.exists() and not args.overwrite:
-        raise _UsageError(f"argument --output: {output} exists; add --overwrite to replace it")
+        raise UsageError(f"argument --output: {output} exists; add --overwrite to replace it")
 
 
 def _load_input(path, key):
@@ -286,9 +284,9 @@ def _load_input(path, key):
     try:
         return load_dataset(path, key=key)
     except (ValueError, OSError) as exc:
-        raise _UsageError(f"argument --input: {exc}") from None
+        raise UsageError(f"argument --input: {exc}") from None
     except Exception as exc:  # a decoder failing in a way not foreseen: still the file's fault
-        raise _UsageError(f"argument --input: {path}: cannot be read "
+        raise UsageError(f"argument --input: {path}: cannot be read "
                           f"({type(exc).__name__}: {exc})") from None
 
 
@@ -297,7 +295,7 @@ def _chosen_keys(args, first, fmt):
     if args.key:
         keys = list(dict.fromkeys(args.key))
         if len(keys) > 1 and fmt != "npz":
-            raise _UsageError(f"argument --key: format {fmt} holds one array, but {len(keys)} "
+            raise UsageError(f"argument --key: format {fmt} holds one array, but {len(keys)} "
                               "were given; use an .npz output or one --key")
         return keys, []
     if first.key is None:
@@ -331,7 +329,7 @@ def _prepare(args):
                             dilation=args.dilation, flip=args.flip, activation=args.activation,
                             pool_mode=mode, pool_shape=shape, pool_stride=stride)
     except (ValueError, TypeError) as exc:
-        raise _UsageError(f"these settings are not valid: {exc}") from None
+        raise UsageError(f"these settings are not valid: {exc}") from None
     dtype = np.float64 if args.float64 else np.float32
     parts = []
     for dataset in datasets:
@@ -339,12 +337,12 @@ def _prepare(args):
         try:
             start, stop = batch_range(len(dataset), *args.range)
         except ValueError as exc:
-            raise _UsageError(f"argument --range: {exc}{where}") from None
+            raise UsageError(f"argument --range: {exc}{where}") from None
         try:
             nbytes = output_nbytes(dataset.images.shape, spec, start=start, stop=stop,
                                    dtype=dtype)
         except ValueError as exc:
-            raise _UsageError(f"these settings do not fit the images "
+            raise UsageError(f"these settings do not fit the images "
                               f"{dataset.images.shape[1:]}{where}: {exc}") from None
         parts.append(_Part(dataset, start, stop, nbytes))
     return fmt, parts, spec, dtype, skipped
@@ -425,7 +423,7 @@ def _apply(args):
                                              labels=labels, class_names=class_names,
                                              overwrite=args.overwrite)
             except FileExistsError as exc:
-                raise _UsageError(f"argument --output: {exc}; add --overwrite to replace "
+                raise UsageError(f"argument --output: {exc}; add --overwrite to replace "
                                   "them") from None
             for done, total in run:
                 writing(done, total)
@@ -438,76 +436,16 @@ def _apply(args):
         print(f"{PROG}: wrote {output}", file=sys.stderr, flush=True)
 
 
-class _Terminated(BaseException):
-    """SIGTERM or SIGHUP arrived: unwind (deleting temporary files) and exit 128 + signal."""
-
-    def __init__(self, signum):
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _raise_terminated(signum, frame):
-    raise _Terminated(signum)
-
-
-def _install_signal_handlers():
-    """SIGTERM/SIGHUP unwind like Ctrl+C, so temporary files are removed; returns the old ones."""
-    import signal
-
-    old = {}
-    if threading_is_main():
-        for name in ("SIGTERM", "SIGHUP"):
-            number = getattr(signal, name, None)
-            if number is not None:
-                old[number] = signal.signal(number, _raise_terminated)
-    return old
-
-
-def threading_is_main():
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
-
-
 def run_apply(args):
     """Run the ``apply`` command for parsed ``args``; return the process exit code.
 
     0 on success; 2 for bad arguments or files, including images that hold NaN (message on
     stderr starting with ``main.py apply: error:``); 1 when writing fails (e.g. a full disk or
-    no memory); 130 on Ctrl+C. In
-    every failure case no partial output is left behind.
+    no memory); 130 on Ctrl+C, 128 + the signal on SIGTERM/SIGHUP (see
+    :func:`convgui.cli_common.run_command`). In every failure case no partial output is left
+    behind.
     """
-    import signal
-
-    from core.atomic import PartialWriteError, remove_live_temp_files
-
-    old_handlers = _install_signal_handlers()
-    try:
-        _apply(args)
-    except _UsageError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; nothing was written", file=sys.stderr)
-        return 130
-    except _Terminated as exc:
-        name = signal.Signals(exc.signum).name
-        print(f"{PROG}: stopped by {name}; nothing was written", file=sys.stderr)
-        return 128 + exc.signum
-    except ValueError as exc:
-        print(f"{PROG}: error: {exc}; nothing was written", file=sys.stderr)
-        return 2
-    except PartialWriteError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 1
-    except (OSError, MemoryError) as exc:
-        print(f"{PROG}: error: {exc}; nothing was written", file=sys.stderr)
-        return 1
-    finally:
-        remove_live_temp_files()
-        for number, handler in old_handlers.items():
-            signal.signal(number, handler)
-    return 0
+    return run_command(PROG, lambda: _apply(args))
 
 
 #: The names :mod:`convgui.app`'s command table looks for.

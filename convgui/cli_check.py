@@ -16,19 +16,11 @@ import json
 import sys
 import textwrap
 
+from .cli_common import positive_float, run_command
+
 __all__ = ["configure_parser", "run", "format_report"]
 
 PROG = "main.py check"
-
-
-def _seconds(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0 seconds, got {text!r}")
-    return value
 
 
 def _task_number(text):
@@ -48,7 +40,7 @@ def configure_parser(parser):
     parser.add_argument("folder", metavar="FOLDER",
                         help="folder holding 0-convolve_grayscale_valid.py … 6-pool.py")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S",
+    parser.add_argument("--timeout", type=positive_float, default=DEFAULT_TIMEOUT, metavar="S",
                         help=f"seconds each call may take (default {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB, metavar="MB",
                         help=f"memory limit of the student's process (default "
@@ -123,17 +115,13 @@ def run(args):
         if not args.quiet:
             print(f"task {case.case.task}: {case.case.label}: {case.verdict}", file=sys.stderr)
 
-    try:
+    def work():
         report = check_folder(args.folder, timeout=args.timeout, memory_mb=args.memory,
                               tasks=args.task, on_case=progress)
-    except ValueError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
-    if args.json:
-        print(json.dumps(report.to_json(), indent=1))
-    else:
-        print(format_report(report))
-    return report.exit_code
+        if args.json:
+            print(json.dumps(report.to_json(), indent=1))
+        else:
+            print(format_report(report))
+        return report.exit_code
+
+    return run_command(PROG, work, writes=False)
