@@ -14,8 +14,8 @@ Blocks of images are sized to stay in the CPU cache, as in the engine.
 
 import numpy as np
 
-from ._checks import as_array, as_pair, check_ndim, compute_dtype
-from .engine import _check_bias, _normalise_kernels, _raise_non_finite
+from ._checks import as_array, as_pair, check_ndim
+from .conv_arguments import conv_arguments, raise_non_finite
 from .geometry import resolve_transposed_padding, transposed_output_size
 
 __all__ = ["conv_transpose2d", "insert_zeros"]
@@ -69,18 +69,15 @@ def conv_transpose2d(images, kernels, *, stride=1, padding=0, output_padding=0, 
     ...                  output_padding=1).shape
     (1, 6, 6)
     """
-    images = as_array(images, "images")
-    check_ndim(images, "images", (3, 4), "(m, h, w) or (m, h, w, c)")
+    args = conv_arguments(images, kernels, stride=stride, dilation=dilation, dtype=dtype,
+                          bias=bias)
+    images, k4, squeeze, dt, bias = args.images, args.kernels, args.squeeze, args.dtype, args.bias
     m, h, w = images.shape[:3]
-    c = 1 if images.ndim == 3 else images.shape[3]
-    k4, squeeze = _normalise_kernels(kernels, c)
+    c = args.channels
     kh, kw, _, nc = k4.shape
-    sh, sw = as_pair(stride, "stride")
-    dh, dw = as_pair(dilation, "dilation")
+    (sh, sw), (dh, dw) = args.stride, args.dilation
     ah, aw = as_pair(output_padding, "output_padding", minimum=0)
     (t, b), (l, r) = resolve_transposed_padding(padding)
-    dt = compute_dtype(dtype)
-    bias = _check_bias(bias, nc, squeeze)
     # Its messages name output_padding or padding.
     oh = transposed_output_size(h, kh, t + b, sh, dh, ah)
     ow = transposed_output_size(w, kw, l + r, sw, dw, aw)
@@ -114,7 +111,7 @@ def conv_transpose2d(images, kernels, *, stride=1, padding=0, output_padding=0, 
             total[:, :, r0:r0 + sh * (h - 1) + 1:sh, c0:c0 + sw * (w - 1) + 1:sw] += prod[i, j]
         out[start:stop] = total[:, :, t:t + oh, l:l + ow].transpose(1, 2, 3, 0)
         if not np.isfinite(out[start:stop]).all():
-            _raise_non_finite(images, start, stop)
+            raise_non_finite(images, start, stop)
     if bias is not None:
         out += bias.astype(dt)
     return out[..., 0] if squeeze else out
