@@ -20,6 +20,7 @@ from PyQt5.QtWidgets import (QAction, QButtonGroup, QCheckBox, QDialog, QGridLay
 
 from core import batch as core_batch
 from core import sheets
+from core.choices import ACTIVATION_SHORT_LABELS, ACTIVATIONS, POOL_CHOICES, label
 
 from . import dialogs, display
 from .thumbnail_grid import ThumbnailGrid
@@ -563,10 +564,11 @@ def _describe(spec):
         parts.append(f"dilation {spec.dilation}")
     if spec.flip:
         parts.append("flipped")
-    if spec.activation != "none":
-        parts.append(spec.activation)
+    if spec.activation != ACTIVATIONS[0]:
+        parts.append(label(ACTIVATION_SHORT_LABELS, spec.activation))
     if spec.pooled:
-        parts.append(f"{spec.pool_mode} pool {spec.pool_shape} stride {spec.pool_stride}")
+        parts.append(f"{label(POOL_CHOICES, spec.pool_mode).lower()} {spec.pool_shape} stride "
+                     f"{spec.pool_stride}")
     return ", ".join(parts)
 
 

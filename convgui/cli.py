@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.choices import ACTIVATIONS
+from core.choices import ACTIVATIONS, PADDING_WORDS, POOLINGS
 
 from .cli_common import UsageError, run_command
 
@@ -35,6 +35,8 @@ __all__ = ["configure_parser", "run", "configure_apply_parser", "run_apply", "pa
 
 PROG = "main.py apply"
 FORMATS = ("npz", "npy", "png", "sheet")
+_NO_POOLING, _POOL_MODES = POOLINGS[0], POOLINGS[1:]
+_NO_POOL = (_NO_POOLING, (2, 2), (2, 2))
 _SUFFIX_FORMATS = {".npz": "npz", ".npy": "npy", ".png": "sheet"}
 
 
@@ -72,13 +74,13 @@ def parse_padding(text):
     >>> parse_padding("same"), parse_padding("1,2")
     ('same', (1, 2))
     """
-    if text in ("valid", "same", "full"):
+    if text in PADDING_WORDS:
         return text
     try:
         return parse_pair(text, "padding", minimum=0)
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
-            f"padding must be valid, same, full, P or PH,PW, got {text!r}") from None
+            f"padding must be {', '.join(PADDING_WORDS)}, P or PH,PW, got {text!r}") from None
 
 
 def parse_pool(text):
@@ -90,11 +92,12 @@ def parse_pool(text):
     >>> parse_pool("max:2x2:2"), parse_pool("avg:3x2")
     (('max', (2, 2), (2, 2)), ('avg', (3, 2), (3, 2)))
     """
-    if text == "off":
-        return ("off", (2, 2), (2, 2))
+    if text == _NO_POOLING:
+        return _NO_POOL
     parts = text.split(":")
-    usage = f"pool must be off or MODE:KHxKW[:STRIDE] like max:2x2:2, got {text!r}"
-    if len(parts) not in (2, 3) or parts[0] not in ("max", "avg"):
+    usage = (f"pool must be {_NO_POOLING} or MODE:KHxKW[:STRIDE] like {_POOL_MODES[0]}:2x2:2 "
+             f"(MODE: {', '.join(_POOL_MODES)}), got {text!r}")
+    if len(parts) not in (2, 3) or parts[0] not in _POOL_MODES:
         raise argparse.ArgumentTypeError(usage)
     try:
         shape = parse_pair(parts[1].lower().replace("x", ","), "pool window")
@@ -163,7 +166,8 @@ def configure_apply_parser(parser):
              "X_train, data, ... as the window)")
     add("--kernel", required=True, metavar="NAME_OR_PATH",
         help="a preset id or name (e.g. sobel_x, 'Sobel x') or a kernel .json/.npy file")
-    add("--padding", type=parse_padding, default="valid", metavar="valid|same|full|PH,PW",
+    add("--padding", type=parse_padding, default=PADDING_WORDS[0],
+        metavar="|".join(PADDING_WORDS) + "|PH,PW",
         help="zero padding (default: valid)")
     add("--stride", type=lambda t: parse_pair(t, "stride"), default=(1, 1), metavar="N|SH,SW",
         help="step between windows (default: 1)")
@@ -171,11 +175,11 @@ def configure_apply_parser(parser):
         metavar="N|DH,DW", help="spacing between kernel taps (default: 1)")
     add("--flip", action="store_true",
         help="true convolution (rotate the kernel by 180°) instead of cross-correlation")
-    add("--activation", choices=ACTIVATIONS, default="none",
+    add("--activation", choices=ACTIVATIONS, default=ACTIVATIONS[0],
         help="applied after the convolution (default: none)")
-    add("--pool", type=parse_pool, default=("off", (2, 2), (2, 2)),
-        metavar="MODE:KHxKW:STRIDE|off", help="pooling after the activation, e.g. max:2x2:2 or "
-        "avg:3x3:1 (default: off)")
+    add("--pool", type=parse_pool, default=_NO_POOL, metavar=f"MODE:KHxKW:STRIDE|{_NO_POOLING}",
+        help=f"pooling after the activation, MODE one of {', '.join(_POOL_MODES)}, e.g. "
+             f"max:2x2:2 or avg:3x3:1 (default: {_NO_POOLING})")
     add("--range", type=parse_range, default=(0, None), metavar="START:STOP",
         help="process images START..STOP-1 only (default: all)")
     add("--format", choices=FORMATS,

@@ -11,7 +11,7 @@ dataset's channels and ``nc`` is the number of kernels in the bank. Edits replac
 import numpy as np
 from PyQt5.QtCore import QObject, pyqtSignal
 
-from core import PADDING_WORDS, POOL_MODES
+from core.choices import PADDING_WORDS, POOLINGS
 from core._checks import as_flag, as_pair
 from core.kernels import MAX_KERNEL_SIZE, check_kernel
 from core.pipeline import ACTIVATIONS, PipelineSpec
@@ -19,7 +19,7 @@ from core.pipeline import ACTIVATIONS, PipelineSpec
 __all__ = ["ExplorerState", "same_value", "ACTIVATIONS", "POOLING", "COLORMAPS", "MAPPINGS",
            "MAX_KERNEL_SIZE", "PARAMETER_FIELDS"]
 
-POOLING = ("off",) + POOL_MODES
+POOLING = POOLINGS
 COLORMAPS = ("gray", "viridis", "diverging")
 MAPPINGS = ("minmax", "abs", "clip", "symmetric")
 

@@ -20,6 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from core.choices import OPTIMIZER_CHOICES, keys
+from core.nn.optim import OPTIMIZERS
+
 from .cli_common import UsageError, positive_float, positive_int, run_command
 
 __all__ = ["configure_parser", "run"]
@@ -60,8 +63,9 @@ def configure_parser(parser):
         "(default: 3)")
     add("--batch-size", type=positive_int, default=64, metavar="N",
         help="images per step (default: 64)")
-    add("--optimizer", choices=("adam", "sgd"), default="adam",
-        help="adam (default, lr 0.001) or sgd with momentum 0.9 (lr 0.05)")
+    add("--optimizer", choices=keys(OPTIMIZER_CHOICES), default=OPTIMIZER_CHOICES[0][0],
+        help=" or ".join(f"{key}: {text} (lr {OPTIMIZERS[key]:g})"
+                         for key, text in OPTIMIZER_CHOICES) + " (default: the first)")
     add("--lr", type=positive_float, metavar="RATE", help="learning rate")
     add("--limit", type=positive_int, metavar="N", help="train on the first N images only")
     add("--seed", type=int, default=0, help="seed of the initial weights and shuffling")

@@ -17,6 +17,7 @@ from PyQt5.QtWidgets import (QAction, QComboBox, QDialog, QDoubleSpinBox, QFormL
                              QProgressBar, QPushButton, QSpinBox, QTableWidget,
                              QTableWidgetItem, QVBoxLayout, QWidget)
 
+from core.choices import OPTIMIZER_CHOICES
 from core.nn import OPTIMIZERS, export_kernels, save_model
 
 from . import dialogs
@@ -131,13 +132,13 @@ class TrainingPanel(QDialog):
         self.batch.setValue(64)
         self.batch.setToolTip("Images per optimiser step")
         self.optimizer = QComboBox()
-        self.optimizer.addItem("Adam", "adam")
-        self.optimizer.addItem("SGD with momentum 0.9", "sgd")
+        for key, text in OPTIMIZER_CHOICES:
+            self.optimizer.addItem(text, key)
         self.lr = QDoubleSpinBox()
         self.lr.setDecimals(4)
         self.lr.setRange(0.0001, 1.0)
         self.lr.setSingleStep(0.0005)
-        self.lr.setValue(OPTIMIZERS["adam"])
+        self.lr.setValue(OPTIMIZERS[self.optimizer.currentData()])
         self.lr.setToolTip("Learning rate (step size)")
         self.optimizer.currentIndexChanged.connect(
             lambda _: self.lr.setValue(OPTIMIZERS[self.optimizer.currentData()]))

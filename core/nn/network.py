@@ -13,6 +13,7 @@ A stack is written as comma-separated layers, e.g. ``"conv:8x5x5,relu,maxpool:2"
 
 import numpy as np
 
+from ..choices import PADDING_WORDS
 from .layers import AvgPool, Conv2D, Dense, Flatten, Layer, MaxPool, ReLU
 from .loss import softmax_cross_entropy
 
@@ -92,7 +93,7 @@ def _parse_one(spec):
         filters, kh, kw = _sizes(parts[1], 3, "the size", spec)
         opts = _options(parts[2:], ("padding", "mode", "stride", "dilation", "bias"), spec)
         padding = opts.get("padding", "valid").lower()
-        if padding not in ("valid", "same", "full"):
+        if padding not in PADDING_WORDS:
             padding = tuple(_pair_option(padding, "padding", spec, minimum=0))
         bias = opts.get("bias", "yes").lower()
         if bias not in ("yes", "no", "true", "false", "1", "0"):
