@@ -18,13 +18,17 @@ Workloads (full sizes):
 * W7  max pooling 2x2, stride 2, of the W4 images
 * W8  one 1024x1024x3 uint8 photo with a (5, 5, 3, 8) bank, 'same'
 * W9  one 512x512x3 uint8 photo with a (5, 5, 3, 8) bank, 'same' (the GUI's interactive case)
+* W10 W1's images and kernel, 'same' with reflect padding (compare with W2: zero padding)
+* W11 transposed convolution of 10000x16x16x3 float32 with a (4, 4, 3, 3) bank, stride 2
 
 Methods:
 
-* ``seed``     the assignment function from ``core.seed`` (float64 output)
+* ``seed``     the assignment function from ``core.seed`` (float64 output); for W10 on the input
+  padded by ``numpy.pad``, for W11 (no assignment function) ``conv_transpose2d`` in float64
 * ``engine32`` ``core.engine.conv2d`` / ``pool2d`` with ``dtype=np.float32``
 * ``two-loop`` the solution the assignment describes (a Python loop over the output rows and
-  columns, one vectorised window sum per output pixel); it is slow, so it is timed on a slice of
+  columns, one vectorised window sum per output pixel; for W11 a loop over the input pixels, each
+  adding its value times the kernel into the output); it is slow, so it is timed on a slice of
   the batch and scaled linearly to the full batch (marked ``*`` in the table)
 * ``scipy``    the fastest fair SciPy call found (variant named in the table)
 * ``torch``    ``torch.nn.functional`` on CPU with as many threads as NumPy's BLAS uses; the
@@ -52,6 +56,7 @@ if str(ROOT) not in sys.path:
 
 from core import seed  # noqa: E402
 from core.engine import conv2d, pool2d  # noqa: E402
+from core.transpose import conv_transpose2d  # noqa: E402
 
 F32 = np.float32
 
@@ -64,9 +69,11 @@ class Workload:
     """One benchmark case: data, a kind ('conv'/'pool') and its parameters."""
 
     def __init__(self, name, title, images, kind, *, kernel=None, padding="valid", stride=(1, 1),
-                 pool_shape=None, mode=None, slice_size=None, slice_rows=None):
+                 pool_shape=None, mode=None, slice_size=None, slice_rows=None,
+                 padding_mode="zeros"):
         self.name, self.title, self.images, self.kind = name, title, images, kind
         self.kernel, self.padding, self.stride = kernel, padding, stride
+        self.padding_mode = padding_mode
         self.pool_shape, self.mode = pool_shape, mode
         # The two-loop baseline runs on the first slice_size images and slice_rows output rows.
         self.slice_size = slice_size if slice_size is not None else len(images)
@@ -87,6 +94,8 @@ def make_workloads(quick):
     photo_big = rng.integers(0, 256, (1, side_big, side_big, 3), dtype=np.uint8)
     photo_small = rng.integers(0, 256, (1, side_small, side_small, 3), dtype=np.uint8)
     s_gray, s_rgb = (m_gray if quick else 5000), (m_rgb if quick else 2000)
+    small = rng.random((m_rgb, 16, 16, 3), dtype=F32)
+    up = rng.standard_normal((4, 4, 3, 3))
     return [
         Workload("W1", f"{m_gray}x28x28 f32, 3x3 valid", gray, "conv", kernel=edge,
                  slice_size=s_gray),
@@ -106,7 +115,17 @@ def make_workloads(quick):
                  kernel=bank8, padding="same", slice_rows=8),
         Workload("W9", f"1x{side_small}x{side_small}x3 u8, (5,5,3,8) same", photo_small, "conv",
                  kernel=bank8, padding="same", slice_rows=8),
+        Workload("W10", f"{m_gray}x28x28 f32, 3x3 same, reflect padding", gray, "conv",
+                 kernel=edge, padding="same", padding_mode="reflect", slice_size=s_gray),
+        Workload("W11", f"{m_rgb}x16x16x3 f32, (4,4,3,3) transposed, stride 2", small,
+                 "transpose", kernel=up, stride=(2, 2), slice_size=s_rgb),
     ]
+
+
+def reflect_padded(wl):
+    """W10's images padded by ``numpy.pad`` (the reference's and the baseline's input)."""
+    kh, kw = wl.kernel.shape[:2]
+    return np.pad(wl.images, ((0, 0), (kh // 2, kh // 2), (kw // 2, kw // 2)), mode="reflect")
 
 
 # --------------------------------------------------------------------------------------------
@@ -118,6 +137,10 @@ def seed_call(wl):
     x, k = wl.images, wl.kernel
     if wl.kind == "pool":
         return lambda: seed.pool(x, wl.pool_shape, wl.stride, mode=wl.mode)
+    if wl.kind == "transpose":
+        return lambda: conv_transpose2d(x, k, stride=wl.stride)
+    if wl.padding_mode != "zeros":
+        return lambda: seed.convolve_grayscale_valid(reflect_padded(wl), k)
     if x.ndim == 3:
         if wl.padding == "valid" and wl.stride == (1, 1):
             return lambda: seed.convolve_grayscale_valid(x, k)
@@ -134,7 +157,10 @@ def engine32_call(wl):
     x = wl.images
     if wl.kind == "pool":
         return lambda: pool2d(x, wl.pool_shape, stride=wl.stride, mode=wl.mode, dtype=F32)
-    return lambda: conv2d(x, wl.kernel, padding=wl.padding, stride=wl.stride, dtype=F32)
+    if wl.kind == "transpose":
+        return lambda: conv_transpose2d(x, wl.kernel, stride=wl.stride, dtype=F32)
+    return lambda: conv2d(x, wl.kernel, padding=wl.padding, stride=wl.stride, dtype=F32,
+                          padding_mode=wl.padding_mode)
 
 
 # --------------------------------------------------------------------------------------------
@@ -193,11 +219,29 @@ def two_loop_pool(images, pool_shape, stride, mode):
     return out
 
 
+def two_loop_transpose(images, kernels, stride):
+    """Loop over input pixels; each adds (its channels @ the kernel) into the output's window."""
+    kh, kw, _, nc = kernels.shape
+    sh, sw = stride
+    m, h, w, _ = images.shape
+    out = np.zeros((m, (h - 1) * sh + kh, (w - 1) * sw + kw, nc))
+    for i in range(h):
+        for j in range(w):
+            out[:, i * sh:i * sh + kh, j * sw:j * sw + kw] += np.einsum(
+                "mc,ijco->mijo", images[:, i, j], kernels)
+    return out
+
+
 def two_loop_call(wl):
     """The baseline on the first ``wl.slice_size`` images."""
     x = wl.images[:wl.slice_size]
     if wl.kind == "pool":
         return lambda: two_loop_pool(x, wl.pool_shape, wl.stride, wl.mode)
+    if wl.kind == "transpose":
+        return lambda: two_loop_transpose(x, wl.kernel, wl.stride)
+    if wl.padding_mode != "zeros":
+        return lambda: two_loop_conv(reflect_padded(wl)[:wl.slice_size], wl.kernel, 0, 0,
+                                     wl.stride)
     ph, pw = _pads(wl, *wl.kernel.shape[:2])
     return lambda: two_loop_conv(x, wl.kernel, ph, pw, wl.stride, wl.slice_rows)
 
@@ -218,6 +262,8 @@ def scipy_variants(wl):
     except ImportError:
         return {}
     x = wl.images
+    if wl.kind == "transpose":
+        return {}
     if wl.kind == "pool":
         kh, kw = wl.pool_shape
         sh, sw = wl.stride
@@ -243,9 +289,12 @@ def scipy_variants(wl):
         cols = slice(0, None, sw) if same else slice(kw // 2, full.shape[2] - kw // 2, sw)
         return full[:, rows, cols]
 
+    # ndimage's 'mirror' is numpy.pad's (and the engine's) 'reflect'.
+    border = {"zeros": "constant", "reflect": "mirror"}[wl.padding_mode]
+
     def nd_single(image_stack, kernel2d):
         return ndimage.correlate(image_stack, kernel2d[None].astype(F32), output=F32,
-                                 mode="constant")
+                                 mode=border)
 
     def nd_channels(kernel3):
         acc = None
@@ -268,6 +317,9 @@ def scipy_variants(wl):
         if wl.padding == "valid":
             variants["signal.correlate fft"] = lambda: signal.correlate(
                 x, k[None].astype(F32), mode="valid", method="fft")[:, ::sh, ::sw]
+        elif wl.padding_mode != "zeros":
+            variants["np.pad + signal.correlate fft"] = lambda: signal.correlate(
+                reflect_padded(wl), k[None].astype(F32), mode="valid", method="fft")[:, ::sh, ::sw]
         return variants
     if k.ndim == 3:
         return {"ndimage per channel": lambda: nd_channels(k),
@@ -316,6 +368,12 @@ def torch_variants(wl, torch):
 
         def run(t):
             return op(t, wl.pool_shape, wl.stride)
+    elif wl.kind == "transpose":
+        # conv_transpose2d's weight is (in, out, kh, kw): the bank's (kh, kw, c, nc) permuted.
+        weight = torch.from_numpy(wl.kernel.transpose(2, 3, 0, 1).astype(F32).copy())
+
+        def run(t):
+            return tf.conv_transpose2d(t, weight, stride=wl.stride)
     else:
         k = wl.kernel
         if k.ndim == 2:
@@ -325,10 +383,15 @@ def torch_variants(wl, torch):
         else:
             weight = torch.from_numpy(k.transpose(3, 2, 0, 1).astype(F32).copy())
         pad = (k.shape[0] // 2, k.shape[1] // 2) if wl.padding == "same" else (0, 0)
+        # torch's conv2d pads with zeros only: other modes go through F.pad first.
+        border = {"zeros": None, "reflect": "reflect"}[wl.padding_mode]
 
         def run(t):
             w = weight.contiguous(memory_format=torch.channels_last) \
                 if t.is_contiguous(memory_format=torch.channels_last) and rgb else weight
+            if border is not None:
+                t = tf.pad(t, (pad[1], pad[1], pad[0], pad[0]), mode=border)
+                return tf.conv2d(t, w, stride=wl.stride)
             return tf.conv2d(t, w, stride=wl.stride, padding=pad)
 
     def with_mkldnn(t, enabled):
@@ -344,7 +407,7 @@ def torch_variants(wl, torch):
 
     def to_numpy(result):
         arr = result.numpy()
-        if wl.kind == "pool" or wl.kernel.ndim == 4:
+        if wl.kind in ("pool", "transpose") or wl.kernel.ndim == 4:
             return arr.transpose(0, 2, 3, 1)
         return arr[:, 0]
 
@@ -545,6 +608,10 @@ def main(argv=None):
           "the float64 seed result first.")
     for note in notes:
         print("  " + note)
+    engine = {row[0]: row[3] for row in rows if row[1] == "engine32"}
+    if "W2" in engine and "W10" in engine:
+        print(f"  W10 engine32 / W2 engine32 (reflect vs zero padding, same sizes): "
+              f"{engine['W10'] / engine['W2']:.2f}")
 
     print()
     for wl in workloads:

@@ -560,8 +560,16 @@ def _describe(spec):
     padding = spec.padding if isinstance(spec.padding, str) else f"{spec.padding}"
     parts = [f"{nc} kernel{'s' if nc > 1 else ''} {kh}×{kw}" + (f"×{c}" if c > 1 else ""),
              f"padding {padding}", f"stride {spec.stride}"]
+    if spec.transposed:
+        parts.insert(0, "transposed convolution")
+        if spec.output_padding != (0, 0):
+            parts.append(f"output padding {spec.output_padding}")
+    elif spec.padding_mode != "zeros":
+        parts.append(f"{spec.padding_mode} padding")
     if spec.dilation != (1, 1):
         parts.append(f"dilation {spec.dilation}")
+    if any(np.ravel(spec.bias)):
+        parts.append(f"bias {', '.join(f'{b:g}' for b in np.ravel(spec.bias))}")
     if spec.flip:
         parts.append("flipped")
     if spec.activation != ACTIVATIONS[0]:

@@ -4,6 +4,8 @@ Example::
 
     python main.py apply --input MNIST.npz --kernel sobel_x --padding same --stride 1 \\
         --activation relu --pool max:2x2:2 --output out.npz
+    python main.py apply --input MNIST.npz --kernel box_blur_3 --transposed --stride 2 \\
+        --padding 1 --output-padding 1 --bias 0.5 --output up.npz
 
 Output formats (``--format``, by default from the output's name):
 
@@ -27,11 +29,13 @@ from pathlib import Path
 import numpy as np
 
 from core.choices import ACTIVATIONS, PADDING_WORDS, POOLINGS
+from core.padding import PADDING_MODES
 
 from .cli_common import UsageError, run_command
 
-__all__ = ["configure_parser", "run", "configure_apply_parser", "run_apply", "parse_pair", "parse_padding", "parse_pool",
-           "parse_range", "parse_grid"]
+__all__ = ["configure_parser", "run", "configure_apply_parser", "run_apply", "parse_pair",
+           "parse_padding", "parse_pool", "parse_range", "parse_grid", "parse_bias",
+           "add_layer_arguments", "layer_spec", "load_layer", "load_kernel_argument", "UsageError", "Progress"]
 
 PROG = "main.py apply"
 FORMATS = ("npz", "npy", "png", "sheet")
@@ -81,6 +85,24 @@ def parse_padding(text):
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
             f"padding must be {', '.join(PADDING_WORDS)}, P or PH,PW, got {text!r}") from None
+
+
+def parse_bias(text):
+    """``"0.5"`` → ``0.5``; ``"1,-2"`` → ``(1.0, -2.0)`` (one value per kernel).
+
+    Examples
+    --------
+    >>> parse_bias("0.5"), parse_bias("1,-2")
+    (0.5, (1.0, -2.0))
+    """
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"bias must be a number or numbers separated by commas, got {text!r}") from None
+    if not all(np.isfinite(values)):
+        raise argparse.ArgumentTypeError(f"bias must be finite, got {text!r}")
+    return values[0] if len(values) == 1 else values
 
 
 def parse_pool(text):
@@ -146,16 +168,11 @@ def parse_grid(text):
             f"sheet grid must be ROWSxCOLUMNS like 10x10, got {text!r}") from None
 
 
-def configure_apply_parser(parser):
-    """Add the ``apply`` command's options to ``parser`` (an ``argparse`` (sub)parser)."""
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = (
-        "examples:\n"
-        "  main.py apply --input MNIST.npz --kernel sobel_x --pool max:2x2:2 --output out.npz\n"
-        "  main.py apply --input MNIST.npz --key X_test --kernel my_kernel.json \\\n"
-        "      --activation relu --range 0:100 --output sheet.png\n"
-        "  main.py apply --input animals_1.npz --kernel edge --format png --output maps/\n\n"
-        "exit codes: 0 done, 2 bad arguments or files, 130 interrupted (no partial output)")
+def add_layer_arguments(parser):
+    """Add the options that say what to compute (dataset, kernel, padding, ..., pooling).
+
+    Shared by every command that runs the layer, so they all read the same way.
+    """
     add = parser.add_argument
     add("--input", required=True, metavar="PATH",
         help="dataset file (.npz, .npy, MNIST IDX, CIFAR batch)")
@@ -167,8 +184,22 @@ def configure_apply_parser(parser):
     add("--kernel", required=True, metavar="NAME_OR_PATH",
         help="a preset id or name (e.g. sobel_x, 'Sobel x') or a kernel .json/.npy file")
     add("--padding", type=parse_padding, default=PADDING_WORDS[0],
-        metavar="|".join(PADDING_WORDS) + "|PH,PW",
-        help="zero padding (default: valid)")
+        metavar="|".join(PADDING_WORDS) + "|PH,PW", help="padding (default: valid); with --transposed, pixels cropped off the output: "
+             "P or PH,PW")
+    add("--padding-mode", choices=PADDING_MODES, default="zeros",
+        help="what fills the padding: zeros, or a mirror (reflect: d c b | a b c d; symmetric: "
+             "c b a | a b c d), the edge pixel (replicate) or the opposite side (circular) "
+             "(default: zeros)")
+    add("--bias", type=parse_bias, default=0.0, metavar="B|B1,B2,...",
+        help="added to every output pixel before the activation; one value per kernel of a "
+             "bank (default: 0)")
+    add("--transposed", action="store_true",
+        help="transposed convolution (the adjoint of a strided convolution: upsampling by the "
+             "stride) instead of convolution")
+    add("--output-padding", type=lambda t: parse_pair(t, "output padding", minimum=0),
+        default=(0, 0), metavar="N|AH,AW",
+        help="with --transposed: rows/columns added at the bottom/right, smaller than the "
+             "stride or the dilation (default: 0)")
     add("--stride", type=lambda t: parse_pair(t, "stride"), default=(1, 1), metavar="N|SH,SW",
         help="step between windows (default: 1)")
     add("--dilation", type=lambda t: parse_pair(t, "dilation"), default=(1, 1),
@@ -180,6 +211,20 @@ def configure_apply_parser(parser):
     add("--pool", type=parse_pool, default=_NO_POOL, metavar=f"MODE:KHxKW:STRIDE|{_NO_POOLING}",
         help=f"pooling after the activation, MODE one of {', '.join(_POOL_MODES)}, e.g. "
              f"max:2x2:2 or avg:3x3:1 (default: {_NO_POOLING})")
+
+
+def configure_apply_parser(parser):
+    """Add the ``apply`` command's options to ``parser`` (an ``argparse`` (sub)parser)."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = (
+        "examples:\n"
+        "  main.py apply --input MNIST.npz --kernel sobel_x --pool max:2x2:2 --output out.npz\n"
+        "  main.py apply --input MNIST.npz --key X_test --kernel my_kernel.json \\\n"
+        "      --activation relu --range 0:100 --output sheet.png\n"
+        "  main.py apply --input animals_1.npz --kernel edge --format png --output maps/\n\n"
+        "exit codes: 0 done, 2 bad arguments or files, 130 interrupted (no partial output)")
+    add_layer_arguments(parser)
+    add = parser.add_argument
     add("--range", type=parse_range, default=(0, None), metavar="START:STOP",
         help="process images START..STOP-1 only (default: all)")
     add("--format", choices=FORMATS,
@@ -197,12 +242,13 @@ def configure_apply_parser(parser):
 # --------------------------------------------------------------------------------------------
 
 
-class _Progress:
+class Progress:
     """Progress lines on stderr, at most a few per second."""
 
-    def __init__(self, what, quiet=False, stream=None):
+    def __init__(self, what, quiet=False, stream=None, prog=PROG):
         from core.batch import Throttle
 
+        self.prog = prog
         self.what = what
         self.quiet = quiet
         self.stream = sys.stderr if stream is None else stream
@@ -215,7 +261,7 @@ class _Progress:
         elapsed = time.perf_counter() - self.started
         eta = elapsed * (total - done) / done if done else 0.0
         tail = f"{elapsed:.1f} s" if done == total else f"about {eta:.0f} s left"
-        print(f"{PROG}: {self.what} {done}/{total} ({100 * done // total}%), {tail}",
+        print(f"{self.prog}: {self.what} {done}/{total} ({100 * done // total}%), {tail}",
               file=self.stream, flush=True)
 
 
@@ -231,7 +277,8 @@ def _output_format(args):
                       f"use .npz, .npy, .png or a folder, or give --format")
 
 
-def _load_kernel(text, channels):
+def load_kernel_argument(text, channels):
+    """The ``--kernel`` option (a preset or a file) as a bank for ``channels`` channels."""
     from core import kernels as kernel_library
 
     path = Path(text)
@@ -282,6 +329,45 @@ def _check_output(args, fmt):
         raise UsageError(f"argument --output: {output} exists; add --overwrite to replace it")
 
 
+def layer_spec(args, channels):
+    """The :class:`~core.pipeline.PipelineSpec` that the layer options (see
+    :func:`add_layer_arguments`) describe for images of ``channels`` channels; a bad kernel or
+    combination raises :class:`UsageError` naming the option."""
+    from core.pipeline import PipelineSpec
+
+    bank = load_kernel_argument(args.kernel, channels)
+    mode, shape, stride = args.pool
+    if args.transposed and isinstance(args.padding, str) and args.padding != "valid":
+        raise UsageError(f"argument --padding: {args.padding!r} has no meaning for a transposed "
+                         "convolution; give the pixels to crop, P or PH,PW")
+    if args.transposed and args.padding_mode != "zeros":
+        raise UsageError("argument --padding-mode: a transposed convolution's padding crops "
+                         "its output, so only zeros applies")
+    if not args.transposed and args.output_padding != (0, 0):
+        raise UsageError("argument --output-padding: only with --transposed")
+    try:
+        return PipelineSpec(bank, padding=args.padding, stride=args.stride,
+                            dilation=args.dilation, flip=args.flip, activation=args.activation,
+                            pool_mode=mode, pool_shape=shape, pool_stride=stride,
+                            padding_mode=args.padding_mode, bias=args.bias,
+                            transposed=args.transposed, output_padding=args.output_padding)
+    except (ValueError, TypeError) as exc:
+        if "bias" in str(exc):
+            raise UsageError(f"argument --bias: {exc}") from None
+        raise UsageError(f"these settings are not valid: {exc}") from None
+
+
+def load_layer(args):
+    """The dataset (the first ``--key``, else the archive's main image array) and the
+    :func:`layer_spec` for it; a bad file raises :class:`UsageError`."""
+    dataset = _load_input(args.input, args.key[0] if args.key else None)
+    return dataset, layer_spec(args, _channels(dataset))
+
+
+def _channels(dataset):
+    return 1 if dataset.images.ndim == 3 else dataset.images.shape[3]
+
+
 def _load_input(path, key):
     from core.datasets import load_dataset
 
@@ -319,21 +405,13 @@ class _Part:
 def _prepare(args):
     """Everything checked before any work: datasets, spec, range, output."""
     from core.batch import batch_range, output_nbytes
-    from core.pipeline import PipelineSpec
 
     fmt = _output_format(args)
     _check_output(args, fmt)
     first = _load_input(args.input, args.key[0] if args.key else None)
     keys, skipped = _chosen_keys(args, first, fmt)
     datasets = [first] + [_load_input(args.input, key) for key in keys[1:]]
-    bank = _load_kernel(args.kernel, 1 if first.images.ndim == 3 else first.images.shape[3])
-    mode, shape, stride = args.pool
-    try:
-        spec = PipelineSpec(bank, padding=args.padding, stride=args.stride,
-                            dilation=args.dilation, flip=args.flip, activation=args.activation,
-                            pool_mode=mode, pool_shape=shape, pool_stride=stride)
-    except (ValueError, TypeError) as exc:
-        raise UsageError(f"these settings are not valid: {exc}") from None
+    spec = layer_spec(args, _channels(first))
     dtype = np.float64 if args.float64 else np.float32
     parts = []
     for dataset in datasets:
@@ -390,7 +468,7 @@ def _apply(args):
     output = Path(args.output)
     if fmt == "npy":
         part = parts[0]
-        progress = _Progress("processed", quiet)
+        progress = Progress("processed", quiet)
         for done, total in batch.iter_batch_to_npy(output, part.dataset.images, spec,
                                                    start=part.start, stop=part.stop,
                                                    dtype=dtype):
@@ -406,7 +484,7 @@ def _apply(args):
             label = f"processed {part.dataset.key}" if len(parts) > 1 else "processed"
             scratch = atomic.temp_path_for(output, ".scratch.npy")
             scratches.append(scratch)
-            outputs = _compute(part, spec, dtype, held, _Progress(label, quiet), scratch)
+            outputs = _compute(part, spec, dtype, held, Progress(label, quiet), scratch)
             held += 0 if isinstance(outputs, np.memmap) else part.nbytes
             labels = (None if part.dataset.labels is None
                       else part.dataset.labels[part.start:part.stop])
@@ -421,7 +499,7 @@ def _apply(args):
                                                           columns=columns))
         else:
             _, outputs, labels = results[0]
-            writing = _Progress("written", quiet)
+            writing = Progress("written", quiet)
             try:
                 run = sheets.iter_png_folder(output, outputs, start=parts[0].start,
                                              labels=labels, class_names=class_names,

@@ -142,6 +142,10 @@ def settings_dict(spec):
         "pool_shape": list(spec.pool_shape),
         "pool_stride": list(spec.pool_stride),
         "kernels_shape": list(spec.kernels.shape),
+        "padding_mode": spec.padding_mode,
+        "bias": list(np.ravel(spec.bias).tolist()),
+        "transposed": bool(spec.transposed),
+        "output_padding": list(spec.output_padding),
     }
 
 

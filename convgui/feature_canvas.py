@@ -14,6 +14,8 @@ from PyQt5.QtCore import QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor, QPainterPath, QPen
 from PyQt5.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
 
+from core.sheets import image_range
+
 from . import display
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
@@ -24,20 +26,6 @@ PAD_FILL = QColor(80, 160, 255, 70)
 PAD_EDGE = QColor(255, 170, 0)
 MARK_EDGE = QColor(0, 230, 120)
 MARK_FILL = QColor(0, 230, 120, 60)
-
-
-def image_range(images):
-    """The value range images are meant in: (0, 1) for float data in [0, 1], else integer range."""
-    images = np.asarray(images[: min(len(images), 64)])
-    if images.dtype == np.uint8:
-        return (0.0, 255.0)
-    if images.dtype.kind in "ui":
-        return (0.0, float(np.iinfo(images.dtype).max if images.max() > 255 else 255))
-    high = float(np.nanmax(images)) if images.size else 1.0
-    low = float(np.nanmin(images)) if images.size else 0.0
-    if low >= 0 and high <= 1.0:
-        return (0.0, 1.0)
-    return (min(low, 0.0), max(high, 255.0))
 
 
 class MapPlot:
@@ -180,12 +168,18 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
 
     # -- content ---------------------------------------------------------------------------
 
-    def show_input(self, image, pads, value_range):
-        """Show ``image`` ((h, w) or (h, w, c)) with its zero padding drawn around it."""
+    def show_input(self, image, pads, value_range, *, padded=None, stretch=(1, 1),
+                   padding_mode="zeros"):
+        """Show ``image`` ((h, w) or (h, w, c)) with its padding drawn around it.
+
+        ``padded`` is the image with its padding filled (zeros when not given); ``stretch`` the
+        stride of a transposed convolution whose stretched input ``image`` is (titled so).
+        """
         (t, b), (l, r) = pads
         image = np.asarray(image)
-        pad_spec = ((t, b), (l, r)) + ((0, 0),) * (image.ndim - 2)
-        padded = np.pad(image, pad_spec) if (t or b or l or r) else image
+        if padded is None:
+            pad_spec = ((t, b), (l, r)) + ((0, 0),) * (image.ndim - 2)
+            padded = np.pad(image, pad_spec) if (t or b or l or r) else image
         shown = padded
         if padded.ndim == 3 and padded.shape[2] not in (3, 4):
             shown = padded[:, :, 0]
@@ -194,11 +188,15 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         self.input.set_values(image, shown, levels=value_range, origin=(-t, -l))
         h, w = image.shape[:2]
         kind = "×".join(str(s) for s in image.shape)
-        extra = f" + padding ({t},{b}) ({l},{r})" if (t or b or l or r) else ""
+        if tuple(stretch) != (1, 1):
+            kind = f"stretched ×{stretch[0]}" + (f"×{stretch[1]}" if stretch[1] != stretch[0]
+                                                 else "") + f" (zeros inserted) {kind}"
+        fill = "" if padding_mode == "zeros" else f" {padding_mode}"
+        extra = f" +{fill} padding ({t},{b}) ({l},{r})" if (t or b or l or r) else ""
         self.input.set_title(f"Input {kind}{extra}")
-        self._draw_padding(h, w, pads)
+        self._draw_padding(h, w, pads, stretch)
 
-    def _draw_padding(self, h, w, pads):
+    def _draw_padding(self, h, w, pads, stretch=(1, 1)):
         for item in self._pad_items:
             self.input.view_box.removeItem(item)
         self._pad_items = []
@@ -218,6 +216,21 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
             frame.setBrush(QBrush(PAD_FILL))
             frame.setPen(QPen(Qt.NoPen))
             self._pad_items.insert(0, frame)
+        sh, sw = stretch
+        if (sh, sw) != (1, 1):
+            # The zeros a transposed convolution inserts between pixels are tinted like padding.
+            path = QPainterPath()
+            path.setFillRule(Qt.WindingFill)
+            for row in range(h):
+                if row % sh:
+                    path.addRect(QRectF(0, row, w, 1))
+            for col in range(w):
+                if col % sw:
+                    path.addRect(QRectF(col, 0, 1, h))
+            inserted = QGraphicsPathItem(path)
+            inserted.setBrush(QBrush(PAD_FILL))
+            inserted.setPen(QPen(Qt.NoPen))
+            self._pad_items.insert(0, inserted)
         for item in self._pad_items:
             self.input.view_box.addItem(item, ignoreBounds=True)
 
@@ -231,8 +244,9 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         spec = result.spec
         for k in range(count):
             self._show_map(self.conv[k], conv[:, :, k], mapping, lut, value_range)
-            label = "Conv" if spec is None or spec.activation == "none" else \
-                f"Conv → {spec.activation}"
+            label = "Transposed conv" if spec is not None and spec.transposed else "Conv"
+            if spec is not None and spec.activation != "none":
+                label = f"{label} → {spec.activation}"
             self.conv[k].set_title(self._title(label, k, count, conv.shape[:2]))
             if pooled is not None:
                 self._show_map(self.pooled[k], pooled[:, :, k], mapping, lut, value_range)

@@ -17,6 +17,29 @@ shrinks by <i>k − 1</i>. Adding zeros around the image lets the kernel reach t
 “same” adds just enough to keep the size (at stride 1), “full” adds <i>k − 1</i> on each side, and
 custom padding adds <i>ph</i> rows and <i>pw</i> columns on every side. Padding is drawn as a blue
 frame around the input.</p>
+<p><b>Padding mode.</b> What fills the padding. Zeros darken the border of a bright image; the
+other modes borrow real pixels instead: <i>reflect</i> mirrors the image without repeating the
+edge pixel (c b | a b c), <i>symmetric</i> mirrors it with the edge pixel (b a | a b c),
+<i>replicate</i> repeats the edge pixel (a a | a b c) and <i>circular</i> wraps around to the
+opposite side (b c | a b c), as if the image were a tile. They are numpy.pad's
+<code>reflect</code>, <code>symmetric</code>, <code>edge</code> and <code>wrap</code>; SciPy's
+<code>boundary='symm'</code> is symmetric.</p>
+<p><b>Bias.</b> A number added to every output value of a kernel, before the activation — each
+kernel of a CNN layer has one. With ReLU, a negative bias is a threshold: only responses larger
+than it survive.</p>
+<p><b>Transposed convolution.</b> The operation of the same name in CNN decoders and in the
+backward pass of a strided convolution. Each input pixel stamps <i>value × kernel</i> into the
+output, <i>stride</i> pixels apart, and overlapping stamps add up, so the output is larger than
+the input: (i − 1)·s − 2p + d·(k − 1) + a + 1 (the panel shows it with your numbers). The
+window draws it the equivalent way: the input stretched with <i>stride − 1</i> zeros between its
+pixels, padded by d·(k − 1) − p, and an ordinary stride-1 convolution with the kernel rotated by
+180° — hover any output pixel to see the window. Here <i>padding</i> crops the output and
+<i>output padding</i> (a) adds rows/columns at the bottom/right, to choose among the input sizes
+a strided convolution maps to the same size.<br>It is <b>not an inverse</b>: it restores the
+<i>shape</i> a convolution took away, not the values. Convolving and then transposing with the
+same kernel does not give the image back (a blur stays blurred, a stride's lost pixels stay
+lost); what holds is that it is the convolution's <i>adjoint</i>, ⟨conv(x), y⟩ = ⟨x,
+conv<sup>T</sup>(y)⟩, which is why gradients flow through it.</p>
 <p><b>Stride.</b> How far the kernel moves between two outputs. Stride 2 skips every other
 position and halves the output size. The panel shows the size formula with your numbers:
 ⌊(input + padding − kernel) / stride⌋ + 1.</p>

@@ -15,43 +15,12 @@ from PyQt5.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QTable
                              QHeaderView)
 
 from core.choices import channel_names
-from core.explain import explain_conv_pixel, explain_pool_pixel
-from core.geometry import input_window, outputs_reading, resolve_padding
+from core.explain import (explain_conv_pixel, explain_pool_pixel, input_picture, spec_pads,
+                          sum_expression)
+from core.explain import format_number as _fmt
+from core.geometry import input_window, outputs_reading
 
 __all__ = ["InspectorPanel", "Inspector", "sum_expression"]
-
-_MAX_TERMS = 12
-
-
-def _fmt(value):
-    value = float(value)
-    if value == int(value) and abs(value) < 1e6:
-        return str(int(value))
-    return f"{value:.4g}"
-
-
-def sum_expression(patch, kernel, total):
-    """``'0.5·1 + 0.2·(−1) + … = 0.3'``: the products that make an output value.
-
-    Long sums list the first terms and the count of the rest.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> sum_expression(np.array([1.0, 2.0]), np.array([3.0, -1.0]), 1.0)
-    '1·3 + 2·(−1) = 1'
-    """
-    terms = []
-    for p, k in zip(np.ravel(patch), np.ravel(kernel)):
-        k_text = _fmt(k)
-        if k < 0:
-            k_text = f"(−{k_text[1:]})"
-        p_text = _fmt(p) if p >= 0 else f"(−{_fmt(p)[1:]})"
-        terms.append(f"{p_text}·{k_text}")
-    if len(terms) > _MAX_TERMS:
-        shown = " + ".join(terms[:_MAX_TERMS])
-        return f"{shown} + … ({len(terms) - _MAX_TERMS} more) = {_fmt(total)}"
-    return f"{' + '.join(terms)} = {_fmt(total)}"
 
 
 class _Grid(QTableWidget):
@@ -170,7 +139,7 @@ class InspectorPanel(QWidget):
         self.channel_combo.hide()
         self._refresh()
 
-    def show_input(self, row, col, value, feeds, pinned):
+    def show_input(self, row, col, value, feeds, pinned, note=""):
         self._shown = None
         self.channel_combo.hide()
         value_text = (", ".join(_fmt(v) for v in np.ravel(value)) if np.ndim(value)
@@ -182,7 +151,7 @@ class InspectorPanel(QWidget):
         else:
             text = "feeds no output pixel (the stride skips it)"
         pin = " <i>(pinned — Esc to release)</i>" if pinned else ""
-        self.heading.setText(f"<b>Input [{row}, {col}]</b> = {value_text}{pin}")
+        self.heading.setText(f"<b>Input [{row}, {col}]</b> = {value_text}{note}{pin}")
         self.formula.setText(f"This pixel {text}.")
         self._show_grids(0)
 
@@ -209,13 +178,19 @@ class InspectorPanel(QWidget):
                              f"{pin} — window rows {pixel.window.top}…{pixel.window.bottom}, "
                              f"cols {pixel.window.left}…{pixel.window.right}")
         lines = []
+        bias = pixel.bias
+        bias_text = f" + bias {_fmt(bias)}" if bias > 0 else \
+            (f" − bias {_fmt(-bias)}" if bias < 0 else "")
         if channels > 1:
             sums = pixel.products.sum(axis=(0, 1))
             names = channel_names(channels, first=0)
             lines.append(f"Channel {names[channel]}: "
                          f"{sum_expression(patch, kernel, sums[channel])}")
             parts = " + ".join(f"{names[i]} {_fmt(s)}" for i, s in enumerate(sums))
-            lines.append(f"Sum over channels: {parts} = <b>{_fmt(pixel.total)}</b>")
+            lines.append(f"Sum over channels: {parts}{bias_text} = <b>{_fmt(pixel.total)}</b>")
+        elif bias:
+            lines.append(f"Sum: {sum_expression(patch, kernel, pixel.total - bias)}")
+            lines.append(f"{_fmt(pixel.total - bias)}{bias_text} = <b>{_fmt(pixel.total)}</b>")
         else:
             lines.append(f"Sum: {sum_expression(patch, kernel, pixel.total)}")
         if activation != "none":
@@ -319,15 +294,13 @@ class Inspector(QObject):
         self.targetChanged.emit(self.target)
 
     def _pads(self, view):
-        h, w = view.image.shape[:2]
-        kh, kw = view.spec.kernels.shape[:2]
-        return resolve_padding(view.spec.padding, (h, w), (kh, kw), view.spec.stride,
-                               view.spec.dilation)
+        return spec_pads(view.spec, view.image.shape[:2])
 
     def _label(self, view, kind, k):
         count = view.spec.kernels.shape[3]
         prefix = f"K{k + 1} " if count > 1 else ""
-        return f"{prefix}{'conv' if kind == 'conv' else view.spec.pool_mode + ' pool'}"
+        conv = "transposed conv" if view.spec.transposed else "conv"
+        return f"{prefix}{conv if kind == 'conv' else view.spec.pool_mode + ' pool'}"
 
     def _mark_window(self, plot, window):
         cells = [(int(r), int(c)) for r in window.rows for c in window.cols]
@@ -351,10 +324,11 @@ class Inspector(QObject):
         # The input region that feeds the whole pooling window.
         kh, kw = view.spec.kernels.shape[:2]
         pads = self._pads(view)
+        transposed = view.spec.transposed
         first = input_window((pixel.window.top, pixel.window.left), (kh, kw), pads,
-                             view.spec.stride, view.spec.dilation)
+                             view.spec.stride, view.spec.dilation, transposed=transposed)
         last = input_window((pixel.window.bottom, pixel.window.right), (kh, kw), pads,
-                            view.spec.stride, view.spec.dilation)
+                            view.spec.stride, view.spec.dilation, transposed=transposed)
         self.canvas.input.mark_cells([], (first.top, first.left, last.bottom - first.top + 1,
                                           last.right - first.left + 1))
         shown = self.canvas.pooled[k].value_at(row, col)
@@ -362,14 +336,22 @@ class Inspector(QObject):
                              self._label(view, "conv", k), shown, self.pinned)
 
     def _inspect_input(self, view, row, col):
-        h, w = view.image.shape[:2]
+        # For a transposed convolution the input shown is stretched (zeros inserted).
+        values = input_picture(view.image, view.spec).values
+        h, w = values.shape[:2]
         if not (0 <= row < h and 0 <= col < w):
             return
         kh, kw = view.spec.kernels.shape[:2]
         conv_hw = view.result.conv.shape[1:3]
         feeds = outputs_reading((row, col), (kh, kw), conv_hw, self._pads(view),
-                                view.spec.stride, view.spec.dilation)
+                                view.spec.stride, view.spec.dilation,
+                                transposed=view.spec.transposed)
         self.canvas.input.mark_cells([(row, col)])
         for plot in self.canvas.conv:
             plot.mark_cells(feeds)
-        self.panel.show_input(row, col, view.image[row, col], feeds, self.pinned)
+        note = ""
+        if view.spec.transposed:
+            sh, sw = view.spec.stride
+            note = (f" (pixel [{row // sh}, {col // sw}] of the image)"
+                    if row % sh == 0 and col % sw == 0 else " (an inserted zero)")
+        self.panel.show_input(row, col, values[row, col], feeds, self.pinned, note)

@@ -15,11 +15,12 @@ from PyQt5.QtWidgets import (QAction, QApplication, QDockWidget, QLabel, QMainWi
                              QWidget)
 
 from core import kernels as kernel_library
-from core import resolve_padding
 from core.atomic import PartialWriteError
+from core.explain import input_picture
 from core.codegen import ImageSource, python_snippet
 from core.explain import explain_conv_pixel
 from core.datasets import DEFAULT_SAMPLE, Dataset, load_sample, load_samples
+from core.frames import crop_box
 
 from . import dialogs, export
 from .batch_dialog import batch_action
@@ -37,6 +38,7 @@ from .kernel_editor import KernelEditor
 from .loading import DATA_FILTERS, DatasetLoader
 from .operation_panel import OperationPanel
 from .pipeline_tab import PipelineTab
+from .slides_export import animation_action, figure_action
 from .session import restore_session, save_session
 from .state import ExplorerState
 from .training_panel import install_train_menu
@@ -145,7 +147,7 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.display_panel, 1)
         self.left_dock = _dock("Data & operation", left, "leftDock")
         self.right_dock = _dock("Kernel & display", right, "rightDock")
-        self.left_dock.setMinimumWidth(300)
+        self.left_dock.setMinimumWidth(320)
         self.right_dock.setMinimumWidth(330)
         self.addDockWidget(Qt.LeftDockWidgetArea, self.left_dock)
         self.addDockWidget(Qt.RightDockWidgetArea, self.right_dock)
@@ -250,6 +252,13 @@ class MainWindow(QMainWindow):
         for action in (self.export_maps_action, self.export_big_action,
                        self.export_view_action, self.export_arrays_action,
                        self.export_kernel_action):
+            export_menu.addAction(action)
+        export_menu.addSeparator()
+        self.animation_dialog = self.figure_dialog = None
+        self.export_animation_action = animation_action(self)
+        self.export_figure_action = figure_action(self)
+        for action in (self.export_animation_action, self.export_figure_action):
+            self.addAction(action)
             export_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -393,11 +402,12 @@ class MainWindow(QMainWindow):
         if view is None:
             return
         s = self.state
-        h, w = view.image.shape[:2]
-        kh, kw = view.spec.kernels.shape[:2]
-        pads = resolve_padding(view.spec.padding, (h, w), (kh, kw), view.spec.stride,
-                               view.spec.dilation)
-        self.canvas.show_input(view.image, pads, self.value_range)
+        picture = input_picture(view.image, view.spec)
+        spec = view.spec
+        self.canvas.show_input(picture.values, picture.pads, self.value_range,
+                               padded=picture.padded,
+                               stretch=spec.stride if spec.transposed else (1, 1),
+                               padding_mode=spec.padding_mode)
         self.canvas.show_outputs(view.result, s.mapping, s.colormap, self.value_range)
         self._attach_histogram()
         self.inspector.refresh()
@@ -576,10 +586,8 @@ class MainWindow(QMainWindow):
         if on and self._before_crop is None and self.state.image is not None:
             image = self.state.image
             h, w = image.shape[:2]
-            row, col = self._crop_centre(h, w)
-            top = int(min(max(row - size // 2, 0), max(h - size, 0)))
-            left = int(min(max(col - size // 2, 0), max(w - size, 0)))
-            crop = np.array(image[top:top + size, left:left + size])
+            top, left, ch, cw = crop_box((h, w), size, self.lesson_centre(h, w))
+            crop = np.array(image[top:top + ch, left:left + cw])
             dataset = self.state.dataset
             before = (dataset, self.origin, int(self.state.index))
             name = f"{crop.shape[0]}×{crop.shape[1]} crop of {dataset.name} #{self.state.index} " \
@@ -596,7 +604,9 @@ class MainWindow(QMainWindow):
         with QSignalBlocker(self.step_controls.crop_check):
             self.step_controls.crop_check.setChecked(self._before_crop is not None)
 
-    def _crop_centre(self, h, w):
+    def lesson_centre(self, h, w):
+        """Where a lesson crop (or an exported animation) centres: the inspected pixel's window,
+        the hovered input pixel, or the middle of an ``h``×``w`` image."""
         target = self.inspector.target
         view = self.computation.latest
         if target is not None and view is not None and target[0] == "conv":

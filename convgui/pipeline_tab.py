@@ -7,11 +7,13 @@ Row 3: correlation vs. true convolution: the kernel as drawn, as applied when fl
 and their difference.
 """
 
+from dataclasses import replace
+
 import numpy as np
 from PyQt5.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from core import conv2d
 from core.choices import ACTIVATION_SHORT_LABELS, POOL_CHOICES, channel_names, label
+from core.pipeline import convolve
 
 from .map_board import MapBoard, Tile, shape_text as _shape
 
@@ -43,8 +45,13 @@ class PipelineTab(QWidget):
         k = min(self.state.active_kernel, spec.kernels.shape[3] - 1)
         image = view.image
         kernel = spec.kernels[:, :, :, k]
-        conv_args = dict(padding=spec.padding, stride=spec.stride, dilation=spec.dilation,
-                         dtype=np.float32)
+        biases = np.ravel(spec.bias)
+        bias = float(biases[k] if biases.size > 1 else biases[0])
+
+        def conv_with(images, kernel3, flip, bias=0.0):
+            """This layer's convolution (or transposed convolution) with one kernel."""
+            one = replace(spec, kernels=kernel3[:, :, :, None], flip=flip, bias=bias)
+            return convolve(images, one, dtype=np.float32)[0, :, :, 0]
         conv = view.result.conv[0, :, :, k]
         layer = [Tile("Input", image, _shape(image), raw=True),
                  Tile(f"Conv K{k + 1}", conv, _shape(conv))]
@@ -62,16 +69,17 @@ class PipelineTab(QWidget):
         if channels > 1:
             partials = []
             for ch in range(channels):
-                part = conv2d(image[None, :, :, ch], kernel[:, :, ch], flip=spec.flip,
-                              **conv_args)[0]
+                part = conv_with(image[None, :, :, ch], kernel[:, :, ch:ch + 1], spec.flip)
                 name = channel_names(channels, first=0)[ch]
                 partials.append(Tile(f"{name} ∗ kernel {name}", part, _shape(part)))
-            partials.append(Tile("Sum = Conv", conv, _shape(conv)))
+            partials.append(Tile("Sum + bias = Conv" if bias else "Sum = Conv", conv,
+                                 _shape(conv)))
             rows.append(partials)
         channel = min(self.state.active_channel, channels - 1)
         drawn = kernel[:, :, channel]
-        correlation = conv2d(image[None], kernel, flip=False, **conv_args)[0]
-        convolution = conv2d(image[None], kernel, flip=True, **conv_args)[0]
+        images = image[None] if image.ndim == 3 else image[None, :, :, None]
+        correlation = conv_with(images, kernel, False, bias)
+        convolution = conv_with(images, kernel, True, bias)
         rows.append([
             Tile("Kernel", drawn, _shape(drawn)),
             Tile("Rotated 180°", drawn[::-1, ::-1],

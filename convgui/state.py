@@ -11,6 +11,7 @@ dataset's channels and ``nc`` is the number of kernels in the bank. Edits replac
 import numpy as np
 from PyQt5.QtCore import QObject, pyqtSignal
 
+from core import PADDING_MODES
 from core.choices import PADDING_WORDS, POOLINGS
 from core._checks import as_flag, as_pair
 from core.kernels import MAX_KERNEL_SIZE, check_kernel
@@ -25,7 +26,11 @@ MAPPINGS = ("minmax", "abs", "clip", "symmetric")
 
 #: The fields that define the computation (what undo/redo and exports record).
 PARAMETER_FIELDS = ("kernels", "padding", "stride", "dilation", "flip", "activation",
-                    "pool_mode", "pool_shape", "pool_stride")
+                    "pool_mode", "pool_shape", "pool_stride", "padding_mode", "bias",
+                    "transposed", "output_padding")
+
+#: The two operations the window can show.
+OPERATIONS = ("convolution", "transposed")
 
 
 def same_value(a, b):
@@ -68,6 +73,23 @@ def _fit_channels(state, bank):
         bank = np.repeat(bank, channels, axis=2)
         bank.flags.writeable = False
     return bank
+
+
+def _check_bias(value, name):
+    """A tuple of finite floats, one per kernel (a single number is one value)."""
+    try:
+        values = tuple(float(v) for v in np.ravel(np.asarray(value, dtype=np.float64)))
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number or numbers, got {value!r}") from None
+    if not values or not np.isfinite(values).all():
+        raise ValueError(f"{name} must hold finite numbers, got {value!r}")
+    return values
+
+
+def _fit_bias(state, values):
+    """One bias per kernel of the bank: missing ones are 0, extra ones dropped."""
+    nc = state.kernels.shape[3]
+    return tuple(values[:nc]) + (0.0,) * (nc - len(values))
 
 
 def _check_padding(value, name):
@@ -137,6 +159,10 @@ class ExplorerState(QObject):
     strideChanged = pyqtSignal(object)
     dilationChanged = pyqtSignal(object)
     flipChanged = pyqtSignal(bool)
+    paddingModeChanged = pyqtSignal(str)
+    biasChanged = pyqtSignal(object)
+    transposedChanged = pyqtSignal(bool)
+    outputPaddingChanged = pyqtSignal(object)
     activationChanged = pyqtSignal(str)
     poolModeChanged = pyqtSignal(str)
     poolShapeChanged = pyqtSignal(object)
@@ -153,6 +179,10 @@ class ExplorerState(QObject):
     stride = _Field((1, 1), lambda v, n: _pair(v, n))
     dilation = _Field((1, 1), lambda v, n: _pair(v, n))
     flip = _Field(False, as_flag)
+    padding_mode = _Field("zeros", _choice(PADDING_MODES))
+    bias = _Field((0.0,), _check_bias, _fit_bias)
+    transposed = _Field(False, as_flag)
+    output_padding = _Field((0, 0), lambda v, n: _pair(v, n, minimum=0))
     activation = _Field("none", _choice(ACTIVATIONS))
     pool_mode = _Field("off", _choice(POOLING))
     pool_shape = _Field((2, 2), lambda v, n: _pair(v, n))
@@ -198,10 +228,14 @@ class ExplorerState(QObject):
 
     def spec(self):
         """The :class:`core.pipeline.PipelineSpec` of the current settings."""
+        transposed = self.transposed
         return PipelineSpec(kernels=self.kernels, padding=self.padding, stride=self.stride,
                             dilation=self.dilation, flip=self.flip, activation=self.activation,
                             pool_mode=self.pool_mode, pool_shape=self.pool_shape,
-                            pool_stride=self.pool_stride)
+                            pool_stride=self.pool_stride,
+                            padding_mode="zeros" if transposed else self.padding_mode,
+                            bias=_fit_bias(self, self.bias), transposed=transposed,
+                            output_padding=self.output_padding if transposed else (0, 0))
 
     def parameters(self):
         """A snapshot of the computation's settings (see ``PARAMETER_FIELDS``)."""
@@ -231,6 +265,8 @@ class ExplorerState(QObject):
             self.active_channel = 0
 
     def _clamp_active(self, bank):
+        if len(self.bias) != bank.shape[3]:
+            self.bias = self.bias
         if self.active_kernel >= bank.shape[3]:
             self.active_kernel = bank.shape[3] - 1
         if self.active_channel >= bank.shape[2]:

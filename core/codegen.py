@@ -216,11 +216,30 @@ def _is_identity(spec):
             and resolve_padding(spec.padding, (2, 2), (1, 1)) == ((0, 0), (0, 0)))
 
 
+def _bias_code(bias, nc):
+    """Python text for a spec's bias (a number, or a list with one value per kernel)."""
+    values = np.ravel(bias)
+    if values.size == 1 and nc == 1 or np.ndim(bias) == 0:
+        return format_number(values[0])
+    return "[" + ", ".join(format_number(v) for v in values) + "]"
+
+
+def _has_bias(spec):
+    return bool(np.any(np.asarray(spec.bias) != 0))
+
+
 def _seed(spec, channels, images="images"):
     """``(call or None, notes, function names)`` for the assignment's functions."""
     kh, kw, c, nc = spec.kernels.shape
     if c != channels:
         return None, [f"the kernel has {c} channel(s) but the images have {channels}"], []
+    if spec.transposed:
+        return None, ["they have no transposed convolution"], []
+    if spec.padding_mode != "zeros" and resolve_padding(
+            spec.padding, (kh, kw), (kh, kw), spec.stride, spec.dilation) != ((0, 0), (0, 0)):
+        return None, [f"they pad with zeros only, not {spec.padding_mode!r}"], []
+    if _has_bias(spec):
+        return None, ["they add no bias"], []
     gray = channels == 1
     notes, names = [], []
     out3d = nc == 1
@@ -397,9 +416,23 @@ def python_snippet(spec, *, image_source=None, index=0, image_shape=None):
             f"stride={as_pair(spec.stride, 'stride')}"]
     if as_pair(spec.dilation, 'dilation') != (1, 1):
         args.append(f"dilation={as_pair(spec.dilation, 'dilation')}")
-    if spec.flip:
-        args.append("flip=True")
-    lines.append("output = " + _call("core.conv2d", f"images, {kernel_name}", args))
+    if spec.transposed:
+        if as_pair(spec.output_padding, "output_padding", minimum=0) != (0, 0):
+            args.append("output_padding="
+                        f"{as_pair(spec.output_padding, 'output_padding', minimum=0)}")
+    elif spec.padding_mode != "zeros":
+        args.append(f"padding_mode={spec.padding_mode!r}")
+    if _has_bias(spec):
+        args.append(f"bias={_bias_code(spec.bias, nc)}")
+    if spec.transposed:
+        kernel_arg = f"{kernel_name}[::-1, ::-1]" if spec.flip else kernel_name
+        comment = "  # true convolution: the kernel rotated by 180 degrees" if spec.flip else ""
+        lines.append("output = " + _call("core.conv_transpose2d", f"images, {kernel_arg}", args)
+                     + comment)
+    else:
+        if spec.flip:
+            args.append("flip=True")
+        lines.append("output = " + _call("core.conv2d", f"images, {kernel_name}", args))
     if spec.activation == "relu":
         lines.append("output = np.maximum(output, 0)  # ReLU")
     elif spec.activation == "abs":

@@ -16,7 +16,7 @@ from .padding import check_padding_mode
 from .transpose import conv_transpose2d
 
 __all__ = ["ACTIVATIONS", "PipelineSpec", "PipelineResult", "run_pipeline", "run_pipeline_into",
-           "activate"]
+           "activate", "convolve"]
 
 
 def activate(values, activation, *, out=None):
@@ -83,9 +83,11 @@ class PipelineSpec:
             raise ValueError("padding_mode must be 'zeros' for a transposed convolution "
                              f"(its padding crops the output), got {self.padding_mode!r}")
         bias = np.asarray(self.bias, dtype=np.float64)
-        if bias.ndim > 1 or (bias.ndim == 1 and bias.shape != (kernels.shape[3],)):
-            raise ValueError(f"bias must be a number or {kernels.shape[3]} values, one per "
-                             f"kernel; got shape {bias.shape}")
+        nc = kernels.shape[3]
+        if bias.ndim > 1 or (bias.ndim == 1 and bias.shape != (nc,)):
+            wanted = "a single number (one kernel)" if nc == 1 else \
+                f"a number or {nc} values, one per kernel"
+            raise ValueError(f"bias must be {wanted}; got shape {bias.shape}")
         object.__setattr__(self, "bias", float(bias) if bias.ndim == 0 else tuple(bias.tolist()))
 
     @property
@@ -129,7 +131,7 @@ def run_pipeline(images, spec, *, dtype=np.float64):
     >>> result.conv.shape, result.pooled.shape
     ((1, 6, 6, 2), (1, 3, 3, 2))
     """
-    conv = _convolve(images, spec, dtype)
+    conv = convolve(images, spec, dtype=dtype)
     activated = activate(conv, spec.activation)
     pooled = None
     if spec.pooled:
@@ -138,20 +140,29 @@ def run_pipeline(images, spec, *, dtype=np.float64):
     return PipelineResult(conv=conv, activated=activated, pooled=pooled, spec=spec)
 
 
-def _convolve(images, spec, dtype, out=None):
-    """The layer's convolution (plain or transposed), written into ``out`` when given."""
-    if spec.transposed:
-        kernels = spec.kernels[::-1, ::-1] if spec.flip else spec.kernels
-        conv = conv_transpose2d(images, kernels, stride=spec.stride, padding=spec.padding,
-                                output_padding=spec.output_padding, dilation=spec.dilation,
-                                dtype=dtype, bias=spec.bias)
-        if out is None:
-            return conv
-        out[...] = conv
-        return out
-    return conv2d(images, spec.kernels, padding=spec.padding, stride=spec.stride,
-                  dilation=spec.dilation, flip=spec.flip, dtype=dtype, out=out,
-                  padding_mode=spec.padding_mode, bias=spec.bias)
+def convolve(images, spec, *, dtype=np.float64, out=None):
+    """The layer's first stage: the convolution (or transposed convolution) of ``spec``, bias
+    included, written into ``out`` when given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> spec = PipelineSpec(np.ones((2, 2, 1, 1)), stride=(2, 2), transposed=True, bias=1.0)
+    >>> convolve(np.ones((1, 2, 2)), spec).shape
+    (1, 4, 4, 1)
+    """
+    if not spec.transposed:
+        return conv2d(images, spec.kernels, padding=spec.padding, stride=spec.stride,
+                      dilation=spec.dilation, flip=spec.flip, dtype=dtype, out=out,
+                      padding_mode=spec.padding_mode, bias=spec.bias)
+    kernels = spec.kernels[::-1, ::-1] if spec.flip else spec.kernels
+    result = conv_transpose2d(images, kernels, stride=spec.stride, padding=spec.padding,
+                              output_padding=spec.output_padding, dilation=spec.dilation,
+                              dtype=dtype, bias=spec.bias)
+    if out is None:
+        return result
+    out[...] = result
+    return out
 
 
 def run_pipeline_into(images, spec, out, *, conv_buffer=None):
@@ -171,7 +182,7 @@ def run_pipeline_into(images, spec, out, *, conv_buffer=None):
     np.float32(9.0)
     """
     dtype = out.dtype
-    conv = _convolve(images, spec, dtype, out=conv_buffer if spec.pooled else out)
+    conv = convolve(images, spec, dtype=dtype, out=conv_buffer if spec.pooled else out)
     activate(conv, spec.activation, out=conv)
     if spec.pooled:
         out[...] = pool2d(conv, spec.pool_shape, stride=spec.pool_stride, mode=spec.pool_mode,

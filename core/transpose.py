@@ -3,25 +3,67 @@
 It is the adjoint of :func:`core.engine.conv2d` (the backward pass of a strided convolution, the
 "upsampling" layer of decoders), *not* its inverse. The same result is a stride-1 convolution over
 the input stretched with ``stride - 1`` zeros between its pixels (see :func:`insert_zeros` and
-:func:`core.geometry.stretched_padding`); computing it that way would multiply all those zeros,
-so here it is done as a scatter:
+:func:`core.geometry.stretched_padding`); computing it that way would multiply all those zeros.
 
-* one matrix multiply gives, for a block of images, every input pixel times every kernel tap;
-* each tap's products are then added into the output with one strided slice (step = stride).
-
-Blocks of images are sized to stay in the CPU cache, as in the engine.
+Here it is computed by phases instead: the output pixels ``(y, x)`` with the same
+``((y + top) % sh, (x + left) % sw)`` (a *phase*) are touched by the same kernel taps, each at a
+whole-pixel offset of the input, so a phase is an ordinary stride-1 convolution of the input with
+those taps. All phases are kernels of one bank, so the whole transposed convolution is one call
+of :func:`core.engine.conv2d` (and its fast paths) followed by one copy that interleaves the
+phases: no multiplication by an inserted zero.
 """
 
 import numpy as np
 
 from ._checks import as_array, as_pair, check_ndim
-from .conv_arguments import conv_arguments, raise_non_finite
+from .conv_arguments import conv_arguments
+from .engine import conv2d
 from .geometry import resolve_transposed_padding, transposed_output_size
 
 __all__ = ["conv_transpose2d", "insert_zeros"]
 
-# Bytes of one block's products plus its accumulator (about the engine's im2col block).
-_BLOCK_BYTES = 4 << 20
+
+def _phase_taps(k, s, d, phase):
+    """``{offset: tap}``: taps ``i`` landing on ``phase`` (``i * d % s``) and their input offset.
+
+    Output position ``q * s + phase`` receives tap ``i`` from input ``q - offset``.
+    """
+    return {(i * d - phase) // s: i for i in range(k) if (i * d - phase) % s == 0
+            and i * d >= phase}
+
+
+def _phase_bank(k4, stride, dilation):
+    """The kernels of every phase as one bank ``(er, ec, c, sh * sw * nc)``, and ``(er, ec)``.
+
+    Kernel ``(ry, rx, o)`` of the bank holds, at ``(offset_i, offset_j)``, the taps ``(i, j)``
+    landing on phase ``(ry, rx)`` (zeros elsewhere).
+    """
+    kh, kw, c, nc = k4.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    row_taps = [_phase_taps(kh, sh, dh, ry) for ry in range(sh)]
+    col_taps = [_phase_taps(kw, sw, dw, rx) for rx in range(sw)]
+    er = max(max(taps) + 1 for taps in row_taps if taps)
+    ec = max(max(taps) + 1 for taps in col_taps if taps)
+    bank = np.zeros((er, ec, c, sh, sw, nc))
+    for ry, r_taps in enumerate(row_taps):
+        for e, i in r_taps.items():
+            for rx, c_taps in enumerate(col_taps):
+                for f, j in c_taps.items():
+                    bank[e, f, :, ry, rx] = k4[i, j]
+    return bank.reshape(er, ec, c, sh * sw * nc), (er, ec)
+
+
+def _input_span(first, stop, size, extent):
+    """Input range and zero padding that a stride-1 correlation over ``first:stop`` needs.
+
+    Result ``q`` reads inputs ``q - extent + 1 .. q``; returns ``(start, stop, pad_before,
+    pad_after)`` clipped to the image, or None when no real pixel is read.
+    """
+    lo, hi = first - (extent - 1), stop
+    start, end = max(lo, 0), min(hi, size)
+    if start >= end:
+        return None
+    return start, end, start - lo, hi - end
 
 
 def conv_transpose2d(images, kernels, *, stride=1, padding=0, output_padding=0, dilation=1,
@@ -73,45 +115,35 @@ def conv_transpose2d(images, kernels, *, stride=1, padding=0, output_padding=0, 
                           bias=bias)
     images, k4, squeeze, dt, bias = args.images, args.kernels, args.squeeze, args.dtype, args.bias
     m, h, w = images.shape[:3]
-    c = args.channels
     kh, kw, _, nc = k4.shape
     (sh, sw), (dh, dw) = args.stride, args.dilation
     ah, aw = as_pair(output_padding, "output_padding", minimum=0)
     (t, b), (l, r) = resolve_transposed_padding(padding)
-    # Its messages name output_padding or padding.
+    # Their messages name output_padding or padding.
     oh = transposed_output_size(h, kh, t + b, sh, dh, ah)
     ow = transposed_output_size(w, kw, l + r, sw, dw, aw)
 
-    # The accumulator covers every position a tap writes (top/left padding included) and the
-    # output padding past them; the output is cut out of it.
-    hb = max((h - 1) * sh + dh * (kh - 1) + 1, t + oh)
-    wb = max((w - 1) * sw + dw * (kw - 1) + 1, l + ow)
-    out = np.empty((m, oh, ow, nc), dtype=dt)
-    # (kh * kw * nc, c): row (i, j, o) holds the weights of tap (i, j) into output channel o.
-    matrix = np.ascontiguousarray(k4.transpose(0, 1, 3, 2).reshape(kh * kw * nc, c), dtype=dt)
-    taps = [(i, j) for i in range(kh) for j in range(kw)]
-    per_image = (c * h * w + kh * kw * nc * h * w + nc * hb * wb) * dt.itemsize
-    nb = int(max(1, min(m, _BLOCK_BYTES // per_image)))
-    source = np.empty((c, nb, h, w), dtype=dt)
-    products = np.empty((kh * kw * nc, nb * h * w), dtype=dt)
-    acc = np.empty((nc, nb, hb, wb), dtype=dt)
-    for start in range(0, m, nb):
-        stop = min(m, start + nb)
-        n = stop - start
-        block = images[start:stop]
-        src = source[:, :n]
-        src[...] = block[None] if block.ndim == 3 else block.transpose(3, 0, 1, 2)
-        prod = products[:, :n * h * w]
-        np.matmul(matrix, src.reshape(c, n * h * w), out=prod)
-        prod = prod.reshape(kh, kw, nc, n, h, w)
-        total = acc[:, :n]
-        total[...] = 0
-        for i, j in taps:
-            r0, c0 = i * dh, j * dw
-            total[:, :, r0:r0 + sh * (h - 1) + 1:sh, c0:c0 + sw * (w - 1) + 1:sw] += prod[i, j]
-        out[start:stop] = total[:, :, t:t + oh, l:l + ow].transpose(1, 2, 3, 0)
-        if not np.isfinite(out[start:stop]).all():
-            raise_non_finite(images, start, stop)
+    # Output position Y = q * s + phase (before cropping ``top``/``left``) gets tap i from input
+    # q - offset(i): per phase, a correlation. All phases are kernels of one bank.
+    bank, (er, ec) = _phase_bank(k4, (sh, sw), (dh, dw))
+    q0, q1 = t // sh, -(-(t + oh) // sh)
+    p0, p1 = l // sw, -(-(l + ow) // sw)
+    rows, cols = _input_span(q0, q1, h, er), _input_span(p0, p1, w, ec)
+    if rows is None or cols is None:
+        out = np.zeros((m, oh, ow, nc), dtype=dt)  # the output only holds padding
+    else:
+        (r0, r1, top, bottom), (c0, c1, left, right) = rows, cols
+        # Offsets count backwards: flip=True turns the sum over them into a correlation.
+        phases = conv2d(images[:, r0:r1, c0:c1], bank, padding=((top, bottom), (left, right)),
+                        flip=True, dtype=dt)
+        rows_q, cols_q = q1 - q0, p1 - p0
+        # Interleave: (m, q, p, ry, rx, nc) -> rows q * sh + ry, columns p * sw + rx.
+        full = np.empty((m, rows_q * sh, cols_q * sw, nc), dtype=dt)
+        full.reshape(m, rows_q, sh, cols_q, sw, nc)[...] = phases.reshape(
+            m, rows_q, cols_q, sh, sw, nc).transpose(0, 1, 3, 2, 4, 5)
+        top_cut, left_cut = t - q0 * sh, l - p0 * sw
+        out = full if full.shape[1:3] == (oh, ow) else np.ascontiguousarray(
+            full[:, top_cut:top_cut + oh, left_cut:left_cut + ow])
     if bias is not None:
         out += bias.astype(dt)
     return out[..., 0] if squeeze else out

@@ -95,6 +95,25 @@ def main():
     window.stepper.seek(60)
     shoot("step_through.png")
     shoot_training(app, window)
+
+    # Transposed convolution with the bilinear kernel: upsampling x2 of a photo's detail.
+    window.stepper.seek(0)
+    window.stepper.set_active(False)
+    window.open_sample("Tiny photos 32x32")
+    state.index = 8
+    bilinear = np.array([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]) / 4
+    state.kernels = np.repeat(bilinear[:, :, None], 3, 2) / 3
+    state.transposed = True
+    state.stride = (2, 2)
+    state.padding = (1, 1)
+    state.output_padding = (1, 1)
+    state.colormap = "gray"
+    state.mapping = "minmax"
+    window.computation.compute_now()
+    pump(app)
+    window.inspector.pinned = True
+    window.inspector.inspect("conv", 0, 30, 21)
+    shoot("transposed.png")
     window.close()
 
 

@@ -19,7 +19,7 @@ def test_bench_core_quick_runs_and_prints_the_table():
     lines = result.stdout.splitlines()
     header = [line for line in lines if line.startswith("workload") and "median s" in line]
     assert header, result.stdout
-    for workload in ("W1", "W5", "W7", "W9"):
+    for workload in ("W1", "W5", "W7", "W9", "W10", "W11"):
         rows = [line for line in lines if line.startswith(workload + " ")]
         methods = {row.split()[1] for row in rows}
         assert {"seed", "engine32", "two-loop"} <= methods, (workload, rows)

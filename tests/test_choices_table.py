@@ -20,6 +20,7 @@ ORIGINS = {
     "core/engine.py": "POOL_MODES, the modes pool2d computes (read by the table)",
     "core/nn/optim.py": "default learning rates, keyed by the table's optimisers",
     "core/codegen.py": "the assignment has functions for 'valid' and 'same' only",
+    "convgui/operation_panel.py": "'same' and 'full' are greyed out for a transposed convolution",
 }
 
 

@@ -6,7 +6,7 @@ import signal
 
 import pytest
 
-from convgui import cli, cli_check, train_cli
+from convgui import animate_command, cli, cli_check, train_cli
 from convgui.cli_common import UsageError, run_command
 from core.atomic import PartialWriteError
 
@@ -54,7 +54,7 @@ def test_sigterm_unwinds_to_143_and_restores_the_handler(capsys):
     assert signal.getsignal(signal.SIGTERM) is before
 
 
-@pytest.mark.parametrize("module", [cli, train_cli, cli_check])
+@pytest.mark.parametrize("module", [cli, train_cli, cli_check, animate_command])
 def test_every_command_reports_through_the_one_mapping(monkeypatch, module):
     seen = []
     monkeypatch.setattr(module, "run_command", lambda prog, work, **kw: seen.append(prog) or 7)

@@ -357,3 +357,88 @@ def test_transposed_windows_and_readers_agree_with_the_scatter(stride, padding, 
             expected = [tuple(map(int, rc)) for rc in np.argwhere(touched != 0)]
             assert outputs_reading((y * sh, xx * sw), (3, 2), (oh, ow), pads, stride, dilation,
                                    transposed=True) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# Copy as code
+# --------------------------------------------------------------------------------------------
+
+def run_snippet(spec, images):
+    from core.codegen import python_snippet
+
+    namespace = {"images": images}
+    exec(python_snippet(spec, image_shape=images.shape[1:]), namespace)
+    return namespace
+
+
+def test_copied_code_carries_padding_mode_and_bias():
+    rng = rng_for("codegen mode")
+    images = rng.normal(size=(2, 6, 7))
+    kernel = rng.normal(size=(3, 3))
+    spec = PipelineSpec(kernel[:, :, None, None], padding="same", padding_mode="symmetric",
+                        bias=0.25, activation="relu")
+    namespace = run_snippet(spec, images)
+    expected = np.maximum(brute_conv(images, kernel, "same", 1, 1, "symmetric") + 0.25, 0)
+    assert_close(namespace["output"], expected)
+
+
+def test_copied_code_runs_a_transposed_convolution():
+    rng = rng_for("codegen transposed")
+    images = rng.normal(size=(2, 4, 5))
+    bank = rng.normal(size=(3, 3, 1, 2))
+    spec = PipelineSpec(bank, stride=(2, 2), padding=(1, 1), transposed=True,
+                        output_padding=(1, 1), bias=(0.5, -1.0), flip=True)
+    namespace = run_snippet(spec, images)
+    expected = brute_transpose(images, bank[::-1, ::-1], 2, 1, 1, 1) + np.array([0.5, -1.0])
+    assert_close(namespace["output"], expected)
+    from core.codegen import python_snippet
+
+    assert "no transposed convolution" in python_snippet(spec)
+
+
+# --------------------------------------------------------------------------------------------
+# The inspector's arithmetic and the batch runner
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("settings", [
+    dict(padding="same", padding_mode="reflect", bias=(0.5, -2.0)),
+    dict(padding=(2, 1), padding_mode="circular", stride=(2, 1)),
+    dict(transposed=True, stride=(2, 3), padding=(1, 0), output_padding=(1, 2), bias=(1.0, 2.0)),
+    dict(transposed=True, stride=(2, 2), dilation=(2, 1), flip=True),
+], ids=lambda s: ",".join(s))
+def test_explained_pixels_add_up_to_the_brute_force_output(settings):
+    from core.explain import explain_conv_pixel
+
+    rng = rng_for("explain", sorted(settings))
+    image = rng.normal(size=(5, 4, 2))
+    bank = rng.normal(size=(3, 2, 2, 2))
+    spec = PipelineSpec(bank, **settings)
+    kernels = bank[::-1, ::-1] if spec.flip else bank
+    if spec.transposed:
+        expected = brute_transpose(image[None], kernels, spec.stride, spec.padding,
+                                   spec.output_padding, spec.dilation)[0]
+    else:
+        expected = brute_conv(image[None], kernels, spec.padding, spec.stride, spec.dilation,
+                              spec.padding_mode)[0]
+    expected = expected + np.asarray(spec.bias)
+    for row in range(expected.shape[0]):
+        for col in range(expected.shape[1]):
+            for index in range(2):
+                pixel = explain_conv_pixel(image, spec, index, row, col)
+                assert np.isclose(pixel.total, expected[row, col, index])
+
+
+def test_batch_runner_carries_the_new_settings():
+    from core.batch import run_batch
+
+    rng = rng_for("batch")
+    images = rng.normal(size=(7, 5, 6))
+    bank = rng.normal(size=(3, 3, 1, 2))
+    spec = PipelineSpec(bank, transposed=True, stride=(2, 2), bias=(1.0, -1.0),
+                        activation="relu")
+    got = run_batch(images, spec, chunk=3, dtype=np.float64)
+    expected = np.maximum(brute_transpose(images, bank, 2, 0, 0, 1) + np.array([1.0, -1.0]), 0)
+    assert_close(got, expected)
+    spec = PipelineSpec(bank, padding="same", padding_mode="replicate", bias=(0.0, 3.0))
+    got = run_batch(images, spec, chunk=4, dtype=np.float64)
+    assert_close(got, brute_conv(images, bank, "same", 1, 1, "replicate") + np.array([0.0, 3.0]))
