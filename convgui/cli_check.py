@@ -11,26 +11,15 @@ task passes (and keeps the loop and import rules), 1 a case or rule does not, 2 
 No Qt is imported.
 """
 
-import argparse
 import json
 import sys
 import textwrap
 
-from .cli_common import positive_float, run_command
+from .cli_common import number_option, run_command
 
 __all__ = ["configure_parser", "run", "format_report"]
 
 PROG = "main.py check"
-
-
-def _task_number(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 6:
-        raise argparse.ArgumentTypeError(f"must be a task number 0-6, got {text!r}")
-    return value
 
 
 def configure_parser(parser):
@@ -40,12 +29,12 @@ def configure_parser(parser):
     parser.add_argument("folder", metavar="FOLDER",
                         help="folder holding 0-convolve_grayscale_valid.py … 6-pool.py")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--timeout", type=positive_float, default=DEFAULT_TIMEOUT, metavar="S",
+    parser.add_argument("--timeout", type=number_option("timeout", above=0), default=DEFAULT_TIMEOUT, metavar="S",
                         help=f"seconds each call may take (default {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB, metavar="MB",
                         help=f"memory limit of the student's process (default "
                              f"{DEFAULT_MEMORY_MB} MiB)")
-    parser.add_argument("--task", type=_task_number, action="append", metavar="N",
+    parser.add_argument("--task", type=number_option("task", int, minimum=0, maximum=6), action="append", metavar="N",
                         help="check only task N (repeat for several)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 

@@ -28,8 +28,7 @@ import argparse
 import sys
 import threading
 
-__all__ = ["UsageError", "Terminated", "run_command", "positive_number", "positive_int",
-           "positive_float"]
+__all__ = ["UsageError", "Terminated", "run_command", "number_option"]
 
 
 class UsageError(Exception):
@@ -109,31 +108,47 @@ def run_command(prog, work, *, writes=True):
     return 0 if code is None else code
 
 
-def positive_number(text, kind=float, what="a number"):
-    """``text`` as a ``kind`` greater than 0 (and finite), for ``argparse``'s ``type=``.
+def number_option(name, kind=float, *, minimum=None, maximum=None, above=None, below=None):
+    """An ``argparse`` ``type=``: the text as a finite ``kind`` within the bounds given.
+
+    ``minimum`` / ``maximum`` are allowed values, ``above`` / ``below`` open bounds. A wrong
+    value is refused with a message that names ``name`` and the range.
 
     Examples
     --------
-    >>> positive_number("2.5"), positive_number("3", int, "a whole number")
-    (2.5, 3)
-    >>> positive_number("0")
+    >>> fps = number_option("fps", above=0, maximum=50)
+    >>> fps("2.5")
+    2.5
+    >>> fps("0")
     Traceback (most recent call last):
-    argparse.ArgumentTypeError: must be a number greater than 0, got '0'
+    argparse.ArgumentTypeError: fps must be a number above 0 and at most 50, got '0'
+    >>> number_option("task", int, minimum=0, maximum=6)("x")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: task must be a whole number from 0 to 6, got 'x'
     """
-    try:
-        value = kind(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be {what} greater than 0, got {text!r}")
-    return value
+    limits = []
+    if minimum is not None and maximum is not None:
+        limits.append(f"from {minimum:g} to {maximum:g}")
+    else:
+        limits += [f"at least {minimum:g}"] if minimum is not None else []
+        limits += [f"above {above:g}"] if above is not None else []
+        limits += [f"at most {maximum:g}"] if maximum is not None else []
+    limits += [f"below {below:g}"] if below is not None else []
+    wanted = ("a whole number" if kind is int else "a number") + (
+        " " + " and ".join(limits) if limits else "")
 
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if (value is None or not abs(value) < float("inf")
+                or (minimum is not None and value < minimum)
+                or (maximum is not None and value > maximum)
+                or (above is not None and not value > above)
+                or (below is not None and not value < below)):
+            raise argparse.ArgumentTypeError(f"{name} must be {wanted}, got {text!r}")
+        return value
 
-def positive_int(text):
-    """A whole number >= 1 (``argparse`` type)."""
-    return positive_number(text, int, "a whole number")
-
-
-def positive_float(text):
-    """A finite number > 0 (``argparse`` type)."""
-    return positive_number(text)
+    parse.__name__ = name.replace(" ", "_")  # argparse names the type in some messages
+    return parse

@@ -23,19 +23,12 @@ import numpy as np
 from core.choices import OPTIMIZER_CHOICES, keys
 from core.nn.optim import OPTIMIZERS
 
-from .cli_common import UsageError, positive_float, positive_int, run_command
+from .cli_common import UsageError, number_option, run_command
 
 __all__ = ["configure_parser", "run"]
 
 PROG = "main.py train"
 DEFAULT_LAYERS = "conv:8x5x5,relu,maxpool:2"
-
-
-def _fraction(text):
-    value = positive_float(text)
-    if value >= 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text!r}")
-    return value
 
 
 def configure_parser(parser):
@@ -54,20 +47,20 @@ def configure_parser(parser):
     add("--valid-key", metavar="NAME",
         help="validation array of the same archive (default: X_valid, else X_test, else a "
              "held-out part of the training images)")
-    add("--valid-fraction", type=_fraction, default=0.1, metavar="F",
+    add("--valid-fraction", type=number_option("valid fraction", above=0, below=1), default=0.1, metavar="F",
         help="part of the training images held out when there is no validation array "
              "(default: 0.1)")
     add("--layers", default=DEFAULT_LAYERS, metavar="STACK",
         help=f"the layer stack (default: {DEFAULT_LAYERS})")
-    add("--epochs", type=positive_int, default=3, help="passes over the training images "
+    add("--epochs", type=number_option("epochs", int, minimum=1), default=3, help="passes over the training images "
         "(default: 3)")
-    add("--batch-size", type=positive_int, default=64, metavar="N",
+    add("--batch-size", type=number_option("batch size", int, minimum=1), default=64, metavar="N",
         help="images per step (default: 64)")
     add("--optimizer", choices=keys(OPTIMIZER_CHOICES), default=OPTIMIZER_CHOICES[0][0],
         help=" or ".join(f"{key}: {text} (lr {OPTIMIZERS[key]:g})"
                          for key, text in OPTIMIZER_CHOICES) + " (default: the first)")
-    add("--lr", type=positive_float, metavar="RATE", help="learning rate")
-    add("--limit", type=positive_int, metavar="N", help="train on the first N images only")
+    add("--lr", type=number_option("learning rate", above=0), metavar="RATE", help="learning rate")
+    add("--limit", type=number_option("limit", int, minimum=1), metavar="N", help="train on the first N images only")
     add("--seed", type=int, default=0, help="seed of the initial weights and shuffling")
     add("--output", required=True, metavar="MODEL.npz", help="model file to write")
     add("--kernels-out", metavar="BANK.json",

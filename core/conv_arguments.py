@@ -43,17 +43,14 @@ class ConvArguments:
         return 1 if self.images.ndim == 3 else self.images.shape[3]
 
     @property
-    def kernel_shape(self):
-        """``(kh, kw)``."""
-        return self.kernels.shape[:2]
-
-    @property
-    def banks(self):
-        """``nc``, the number of kernels (output channels)."""
-        return self.kernels.shape[3]
+    def sizes(self):
+        """``(m, h, w, kh, kw, nc)``: images, their height and width, the kernels' height and
+        width, and how many kernels (output channels)."""
+        kh, kw, _, nc = self.kernels.shape
+        return self.images.shape[:3] + (kh, kw, nc)
 
 
-def conv_arguments(images, kernels, *, stride=1, dilation=1, dtype=np.float64, bias=None):
+def conv_arguments(images, kernels, stride=1, dilation=1, dtype=np.float64, bias=None):
     """Check and normalise a convolution's arguments; a :class:`ConvArguments`.
 
     Raises ``ValueError`` / ``TypeError`` naming the argument (``images``, ``kernels``,

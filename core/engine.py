@@ -94,11 +94,9 @@ def conv2d(images, kernels, *, padding="valid", stride=(1, 1), dilation=(1, 1), 
     ...        padding_mode='reflect', bias=0.5)
     array([[[5.5, 6.5, 7.5]]])
     """
-    args = conv_arguments(images, kernels, stride=stride, dilation=dilation, dtype=dtype,
-                          bias=bias)
+    args = conv_arguments(images, kernels, stride, dilation, dtype, bias)
     images, k4, squeeze, dt, bias = args.images, args.kernels, args.squeeze, args.dtype, args.bias
-    m, h, w = images.shape[:3]
-    kh, kw, _, nc = k4.shape
+    m, h, w, kh, kw, nc = args.sizes
     (sh, sw), (dh, dw) = args.stride, args.dilation
     (t, b), (l, r) = resolve_padding(padding, (h, w), (kh, kw), (sh, sw), (dh, dw))
     check_padding_mode(padding_mode, ((t, b), (l, r)), (h, w))

@@ -111,11 +111,9 @@ def conv_transpose2d(images, kernels, *, stride=1, padding=0, output_padding=0, 
     ...                  output_padding=1).shape
     (1, 6, 6)
     """
-    args = conv_arguments(images, kernels, stride=stride, dilation=dilation, dtype=dtype,
-                          bias=bias)
+    args = conv_arguments(images, kernels, stride, dilation, dtype, bias)
     images, k4, squeeze, dt, bias = args.images, args.kernels, args.squeeze, args.dtype, args.bias
-    m, h, w = images.shape[:3]
-    kh, kw, _, nc = k4.shape
+    m, h, w, kh, kw, nc = args.sizes
     (sh, sw), (dh, dw) = args.stride, args.dilation
     ah, aw = as_pair(output_padding, "output_padding", minimum=0)
     (t, b), (l, r) = resolve_transposed_padding(padding)

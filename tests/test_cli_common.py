@@ -1,5 +1,6 @@
 """The exit codes every sub-command shares (convgui.cli_common.run_command)."""
 
+import argparse
 import errno
 import os
 import signal
@@ -60,3 +61,33 @@ def test_every_command_reports_through_the_one_mapping(monkeypatch, module):
     monkeypatch.setattr(module, "run_command", lambda prog, work, **kw: seen.append(prog) or 7)
     assert module.run(object()) == 7
     assert seen == [module.PROG]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["check", "folder", "--task", "7"], "task must be a whole number from 0 to 6, got '7'"),
+    (["check", "folder", "--timeout", "0"], "timeout must be a number above 0, got '0'"),
+    (["train", "--input", "x.npz", "--output", "m.npz", "--valid-fraction", "1"],
+     "valid fraction must be a number above 0 and below 1, got '1'"),
+    (["train", "--input", "x.npz", "--output", "m.npz", "--epochs", "0"],
+     "epochs must be a whole number at least 1, got '0'"),
+    (["train", "--input", "x.npz", "--output", "m.npz", "--lr", "inf"],
+     "learning rate must be a number above 0, got 'inf'"),
+    (["animate", "--input", "x.npz", "--kernel", "edge", "--output", "a.gif", "--hold", "61"],
+     "hold must be a number from 0 to 60, got '61'"),
+])
+def test_number_options_name_themselves_and_their_range(capsys, argv, message):
+    from convgui.app import build_parser
+
+    with pytest.raises(SystemExit) as stop:
+        build_parser().parse_args(argv)
+    assert stop.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_number_options_accept_their_bounds():
+    from convgui.cli_common import number_option
+
+    assert number_option("n", int, minimum=0, maximum=6)("6") == 6
+    assert number_option("hold", minimum=0, maximum=60)("0") == 0.0
+    with pytest.raises(argparse.ArgumentTypeError, match="above 0 and below 1"):
+        number_option("f", above=0, below=1)("1.0")
