@@ -43,21 +43,6 @@ def _shape(shape):
     return "—" if shape is None else "×".join(map(str, shape))
 
 
-def _number(value):
-    return "—" if value is None else f"{value:.3g}"
-
-
-def _ms(seconds):
-    ms = seconds * 1000
-    return f"{ms:.0f}" if ms >= 10 else f"{ms:.2g}"
-
-
-def _timing(case):
-    if case.seconds is None or case.reference_seconds is None:
-        return "—"
-    return f"{_ms(case.seconds)} / {_ms(case.reference_seconds)} ms"
-
-
 def format_report(report):
     """The report as a readable text table."""
     lines = [f"Checking {report.folder}  (tolerance: {report.tolerance})", ""]
@@ -76,7 +61,7 @@ def format_report(report):
         for case in task.cases:
             lines.append(f"    {case.verdict:11}{case.case.label[:47]:48}"
                          f"{_shape(case.expected_shape):>15}{_shape(case.shape):>15}"
-                         f"{_number(case.max_abs_diff):>10}{_timing(case):>16}")
+                         f"{case.difference_text:>10}{case.timing_text:>16}")
             if case.verdict != "pass":
                 lines.append(f"        {case.case.call}")
                 lines.append(f"        → {case.summary}")

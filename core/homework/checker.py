@@ -55,6 +55,18 @@ class CaseReport(Comparison):
         return None if self.output is None else str(self.output.dtype)
 
     @property
+    def difference_text(self):
+        """The largest difference, short (``'0.5'``), or ``'—'`` when there is none."""
+        return "—" if self.max_abs_diff is None else f"{self.max_abs_diff:.3g}"
+
+    @property
+    def timing_text(self):
+        """The student's time and the reference's, ``'12 / 3.4 ms'``, or ``'—'``."""
+        if self.seconds is None or self.reference_seconds is None:
+            return "—"
+        return f"{_ms(self.seconds)} / {_ms(self.reference_seconds)} ms"
+
+    @property
     def summary(self):
         """One line saying what happened (the convention, the cause or the error)."""
         if self.verdict == "pass":
@@ -89,6 +101,11 @@ class CaseReport(Comparison):
             "seconds": self.seconds,
             "reference_seconds": self.reference_seconds,
         }
+
+
+def _ms(seconds):
+    ms = seconds * 1000
+    return f"{ms:.0f}" if ms >= 10 else f"{ms:.2g}"
 
 
 def _listed(shape):
