@@ -99,10 +99,10 @@ def test_a_wrong_word_is_refused_naming_the_table_s_words(capsys, option, text, 
 
 
 def test_the_batch_summary_and_the_training_panel_use_the_labels(window, qtbot):
-    from convgui.batch_dialog import _describe
+    from convgui.batch_text import describe_spec
     from core.pipeline import PipelineSpec
 
-    text = _describe(PipelineSpec(np.ones((3, 3, 1, 1)), activation="abs", pool_mode="avg",
+    text = describe_spec(PipelineSpec(np.ones((3, 3, 1, 1)), activation="abs", pool_mode="avg",
                                   pool_shape=(2, 2), pool_stride=(2, 2)))
     assert "|x|" in text and "average pooling (2, 2) stride (2, 2)" in text
     window.train_action.trigger()
