@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from core.choices import OPTIMIZER_CHOICES, keys
+from core.nn.network import DEFAULT_LAYERS
 from core.nn.optim import OPTIMIZERS
 
 from .cli_common import UsageError, number_option, run_command
@@ -28,7 +29,6 @@ from .cli_common import UsageError, number_option, run_command
 __all__ = ["configure_parser", "run"]
 
 PROG = "main.py train"
-DEFAULT_LAYERS = "conv:8x5x5,relu,maxpool:2"
 
 
 def configure_parser(parser):

@@ -17,7 +17,10 @@ from ..choices import PADDING_WORDS
 from .layers import AvgPool, Conv2D, Dense, Flatten, Layer, MaxPool, ReLU
 from .loss import softmax_cross_entropy
 
-__all__ = ["Network", "parse_layers", "build_network", "prepare_images"]
+__all__ = ["Network", "parse_layers", "build_network", "prepare_images", "DEFAULT_LAYERS"]
+
+#: The classic small stack offered when nothing else is given: 8 kernels 5×5, ReLU, 2×2 max pool.
+DEFAULT_LAYERS = "conv:8x5x5,relu,maxpool:2"
 
 
 def _int(text, what, spec):
