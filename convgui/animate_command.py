@@ -17,8 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from .cli import Progress, add_layer_arguments, load_layer, parse_pair
-from .cli_common import UsageError, number_option, run_command
+from .cli_common import Progress, UsageError, number_option, run_command
+from .cli_layer import add_layer_arguments, load_layer, parse_pair
 
 __all__ = ["configure_parser", "run", "parse_size", "parse_crop", "parse_fps"]
 

@@ -27,8 +27,9 @@ Examples
 import argparse
 import sys
 import threading
+import time
 
-__all__ = ["UsageError", "Terminated", "run_command", "number_option"]
+__all__ = ["UsageError", "Terminated", "run_command", "number_option", "Progress"]
 
 
 class UsageError(Exception):
@@ -152,3 +153,27 @@ def number_option(name, kind=float, *, minimum=None, maximum=None, above=None, b
 
     parse.__name__ = name.replace(" ", "_")  # argparse names the type in some messages
     return parse
+
+
+class Progress:
+    """Progress lines on stderr, at most a few per second: ``PROG: WHAT done/total (n%), about
+    N s left``; call it with ``(done, total)``."""
+
+    def __init__(self, what, quiet=False, stream=None, prog="main.py"):
+        from core.batch import Throttle
+
+        self.prog = prog
+        self.what = what
+        self.quiet = quiet
+        self.stream = sys.stderr if stream is None else stream
+        self.started = time.perf_counter()
+        self.throttle = Throttle(0.5)
+
+    def __call__(self, done, total):
+        if self.quiet or not self.throttle.ready(force=done == total):
+            return
+        elapsed = time.perf_counter() - self.started
+        eta = elapsed * (total - done) / done if done else 0.0
+        tail = f"{elapsed:.1f} s" if done == total else f"about {eta:.0f} s left"
+        print(f"{self.prog}: {self.what} {done}/{total} ({100 * done // total}%), {tail}",
+              file=self.stream, flush=True)

@@ -25,6 +25,7 @@ from core.nn.network import DEFAULT_LAYERS
 from core.nn.optim import OPTIMIZERS
 
 from .cli_common import UsageError, number_option, run_command
+from .cli_layer import load_input
 
 __all__ = ["configure_parser", "run"]
 
@@ -84,13 +85,9 @@ def _check_output(path, suffixes, option, overwrite):
 
 def _load_data(args):
     """``(train_images, train_labels, valid_images, valid_labels, dataset)``."""
-    from core.datasets import load_dataset
     from core.nn import training_split
 
-    try:
-        dataset = load_dataset(args.input, key=args.key)
-    except (ValueError, OSError) as exc:
-        raise UsageError(f"argument --input: {exc}") from None
+    dataset = load_input(args.input, args.key)
     try:
         parts = training_split(dataset, valid_key=args.valid_key,
                                valid_fraction=args.valid_fraction, limit=args.limit,

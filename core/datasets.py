@@ -101,8 +101,8 @@ class Dataset:
     --------
     >>> import numpy as np
     >>> d = Dataset(np.zeros((2, 28, 28), np.uint8), name="zeros")
-    >>> len(d), d.image_shape, d.is_color
-    (2, (28, 28), False)
+    >>> len(d), d.image_shape, d.channels, d.is_color
+    (2, (28, 28), 1, False)
     """
 
     images: np.ndarray
@@ -122,6 +122,11 @@ class Dataset:
     def image_shape(self):
         """The shape of one image: ``(h, w)`` or ``(h, w, c)``."""
         return tuple(self.images.shape[1:])
+
+    @property
+    def channels(self):
+        """Channels of one image: 1 for ``(m, h, w)`` images, else ``c``."""
+        return 1 if self.images.ndim == 3 else int(self.images.shape[3])
 
     @property
     def is_color(self):
