@@ -210,7 +210,7 @@ def test_every_unexpected_decoder_error_names_the_file(tmp_path, monkeypatch):
                   RuntimeError("File is encrypted, password required for extraction")):
         def broken(*args, error=error, **kwargs):
             raise error
-        monkeypatch.setattr(datasets, "_load_npz", broken)
+        monkeypatch.setattr(datasets, "load_npz", broken)
         with pytest.raises(ValueError, match="^odd.npz"):
             load_dataset(path)
 
