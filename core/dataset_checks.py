@@ -169,7 +169,7 @@ def check_allocation(nbytes, where, *, file_size=None, ratio=None):
     ...
     ValueError: bomb.npz: X declares 500.0 MB of data stored in 1.0 MB; a compression that strong means the file is damaged or built to exhaust memory, so it was not opened
     """
-    from .batch import MEMORY_FRACTION, available_memory
+    from .batch_sizes import MEMORY_FRACTION, available_memory
 
     nbytes = int(nbytes)
     if file_size is not None and ratio is not None and nbytes > max(64 << 20,
