@@ -135,6 +135,8 @@ class CaseView(QWidget):
     def inspect(self, row, col):
         """Show the reference computation of output pixel (row, col) next to the student's."""
         case = self.case
+        if case is None:
+            return False
         mine, ref = self._slices(case)
         if ref is None or not (0 <= row < ref.shape[0] and 0 <= col < ref.shape[1]):
             return False

@@ -52,7 +52,6 @@ class HomeworkDialog(QDialog):
         self.report = None
         self.worker = None
         self._rows = []           # per table row: ("task", TaskReport) or ("case", CaseReport)
-        self._selected = None
         self._build()
 
     # -- construction ----------------------------------------------------------------------
@@ -277,14 +276,18 @@ class HomeworkDialog(QDialog):
             return
         kind, value = self._rows[rows[0].row()]
         if kind == "task":
-            self._selected = None
+            self.case_view.show_case(None)
             self.open_button.setEnabled(False)
             self.details.setHtml(task_html(value))
             return
-        self._selected = value
         self.details.setHtml(case_html(value))
         self.open_button.setEnabled(self._window_settings(value) is not None)
         self.case_view.show_case(value)
+
+    @property
+    def selected_case(self):
+        """The CaseReport of the selected row, or None when a task row (or nothing) is."""
+        return self.case_view.case
 
     def inspect(self, row, col):
         """Show the reference computation of output pixel (row, col) next to the student's."""
@@ -302,7 +305,7 @@ class HomeworkDialog(QDialog):
 
     def show_in_window(self):
         """Open the selected case in the main window: its images, kernel, stride and padding."""
-        window, case = self.parent(), self._selected
+        window, case = self.parent(), self.selected_case
         settings = None if case is None else self._window_settings(case)
         if settings is None or not hasattr(window, "set_dataset"):
             return False

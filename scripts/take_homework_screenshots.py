@@ -46,7 +46,7 @@ def main():
         row = next(r for r, c in rows if c.case.task == task and c.case.label == label)
         dialog.table.selectRow(row)
         pump(app)
-        return dialog._selected
+        return dialog.selected_case
 
     select(0, "uint8 input")
     dialog.table.scrollToTop()
