@@ -172,7 +172,7 @@ class BatchDialog(BatchExports, QDialog):
         layout.addWidget(self.status, 3, 0)
         layout.setRowStretch(2, 1)
         self.resize(760, 640)
-        self._set_busy(False)
+        self.set_busy(False)
 
     # -- settings ------------------------------------------------------------------------
 
@@ -225,7 +225,7 @@ class BatchDialog(BatchExports, QDialog):
                                 "is off until they are set back. Press Start to process again.")
         else:
             self.status.setText(self._done_text())
-        self._set_busy(False)
+        self.set_busy(False)
 
     def set_range(self, start, stop):
         """Choose images ``start .. stop - 1`` (as if typed in the spin boxes)."""
@@ -318,7 +318,7 @@ class BatchDialog(BatchExports, QDialog):
             to_disk = True
         path = None
         if to_disk:
-            path = self._ask_target("Write the processed images to", "NumPy array (*.npy)",
+            path = self.ask_target("Write the processed images to", "NumPy array (*.npy)",
                                     f"{file_stem(dataset)}_processed.npy", ".npy")
             if path is None:
                 return False
@@ -326,9 +326,9 @@ class BatchDialog(BatchExports, QDialog):
         self._source = dataset
         self.grid.result = None
         self.grid.show_page(0)
-        self._set_busy(True, exports=False)
+        self.set_busy(True, exports=False)
         others = self.other_keys()
-        self._run(batch_job(dataset, spec, start=start, stop=stop, dtype=self.dtype, path=path,
+        self.run_job(batch_job(dataset, spec, start=start, stop=stop, dtype=self.dtype, path=path,
                             other_keys=others),
                   self._on_batch_done, f"Processing {stop - start:,} images"
                   + (f" and {', '.join(others)}" if others else "") + "…")
@@ -339,7 +339,8 @@ class BatchDialog(BatchExports, QDialog):
         if self.worker is not None:
             self.worker.cancel()
 
-    def _run(self, job, on_done, message):
+    def run_job(self, job, on_done, message):
+        """Run ``job`` on the worker; ``on_done(value)`` gets its result, ``message`` is shown."""
         self.status.setText(message)
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)
@@ -368,7 +369,7 @@ class BatchDialog(BatchExports, QDialog):
         lut = None if self.state.colormap == "gray" else display.lookup_table(self.state.colormap)
         self.grid.set_result(result, lut)
         self.status.setText(self._done_text())
-        self._set_busy(False)
+        self.set_busy(False)
         self._check_result()
         self.jobEnded.emit("finished")
 
@@ -379,15 +380,16 @@ class BatchDialog(BatchExports, QDialog):
         return (f"Done: {len(result):,} images{also} in {duration_text(result.seconds)}{where}. "
                 "Double-click a thumbnail to show it in the window.")
 
-    def _on_export_done(self, paths):
+    def on_export_done(self, paths):
+        """An export finished: say what was written."""
         self.worker.wait()
-        self._set_busy(False)
+        self.set_busy(False)
         self.status.setText(f"Saved {paths}.")
         self.jobEnded.emit("finished")
 
     def _on_failed(self, message):
         self.worker.wait()
-        self._set_busy(False)
+        self.set_busy(False)
         # A multi-file write already says exactly what was and was not written.
         tail = "" if "written" in message else "\n\nNothing was written."
         self.status.setText(f"Failed: {message}" + tail.replace("\n\n", ". "))
@@ -396,12 +398,14 @@ class BatchDialog(BatchExports, QDialog):
 
     def _on_cancelled(self):
         self.worker.wait()
-        self._set_busy(False)
+        self.set_busy(False)
         self.eta.setText("")
         self.status.setText("Cancelled. Nothing was written.")
         self.jobEnded.emit("cancelled")
 
-    def _set_busy(self, busy, exports=None):
+    def set_busy(self, busy, exports=None):
+        """Enable the controls for a running job (``busy``) or an idle dialog; ``exports`` forces
+        the export buttons on or off."""
         self.cancel_button.setEnabled(busy)
         self.start_button.setEnabled(not busy and self.state.dataset is not None)
         can_export = (not busy and self.result_is_current()) if exports is None else exports

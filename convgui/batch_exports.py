@@ -19,7 +19,7 @@ class BatchExports:
     """The exports of a :class:`~convgui.batch_dialog.BatchDialog` (a QDialog).
 
     The dialog provides ``result``, ``grid``, ``sheet_columns``, ``is_running()``,
-    ``result_is_current()``, ``_set_busy()``, ``_run()`` and ``_on_export_done``.
+    ``result_is_current()``, ``set_busy()``, ``run_job()`` and ``on_export_done``.
     """
 
     def _refuse_stale(self):
@@ -34,21 +34,22 @@ class BatchExports:
             return False
         return True
 
-    def _ask_target(self, title, filters, suggested, suffix):
+    def ask_target(self, title, filters, suggested, suffix):
+        """Ask where to save (asking before replacing a file); None when cancelled."""
         return dialogs.ask_save_target(self, title, filters, suggested, suffix)
 
     def export_npz(self):
         """Save the result as ``.npz`` in the source file's layout. Returns the path or None."""
         if self.is_running() or not self._refuse_stale():
             return None
-        path = self._ask_target("Save the processed dataset", "NumPy archive (*.npz)",
+        path = self.ask_target("Save the processed dataset", "NumPy archive (*.npz)",
                                 f"{file_stem(self.result)}_processed.npz", ".npz")
         if path is None:
             return None
         arrays = self.result.npz_arrays()
-        self._set_busy(True, exports=False)
-        self._run(single_step(lambda: core_batch.save_npz(path, arrays) or path),
-                  self._on_export_done, f"Saving {path}…")
+        self.set_busy(True, exports=False)
+        self.run_job(single_step(lambda: core_batch.save_npz(path, arrays) or path),
+                  self.on_export_done, f"Saving {path}…")
         return path
 
     def export_png_folder(self):
@@ -76,8 +77,8 @@ class BatchExports:
                                               lut=lut, overwrite=bool(conflicts))
             return folder
 
-        self._set_busy(True, exports=False)
-        self._run(job, self._on_export_done, f"Writing {len(names):,} PNG files…")
+        self.set_busy(True, exports=False)
+        self.run_job(job, self.on_export_done, f"Writing {len(names):,} PNG files…")
         return folder
 
     def export_sheet(self):
@@ -85,7 +86,7 @@ class BatchExports:
         Returns the path or None."""
         if self.is_running() or not self._refuse_stale():
             return None
-        path = self._ask_target("Save a contact sheet", "PNG image (*.png)",
+        path = self.ask_target("Save a contact sheet", "PNG image (*.png)",
                                 f"{file_stem(self.result)}_sheet.png", ".png")
         if path is None:
             return None
@@ -101,6 +102,6 @@ class BatchExports:
                 features=[k], levels=levels, lut=lut))
             return path
 
-        self._set_busy(True, exports=False)
-        self._run(single_step(write), self._on_export_done, f"Saving {path}…")
+        self.set_busy(True, exports=False)
+        self.run_job(single_step(write), self.on_export_done, f"Saving {path}…")
         return path

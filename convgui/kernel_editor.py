@@ -97,7 +97,7 @@ class KernelEditor(EditorControls, QWidget):
         self._hint_timer = QTimer(self, singleShot=True, interval=_HINT_MS)
         self._hint_timer.timeout.connect(lambda: self._show_hint(""))
         self.files = KernelFiles(self)
-        self._build()
+        self.build_controls()
         self._connect()
         self.sync_from_state()
         startup_warnings = self.store.take_warnings()
@@ -113,8 +113,9 @@ class KernelEditor(EditorControls, QWidget):
 
     # -- building ----------------------------------------------------------------------------
 
-    def _make_actions(self):
-        act = self._action
+    def make_actions(self):
+        """The editor's commands, each with its shortcut (see ``actions``)."""
+        act = self.add_action
         act("normalise", "Normalise", "Scale the weights shown so they sum to 1",
             self._on_q_normalise, "N")
         act("flip", "Flip 180°", "Rotate the weights shown by 180° (what true convolution does)",

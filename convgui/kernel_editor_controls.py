@@ -42,10 +42,12 @@ class EditorControls:
     """Widget building for :class:`~convgui.kernel_editor.KernelEditor` (a QWidget).
 
     The editor provides ``presets``, ``store``, ``actions``, ``buttons`` and
-    ``_make_actions()`` (which calls :meth:`_action` for each command).
+    ``make_actions()`` (which calls :meth:`add_action` for each command).
     """
 
-    def _action(self, name, text, tip, slot, shortcut=None, checkable=False):
+    def add_action(self, name, text, tip, slot, shortcut=None, checkable=False):
+        """Make the editor's action ``name`` (tooltip with its shortcut, active while the editor
+        has the focus) and keep it in ``actions``."""
         action = QAction(text, self)
         if shortcut:
             action.setShortcut(shortcut)
@@ -67,8 +69,9 @@ class EditorControls:
         self.buttons[name] = button
         return button
 
-    def _build(self):
-        self._make_actions()
+    def build_controls(self):
+        """Make every control of the editor and lay them out."""
+        self.make_actions()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
