@@ -4,7 +4,9 @@ Small work (a digit, a small kernel) runs at once on the GUI thread: it takes we
 and a thread hop would only add latency. Larger work runs on Qt's thread pool through
 :class:`convgui.workers.LatestOnly`: every request carries a generation number, a newer request
 supersedes the running one and a result whose generation is no longer current is dropped, so a
-slow photo never overwrites what a newer kernel produced. Errors go to one signal, ``failed``.
+slow photo never overwrites what a newer kernel produced; superseded work also stops between the
+engine's blocks (:func:`core.engine.interruptible`) instead of running to its end. Errors go to
+one signal, ``failed``.
 """
 
 import time
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
+from core.engine import Interrupted, interruptible
 from core.pipeline import run_pipeline
 
 from .workers import EXPECTED_ERRORS, LatestOnly
@@ -146,7 +149,11 @@ class Computation(QObject):
         def job():
             yield None  # a request superseded while it waited for a thread stops here, unrun
             start = time.perf_counter()
-            result = run_pipeline(image[None], spec, dtype=np.float32)
+            try:
+                with interruptible(lambda: self.generation != generation):
+                    result = run_pipeline(image[None], spec, dtype=np.float32)
+            except Interrupted:  # newer settings superseded it: nobody waits for this result
+                return None
             return LayerResult(image, result, spec, index, generation,
                                 time.perf_counter() - start)
         self._job_generation = generation
@@ -154,7 +161,7 @@ class Computation(QObject):
 
     def _on_job_done(self, _runner_generation, view):
         # The runner already dropped jobs it superseded; this drops results of older settings.
-        if view.generation == self.generation:
+        if view is not None and view.generation == self.generation:
             self._deliver(view)
 
     def _on_job_error(self, _runner_generation, message):

@@ -133,7 +133,9 @@ def explain_conv_pixel(image, spec, kernel_index, row, col):
     >>> explain_conv_pixel(np.arange(9.0).reshape(3, 3), spec, 0, 0, 0).total
     8.0
     """
-    image = np.asarray(image, dtype=np.float64)
+    # Only the window's patch is cast to float64 (inside Window.patch): never the whole image,
+    # which for a 4000x6000 photo would be a 550 MB temporary on every mouse move.
+    image = np.asarray(image)
     if image.ndim == 2:
         image = image[:, :, None]
     kernel = spec.kernels[:, :, :, kernel_index]
@@ -180,7 +182,7 @@ def explain_pool_pixel(feature_map, spec, row, col):
     >>> explain_pool_pixel(np.arange(16.0).reshape(4, 4), spec, 1, 1).result
     15.0
     """
-    feature_map = np.asarray(feature_map, dtype=np.float64)
+    feature_map = np.asarray(feature_map)  # Window.patch casts the window alone to float64
     window = input_window((row, col), spec.pool_shape, ((0, 0), (0, 0)), spec.pool_stride)
     values = window.patch(feature_map)
     if spec.pool_mode == "max":
