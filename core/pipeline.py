@@ -178,8 +178,8 @@ def run_pipeline_into(images, spec, out, *, conv_buffer=None):
     >>> import numpy as np
     >>> spec = PipelineSpec(np.ones((3, 3, 1, 1)), activation="relu", pool_mode="max")
     >>> out = np.empty((2, 3, 3, 1), np.float32)
-    >>> run_pipeline_into(np.ones((2, 8, 8)), spec, out)[0, 0, 0, 0]
-    np.float32(9.0)
+    >>> float(run_pipeline_into(np.ones((2, 8, 8)), spec, out)[0, 0, 0, 0]), out.dtype
+    (9.0, dtype('float32'))
     """
     dtype = out.dtype
     conv = convolve(images, spec, dtype=dtype, out=conv_buffer if spec.pooled else out)
