@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from .cli_common import Progress, UsageError, number_option, run_command
+from .cli_common import EXIT_CODES, Progress, UsageError, number_option, run_command
 from .cli_layer import add_layer_arguments, load_layer, parse_pair
 
 __all__ = ["configure_parser", "run", "parse_size", "parse_crop", "parse_fps"]
@@ -94,8 +94,7 @@ def configure_parser(parser):
         "      --size 1920x1080 --fps 8 --output blur.png\n"
         "  main.py animate --input MNIST.npz --kernel edge --crop none --every 4 "
         "--output frames/\n\n"
-        "exit codes: 0 done, 2 bad arguments or files, 1 writing failed, 130 interrupted "
-        "(no partial output)")
+        + EXIT_CODES)
     add_layer_arguments(parser)
     add = parser.add_argument
     add("--index", type=number_option("index", int, minimum=0), default=0, metavar="N",

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli_common import Progress, UsageError, run_command
+from .cli_common import EXIT_CODES, Progress, UsageError, run_command
 from .cli_layer import add_layer_arguments, layer_spec, load_input, parse_pair
 
 __all__ = ["configure_parser", "run", "configure_apply_parser", "run_apply", "parse_range",
@@ -85,7 +85,7 @@ def configure_apply_parser(parser):
         "  main.py apply --input MNIST.npz --key X_test --kernel my_kernel.json \\\n"
         "      --activation relu --range 0:100 --output sheet.png\n"
         "  main.py apply --input animals_1.npz --kernel edge --format png --output maps/\n\n"
-        "exit codes: 0 done, 2 bad arguments or files, 130 interrupted (no partial output)")
+        + EXIT_CODES)
     add_layer_arguments(parser)
     add = parser.add_argument
     add("--range", type=parse_range, default=(0, None), metavar="START:STOP",

@@ -29,7 +29,12 @@ import sys
 import threading
 import time
 
-__all__ = ["UsageError", "Terminated", "run_command", "number_option", "Progress"]
+__all__ = ["UsageError", "Terminated", "run_command", "number_option", "Progress", "EXIT_CODES"]
+
+#: The exit codes of :func:`run_command`, as every command's ``--help`` ends.
+EXIT_CODES = ("exit codes: 0 done, 2 bad arguments or files, 1 writing failed, 130 interrupted\n"
+              "(Ctrl+C), 143 / 129 stopped by SIGTERM / SIGHUP; a failed run leaves no partial "
+              "output")
 
 
 class UsageError(Exception):

@@ -12,7 +12,7 @@ import numpy as np
 from PyQt5.QtCore import QObject, pyqtSignal
 
 from core import PADDING_MODES
-from core.choices import PADDING_WORDS, POOLINGS
+from core.choices import COLORMAPS, MAPPINGS, PADDING_WORDS, POOLINGS
 from core._checks import as_flag, as_pair
 from core.kernels import MAX_KERNEL_SIZE, check_kernel
 from core.pipeline import ACTIVATIONS, PipelineSpec
@@ -21,8 +21,6 @@ __all__ = ["ExplorerState", "same_value", "ACTIVATIONS", "POOLING", "COLORMAPS",
            "MAX_KERNEL_SIZE", "PARAMETER_FIELDS"]
 
 POOLING = POOLINGS
-COLORMAPS = ("gray", "viridis", "diverging")
-MAPPINGS = ("minmax", "abs", "clip", "symmetric")
 
 #: The fields that define the computation (what undo/redo and exports record).
 PARAMETER_FIELDS = ("kernels", "padding", "stride", "dilation", "flip", "activation",

@@ -24,7 +24,7 @@ from core.choices import OPTIMIZER_CHOICES, keys
 from core.nn.network import DEFAULT_LAYERS
 from core.nn.optim import OPTIMIZERS
 
-from .cli_common import UsageError, number_option, run_command
+from .cli_common import EXIT_CODES, UsageError, number_option, run_command
 from .cli_layer import load_input
 
 __all__ = ["configure_parser", "run"]
@@ -40,7 +40,7 @@ def configure_parser(parser):
         "  conv:16x3x3:padding=same:stride=2,relu,avgpool:2,dense:64,relu\n"
         "  (conv:NxKHxKW with padding=, stride=, dilation=, bias=no; maxpool:K / avgpool:K with\n"
         "  stride=; dense:N; the final dense layer with one unit per class is added)\n\n"
-        "exit codes: 0 done, 2 bad arguments or files, 1 writing failed, 130 interrupted")
+        + EXIT_CODES)
     add = parser.add_argument
     add("--input", required=True, metavar="PATH",
         help="labelled dataset (.npz like MNIST.npz, MNIST IDX, CIFAR batch)")

@@ -19,7 +19,8 @@ from .engine import POOL_MODES
 from .geometry import PADDING_WORDS
 
 __all__ = ["ACTIVATION_CHOICES", "ACTIVATION_SHORT_LABELS", "PADDING_CHOICES", "POOL_CHOICES",
-           "OPTIMIZER_CHOICES", "CONV1D_MODE_CHOICES", "ACTIVATIONS", "POOLINGS", "PADDING_WORDS", "keys", "label",
+           "OPTIMIZER_CHOICES", "CONV1D_MODE_CHOICES", "COLORMAP_CHOICES", "MAPPING_CHOICES",
+           "COLORMAPS", "MAPPINGS", "ACTIVATIONS", "POOLINGS", "PADDING_WORDS", "keys", "label",
            "channel_names", "channel_long_names", "CHANNEL_LONG_NAMES"]
 
 #: ``(key, label)`` for the activation applied after the convolution.
@@ -43,6 +44,14 @@ CONV1D_MODE_CHOICES = (("full", "k - 1 zeros on each side: every overlap"),
                        ("same", "as many outputs as signal values (NumPy's centring)"),
                        ("valid", "no padding: only where the kernel fits"))
 
+#: ``(key, label)`` for the colours of a map (:func:`core.sheets.render_tile`).
+COLORMAP_CHOICES = (("gray", "Gray"), ("viridis", "Viridis (perceptual)"),
+                    ("diverging", "Blue–white–red (diverging)"))
+
+#: ``(key, label)`` for which values of a map are shown (:func:`core.sheets.levels_for`).
+MAPPING_CHOICES = (("minmax", "Min–max"), ("abs", "Absolute value"),
+                   ("clip", "Clip to image range"), ("symmetric", "Symmetric around 0"))
+
 #: ``(key, label)`` for the optimiser that trains a network (:func:`core.nn.make_optimizer`).
 OPTIMIZER_CHOICES = (("adam", "Adam"), ("sgd", "SGD with momentum 0.9"))
 
@@ -50,6 +59,9 @@ OPTIMIZER_CHOICES = (("adam", "Adam"), ("sgd", "SGD with momentum 0.9"))
 ACTIVATIONS = tuple(key for key, _ in ACTIVATION_CHOICES)
 #: The pooling keys: ``'off'`` and the pooling modes.
 POOLINGS = tuple(key for key, _ in POOL_CHOICES)
+#: The colormap keys and the value-mapping keys.
+COLORMAPS = tuple(key for key, _ in COLORMAP_CHOICES)
+MAPPINGS = tuple(key for key, _ in MAPPING_CHOICES)
 
 _SHORT = {3: ("R", "G", "B"), 4: ("R", "G", "B", "A")}
 #: Long channel names for prose and generated code.

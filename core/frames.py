@@ -22,7 +22,8 @@ from ._checks import as_pair
 from .explain import explain_pool_pixel, format_number, sum_expression
 from .geometry import (input_window, resolve_padding, resolve_transposed_padding, size_formula,
                        stretched_padding, transposed_size_formula)
-from .choices import ACTIVATION_SHORT_LABELS, ACTIVATIONS, channel_names, label
+from .choices import (ACTIVATION_SHORT_LABELS, ACTIVATIONS, COLORMAPS, MAPPINGS, channel_names,
+                      label)
 from .padding import fill_border
 from .pipeline import activate, run_pipeline
 from .transpose import insert_zeros
@@ -31,10 +32,6 @@ from .sheets import image_range, levels_for, mapped_values
 __all__ = ["COLORMAPS", "MAPPINGS", "Panel", "Frame", "Animation", "crop_box", "step_indices",
            "display_choice"]
 
-#: Colormaps a value panel can use (``'rgb'`` for colour input, ``'weights'`` for kernels).
-COLORMAPS = ("gray", "viridis", "diverging")
-#: Value mappings (see :func:`core.sheets.levels_for`).
-MAPPINGS = ("minmax", "abs", "clip", "symmetric")
 
 @dataclass(frozen=True)
 class Panel:

@@ -12,12 +12,16 @@ from core.choices import (ACTIVATION_CHOICES, ACTIVATIONS, OPTIMIZER_CHOICES, PA
 
 ROOT = Path(__file__).resolve().parent.parent
 CHOICE_WORDS = {"none", "relu", "abs", "valid", "same", "full", "custom", "off", "max", "avg",
-                "adam", "sgd", "R", "G", "B", "A", "red", "green", "blue", "alpha"}
+                "adam", "sgd", "R", "G", "B", "A", "red", "green", "blue", "alpha", "gray",
+                "viridis", "diverging", "minmax", "clip", "symmetric", "zeros", "reflect",
+                "replicate", "circular"}
 #: Where a literal list of these words is the definition, or not the same choice.
 ORIGINS = {
     "core/choices.py": "the table itself",
     "core/geometry.py": "PADDING_WORDS, the words the geometry resolves (read by the table)",
     "core/engine.py": "POOL_MODES, the modes pool2d computes (read by the table)",
+    "core/padding.py": "PADDING_MODES, the border fills it computes, with their NumPy names",
+    "convgui/display.py": "which pyqtgraph colour map draws each colormap of the table",
     "core/nn/optim.py": "default learning rates, keyed by the table's optimisers",
     "core/codegen.py": "the assignment has functions for 'valid' and 'same' only",
     "convgui/operation_panel.py": "'same' and 'full' are greyed out for a transposed convolution",
