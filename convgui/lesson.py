@@ -9,6 +9,7 @@ can never describe an earlier image or setting.
 
 import numpy as np
 
+from core.choices import ACTIVATION_SHORT_LABELS, label
 from core.kernels import find_preset
 
 __all__ = ["FIRST_LESSON", "apply_first_lesson", "caption_text"]
@@ -93,7 +94,7 @@ def caption_text(state, view, kernel_name=None):
     parts.append(f"{'convolution' if spec.flip else 'correlation'} with {kernel}, {how}")
     sizes = [_shape(view.image.shape[:2]), _shape(view.result.conv.shape[1:3])]
     if spec.activation != "none":
-        parts.append({"relu": "ReLU", "abs": "|x|"}.get(spec.activation, spec.activation))
+        parts.append(label(ACTIVATION_SHORT_LABELS, spec.activation))
     if view.result.pooled is not None:
         parts.append(f"{_shape(spec.pool_shape)} {spec.pool_mode} pool")
         sizes.append(_shape(view.result.pooled.shape[1:3]))
