@@ -498,8 +498,11 @@ class MainWindow(QMainWindow):
             lambda chosen: export.stage_paths(chosen, names, count))
         if not path:
             return None
-        return self._export(lambda: export.export_stages(
-            path, stages, self.state.mapping, self.state.colormap, self.value_range, scale))
+        settings = (self.state.mapping, self.state.colormap, self.value_range, scale)
+        if export.export_cost(stages, scale) > export.SYNC_EXPORT_PIXELS:  # > a frame: worker
+            return self._export_in_background(export.iter_export_stages(path, stages, *settings),
+                                              path)
+        return self._export(lambda: export.export_stages(path, stages, *settings))
 
     def export_view_png(self):
         path = dialogs.ask_save_target(self, "Export the view as PNG", "PNG image (*.png)",
