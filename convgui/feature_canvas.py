@@ -17,6 +17,7 @@ from PyQt5.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
 from core.sheets import image_range
 
 from . import display
+from .map_image import MapImageItem
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
@@ -45,7 +46,7 @@ class MapPlot:
         self.plot.hideButtons()
         self.plot.invertY(True)
         self.plot.setAspectLocked(True)
-        self.image_item = pg.ImageItem()
+        self.image_item = MapImageItem()
         self.plot.addItem(self.image_item)
         self.values = None
         self.origin = (0, 0)
