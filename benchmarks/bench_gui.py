@@ -164,6 +164,17 @@ def startup_seconds(repeat):
     return statistics.median(times), max(times)
 
 
+class Rows(list):
+    """The result rows; each one is also written to stderr as soon as it is measured (the whole
+    run takes minutes on a busy machine)."""
+
+    def append(self, row):
+        super().append(row)
+        name, median, worst = row[:3]
+        print(f"  {name}: median {median * 1000:.1f} ms, max {worst * 1000:.1f} ms",
+              file=sys.stderr, flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
@@ -180,7 +191,7 @@ def main():
     window.resize(1500, 900)
     window.show()
     app.processEvents()
-    rows = []
+    rows = Rows()
 
     window.state.kernels = np.array([[1.0, 0.0, -1.0]] * 3)
     window.computation.compute_now()
