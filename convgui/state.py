@@ -11,7 +11,8 @@ dataset's channels and ``nc`` is the number of kernels in the bank. Edits replac
 import numpy as np
 from PyQt5.QtCore import QObject, pyqtSignal
 
-from core import PADDING_MODES, PADDING_WORDS, POOL_MODES
+from core import PADDING_MODES
+from core.choices import COLORMAPS, MAPPINGS, PADDING_WORDS, POOLINGS
 from core._checks import as_flag, as_pair
 from core.kernels import MAX_KERNEL_SIZE, check_kernel
 from core.pipeline import ACTIVATIONS, PipelineSpec
@@ -19,9 +20,7 @@ from core.pipeline import ACTIVATIONS, PipelineSpec
 __all__ = ["ExplorerState", "same_value", "ACTIVATIONS", "POOLING", "COLORMAPS", "MAPPINGS",
            "MAX_KERNEL_SIZE", "PARAMETER_FIELDS"]
 
-POOLING = ("off",) + POOL_MODES
-COLORMAPS = ("gray", "viridis", "diverging")
-MAPPINGS = ("minmax", "abs", "clip", "symmetric")
+POOLING = POOLINGS
 
 #: The fields that define the computation (what undo/redo and exports record).
 PARAMETER_FIELDS = ("kernels", "padding", "stride", "dilation", "flip", "activation",
