@@ -11,8 +11,9 @@ pyqtgraph's behaviour (the same levels, lookup table and colour indices: ``(x âˆ
   re-converts when zooming changes ``f``;
 * converts with whole-array NumPy operations into an 8-bit indexed picture.
 
+8-bit RGB pictures shown in their own range (0â€“255, the input photo) are sampled the same way.
 The item's ``image`` (what read-outs, levels and histograms use) stays the full map. Anything
-else (RGB pictures, integer images, callable lookup tables) is drawn by pyqtgraph itself.
+else (gray or integer pictures, callable lookup tables) is drawn by pyqtgraph itself.
 """
 
 import numpy as np
@@ -77,11 +78,18 @@ class MapImageItem(pg.ImageItem):
         super().__init__(*args, **kwargs)
 
     def _fast_path(self):
+        """``'map'`` (float map and colour table), ``'rgb'`` (8-bit RGB picture shown as it
+        is) or None (pyqtgraph renders it)."""
         image, lut, levels = self.image, self.lut, self.levels
-        return (image is not None and image.ndim == 2 and image.dtype.kind == "f"
-                and image.size > 0 and isinstance(lut, np.ndarray) and lut.dtype == np.uint8
-                and lut.ndim == 2 and lut.shape == (256, 3) and levels is not None
-                and np.ndim(levels) == 1 and not self.autoDownsample)
+        if image is None or image.size == 0 or self.autoDownsample or levels is None:
+            return None
+        if (image.ndim == 2 and image.dtype.kind == "f" and isinstance(lut, np.ndarray)
+                and lut.dtype == np.uint8 and lut.shape == (256, 3) and np.ndim(levels) == 1):
+            return "map"
+        if (image.ndim == 3 and image.shape[2] == 3 and image.dtype == np.uint8 and lut is None
+                and np.ndim(levels) == 1 and tuple(map(float, levels)) == (0.0, 255.0)):
+            return "rgb"
+        return None
 
     def _screen_steps(self):
         origin = self.mapToDevice(QPointF(0, 0))
@@ -92,18 +100,23 @@ class MapImageItem(pg.ImageItem):
                 screen_step(pg.Point(down - origin).length()))
 
     def render(self):
-        if not self._fast_path():
+        path = self._fast_path()
+        if path is None:
             self._indices = None
             super().render()
             return
         self._step = self._screen_steps()
         xs, ys = self._step
         sampled = self.image[::ys, ::xs]
-        indices = np.ascontiguousarray(color_indices(sampled, self.levels))
-        h, w = indices.shape
-        qimage = QImage(indices.data, w, h, indices.strides[0], QImage.Format_Indexed8)
-        qimage.setColorTable(_color_table(self.lut))
-        self._indices = indices  # the QImage reads this memory: keep it alive with the picture
+        h, w = sampled.shape[:2]
+        if path == "map":
+            pixels = np.ascontiguousarray(color_indices(sampled, self.levels))
+            qimage = QImage(pixels.data, w, h, pixels.strides[0], QImage.Format_Indexed8)
+            qimage.setColorTable(_color_table(self.lut))
+        else:
+            pixels = np.ascontiguousarray(sampled)
+            qimage = QImage(pixels.data, w, h, pixels.strides[0], QImage.Format_RGB888)
+        self._indices = pixels  # the QImage reads this memory: keep it alive with the picture
         self.qimage = qimage
         self._renderRequired = False
         self._unrenderable = False

@@ -34,6 +34,14 @@ def test_colours_match_pyqtgraphs_own_rendering():
     np.testing.assert_array_equal(ours, theirs)
 
 
+def test_rgb_photos_match_pyqtgraphs_own_rendering():
+    photo = np.random.default_rng(9).integers(0, 256, (41, 29, 3), dtype=np.uint8)
+    ours = rendered(MapImageItem(), photo, (0.0, 255.0), None)
+    theirs = rendered(pg.ImageItem(), photo, (0.0, 255.0), None)
+    np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(ours, photo)
+
+
 def test_colour_indices_follow_the_levels():
     values = np.array([[-5.0, 0.0, 0.999, 1.0, 2.0, 4.0, 9.0]])
     # (x - low) * 256 / (high - low), clipped to 0..255, truncated: as pyqtgraph does.
