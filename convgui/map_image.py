@@ -30,8 +30,8 @@ def color_indices(values, levels, colors=256):
     Examples
     --------
     >>> import numpy as np
-    >>> color_indices(np.array([[-1.0, 0.0, 0.5, 1.0, 2.0]]), (0.0, 1.0)).tolist()
-    [[0, 0, 128, 255, 255]]
+    >>> color_indices(np.array([[-1.0, 0.0, 0.5, 1.0, 2.0, np.nan]]), (0.0, 1.0)).tolist()
+    [[0, 0, 128, 255, 255, 0]]
     """
     low, high = float(levels[0]), float(levels[1])
     span = high - low
@@ -39,7 +39,8 @@ def color_indices(values, levels, colors=256):
         span = 1.0
     scaled = np.subtract(values, low, dtype=np.float32)
     scaled *= np.float32(colors / span)
-    np.clip(scaled, 0, colors - 1, out=scaled)
+    np.fmax(scaled, 0, out=scaled)  # fmax: NaN becomes the lowest colour, never a bad cast
+    np.minimum(scaled, colors - 1, out=scaled)
     return scaled.astype(np.uint8)
 
 
@@ -74,14 +75,15 @@ class MapImageItem(pg.ImageItem):
 
     def __init__(self, *args, **kwargs):
         self._step = (1, 1)
-        self._indices = None  # the pixels the current QImage points at
+        self._pixels = None  # the pixels the current QImage points at
         super().__init__(*args, **kwargs)
 
     def _fast_path(self):
         """``'map'`` (float map and colour table), ``'rgb'`` (8-bit RGB picture shown as it
         is) or None (pyqtgraph renders it)."""
         image, lut, levels = self.image, self.lut, self.levels
-        if image is None or image.size == 0 or self.autoDownsample or levels is None:
+        if (image is None or image.size == 0 or self.autoDownsample or levels is None
+                or self.axisOrder != "row-major"):
             return None
         if (image.ndim == 2 and image.dtype.kind == "f" and isinstance(lut, np.ndarray)
                 and lut.dtype == np.uint8 and lut.shape == (256, 3) and np.ndim(levels) == 1):
@@ -102,7 +104,7 @@ class MapImageItem(pg.ImageItem):
     def render(self):
         path = self._fast_path()
         if path is None:
-            self._indices = None
+            self._pixels = None
             super().render()
             return
         self._step = self._screen_steps()
@@ -116,13 +118,13 @@ class MapImageItem(pg.ImageItem):
         else:
             pixels = np.ascontiguousarray(sampled)
             qimage = QImage(pixels.data, w, h, pixels.strides[0], QImage.Format_RGB888)
-        self._indices = pixels  # the QImage reads this memory: keep it alive with the picture
+        self._pixels = pixels  # the QImage reads this memory: keep it alive with the picture
         self.qimage = qimage
         self._renderRequired = False
         self._unrenderable = False
 
     def viewTransformChanged(self):
         super().viewTransformChanged()
-        if self._indices is not None and self._screen_steps() != self._step:
+        if self._pixels is not None and self._screen_steps() != self._step:
             self._renderRequired = True
             self.update()
