@@ -10,12 +10,13 @@ one signal, ``failed``.
 """
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
 from core.engine import Interrupted, interruptible
+from core.explain import input_picture
 from core.pipeline import run_pipeline
 
 from .workers import EXPECTED_ERRORS, LatestOnly
@@ -40,6 +41,14 @@ class LayerResult:
     index: int
     generation: int
     seconds: float
+    _picture: object = field(default=None, repr=False, compare=False)
+
+    def input_picture(self):
+        """What the input view draws (:func:`core.explain.input_picture`), made once: a large
+        result makes it in the worker, so redraws and hovers never re-pad the image."""
+        if self._picture is None:
+            self._picture = input_picture(self.image, self.spec)
+        return self._picture
 
 
 def map_major(result):
@@ -184,8 +193,10 @@ class Computation(QObject):
                     result = map_major(run_pipeline(image[None], spec, dtype=np.float32))
             except Interrupted:  # newer settings superseded it: nobody waits for this result
                 return None
-            return LayerResult(image, result, spec, index, generation,
-                                time.perf_counter() - start)
+            view = LayerResult(image, result, spec, index, generation,
+                               time.perf_counter() - start)
+            view.input_picture()
+            return view
         self._job_generation = generation
         self._runner.submit(job)
 

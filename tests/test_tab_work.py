@@ -161,3 +161,19 @@ def test_leaving_a_tab_stops_its_background_work(window, qtbot):
     wait_tab(qtbot, tab)
     qtbot.wait(50)
     assert delivered == []
+
+
+def test_redraws_and_input_hovers_reuse_the_padded_input_made_in_the_worker(window, qtbot,
+                                                                           monkeypatch):
+    window.state.padding = "same"
+    open_photo(qtbot, window, RNG.standard_normal((9, 9, 3)))
+    padded_shapes = []
+    original = np.pad
+    monkeypatch.setattr(np, "pad", lambda array, *args, **kwargs:
+                        padded_shapes.append(np.shape(array)) or original(array, *args, **kwargs))
+    window.state.colormap = "viridis"               # a redraw of every view
+    window.canvas.hovered.emit("input", 0, 10, 12, None)
+    qtbot.wait(20)
+    assert PHOTO[0].shape not in padded_shapes       # the photo was not padded again
+    picture = window.computation.latest.input_picture()
+    np.testing.assert_array_equal(picture.padded, original(PHOTO[0], ((4, 4), (4, 4), (0, 0))))
