@@ -39,7 +39,7 @@ class MapPlot:
 
     def __init__(self, name):
         self.name = name
-        self.plot = pg.PlotItem()
+        self.plot = pg.PlotItem(enableMenu=False)  # no menus built only to be dropped
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
         self.plot.setMenuEnabled(False)
