@@ -10,17 +10,19 @@ one signal, ``failed``.
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
 from core.engine import Interrupted, interruptible
+from core.explain import input_picture
 from core.pipeline import run_pipeline
 
 from .workers import EXPECTED_ERRORS, LatestOnly
 
-__all__ = ["Computation", "LayerResult", "SYNC_WORK_LIMIT", "MAX_LIVE_VALUES", "live_work_problem"]
+__all__ = ["Computation", "LayerResult", "SYNC_WORK_LIMIT", "MAX_LIVE_VALUES", "live_work_problem",
+           "map_major"]
 
 #: Multiply-adds below which the computation runs synchronously on the GUI thread.
 SYNC_WORK_LIMIT = 4_000_000
@@ -39,6 +41,43 @@ class LayerResult:
     index: int
     generation: int
     seconds: float
+    _picture: object = field(default=None, repr=False, compare=False)
+
+    def input_picture(self):
+        """What the input view draws (:func:`core.explain.input_picture`), made once: a large
+        result makes it in the worker, so redraws and hovers never re-pad the image."""
+        if self._picture is None:
+            self._picture = input_picture(self.image, self.spec)
+        return self._picture
+
+
+def map_major(result):
+    """``result`` with each stage laid out map by map in memory (same shapes and values).
+
+    The window reads one kernel's map at a time (``stage[0, :, :, k]``); with the maps
+    contiguous, their levels and their rendering read one contiguous run of memory instead of
+    every ``nc``-th value. The copy is made where the result is computed (a worker thread for
+    large work), not where it is drawn.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from core.pipeline import PipelineSpec, run_pipeline
+    >>> result = map_major(run_pipeline(np.ones((1, 6, 6)), PipelineSpec(np.ones((3, 3, 1, 2)))))
+    >>> result.conv.shape, result.conv[0, :, :, 1].flags.c_contiguous
+    ((1, 4, 4, 2), True)
+    """
+    copies = {}
+
+    def relaid(stage):
+        if stage is None or stage.shape[-1] == 1:
+            return stage
+        if id(stage) not in copies:
+            copies[id(stage)] = np.ascontiguousarray(stage.transpose(0, 3, 1, 2)) \
+                .transpose(0, 2, 3, 1)
+        return copies[id(stage)]
+    return replace(result, conv=relaid(result.conv), activated=relaid(result.activated),
+                   pooled=relaid(result.pooled))
 
 
 def _work(image, spec):
@@ -134,7 +173,7 @@ class Computation(QObject):
         if _work(image, spec) <= self.sync_limit:
             start = time.perf_counter()
             try:
-                result = run_pipeline(image[None], spec, dtype=np.float32)
+                result = map_major(run_pipeline(image[None], spec, dtype=np.float32))
             except EXPECTED_ERRORS as exc:
                 self.failed.emit(str(exc))
                 return
@@ -151,11 +190,13 @@ class Computation(QObject):
             start = time.perf_counter()
             try:
                 with interruptible(lambda: self.generation != generation):
-                    result = run_pipeline(image[None], spec, dtype=np.float32)
+                    result = map_major(run_pipeline(image[None], spec, dtype=np.float32))
             except Interrupted:  # newer settings superseded it: nobody waits for this result
                 return None
-            return LayerResult(image, result, spec, index, generation,
-                                time.perf_counter() - start)
+            view = LayerResult(image, result, spec, index, generation,
+                               time.perf_counter() - start)
+            view.input_picture()
+            return view
         self._job_generation = generation
         self._runner.submit(job)
 

@@ -17,6 +17,7 @@ from PyQt5.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
 from core.sheets import image_range
 
 from . import display
+from .map_image import MapImageItem
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
@@ -38,14 +39,14 @@ class MapPlot:
 
     def __init__(self, name):
         self.name = name
-        self.plot = pg.PlotItem()
+        self.plot = pg.PlotItem(enableMenu=False)  # no menus built only to be dropped
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.invertY(True)
         self.plot.setAspectLocked(True)
-        self.image_item = pg.ImageItem()
+        self.image_item = MapImageItem()
         self.plot.addItem(self.image_item)
         self.values = None
         self.origin = (0, 0)

@@ -15,7 +15,7 @@ from PyQt5.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QTable
                              QHeaderView)
 
 from core.choices import channel_names
-from core.explain import (explain_conv_pixel, explain_pool_pixel, input_picture, spec_pads,
+from core.explain import (explain_conv_pixel, explain_pool_pixel, spec_pads,
                           sum_expression)
 from core.explain import format_number as _fmt
 from core.geometry import input_window, outputs_reading
@@ -337,7 +337,7 @@ class Inspector(QObject):
 
     def _inspect_input(self, view, row, col):
         # For a transposed convolution the input shown is stretched (zeros inserted).
-        values = input_picture(view.image, view.spec).values
+        values = view.input_picture().values
         h, w = values.shape[:2]
         if not (0 <= row < h and 0 <= col < w):
             return

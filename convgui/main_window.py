@@ -16,7 +16,6 @@ from PyQt5.QtWidgets import (QAction, QApplication, QDockWidget, QLabel, QMainWi
 
 from core import kernels as kernel_library
 from core.atomic import PartialWriteError
-from core.explain import input_picture
 from core.codegen import ImageSource, python_snippet
 from core.explain import explain_conv_pixel
 from core.datasets import DEFAULT_SAMPLE, Dataset, load_sample, load_samples
@@ -402,7 +401,7 @@ class MainWindow(QMainWindow):
         if view is None:
             return
         s = self.state
-        picture = input_picture(view.image, view.spec)
+        picture = view.input_picture()
         spec = view.spec
         self.canvas.show_input(picture.values, picture.pads, self.value_range,
                                padded=picture.padded,
@@ -498,8 +497,11 @@ class MainWindow(QMainWindow):
             lambda chosen: export.stage_paths(chosen, names, count))
         if not path:
             return None
-        return self._export(lambda: export.export_stages(
-            path, stages, self.state.mapping, self.state.colormap, self.value_range, scale))
+        settings = (self.state.mapping, self.state.colormap, self.value_range, scale)
+        if export.export_cost(stages, scale) > export.SYNC_EXPORT_PIXELS:  # > a frame: worker
+            return self._export_in_background(export.iter_export_stages(path, stages, *settings),
+                                              path)
+        return self._export(lambda: export.export_stages(path, stages, *settings))
 
     def export_view_png(self):
         path = dialogs.ask_save_target(self, "Export the view as PNG", "PNG image (*.png)",

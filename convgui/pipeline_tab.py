@@ -10,30 +10,42 @@ and their difference.
 from dataclasses import replace
 
 import numpy as np
-from PyQt5.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.choices import ACTIVATION_SHORT_LABELS, POOL_CHOICES, channel_names, label
 from core.pipeline import convolve
 
 from .map_board import MapBoard, Tile, shape_text as _shape
+from .tab_work import TabWork, busy_label
 
 __all__ = ["PipelineTab"]
 
 
-
 class PipelineTab(QWidget):
-    """Shows the current image's layer for the kernel being edited."""
+    """Shows the current image's layer for the kernel being edited.
+
+    Its own maps are computed by a :class:`convgui.tab_work.TabWork`: off the GUI thread when
+    they are bigger than a frame, the newest request winning.
+    """
 
     def __init__(self, state, computation, value_range, parent=None):
         super().__init__(parent)
         self.state, self.computation = state, computation
         self.value_range = value_range
+        self.rows = []
+        self.work = TabWork(self)
+        self.work.ready.connect(self._show)
+        self.work.failed.connect(self._fail)
         self.intro = QLabel()
         self.intro.setWordWrap(True)
+        self.busy = busy_label(self.work)
         self.board = MapBoard()
+        top = QHBoxLayout()
+        top.addWidget(self.intro, 1)
+        top.addWidget(self.busy)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.intro)
+        layout.addLayout(top)
         layout.addWidget(self.board, 1)
 
     def update_view(self):
@@ -43,13 +55,23 @@ class PipelineTab(QWidget):
             return
         k = min(self.state.active_kernel, view.spec.kernels.shape[3] - 1)
         channel = self.state.active_channel
-        self._show(layer_rows(view, k, channel))
+        computation, settings = self.computation, self.computation.generation
+        self.work.request(lambda: layer_rows(view, k, channel), cost=layer_work(view, k),
+                          stale=lambda: computation.generation != settings)
+
+    def hideEvent(self, event):
+        if not event.spontaneous():  # another tab picked (not the window minimised): stop
+            self.work.supersede()    # computing; showing the tab again recomputes it
+        super().hideEvent(event)
 
     def _show(self, built):
         rows, text = built
         self.rows = rows
         self.board.show_rows(rows, self.state.mapping, self.state.colormap, self.value_range())
         self.intro.setText(text)
+
+    def _fail(self, message):
+        self.intro.setText(f"<span style='color:#c33'>{message}</span>")
 
 
 def layer_work(view, k):
