@@ -1,5 +1,9 @@
 """Recomputes the current image's feature maps whenever the settings change.
 
+The whole layer stack is computed; ``latest`` describes the selected layer (its input is the
+image for layer 1, the maps of the layer before for deeper layers) and carries every layer's
+result in ``stack``.
+
 Small work (a digit, a small kernel) runs at once on the GUI thread: it takes well under a frame
 and a thread hop would only add latency. Larger work runs on Qt's thread pool through
 :class:`convgui.workers.LatestOnly`: every request carries a generation number, a newer request
@@ -14,6 +18,7 @@ import numpy as np
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
 from core.pipeline import run_pipeline
+from core.stack import check_stack, run_stack
 
 from .workers import EXPECTED_ERRORS, LatestOnly
 
@@ -28,7 +33,13 @@ _DISPLAY_ONLY = {"colormap", "mapping", "active_kernel", "active_channel"}
 
 @dataclass
 class LayerResult:
-    """One image's input and pipeline result, with the settings that produced them."""
+    """The selected layer's input and pipeline result, with the settings that produced them.
+
+    ``image`` is what the layer reads: the dataset's image for layer 1 (``layer`` 0), the maps
+    of the layer before (``(h, w, c)``) for deeper ones. ``stack`` holds every layer's
+    :class:`core.pipeline.PipelineResult` (batch of one), ``specs`` their settings and
+    ``source`` the dataset's image.
+    """
 
     image: np.ndarray
     result: object
@@ -36,6 +47,30 @@ class LayerResult:
     index: int
     generation: int
     seconds: float
+    stack: tuple = ()
+    specs: tuple = ()
+    layer: int = 0
+    source: np.ndarray = None
+
+    @property
+    def input_range(self):
+        """The value range of a deep layer's input maps, None for layer 1 (the image's own)."""
+        if self.layer == 0:
+            return None
+        low, high = float(np.min(self.image)), float(np.max(self.image))
+        return (low, high if high > low else low + 1.0)
+
+
+def _run_stack(image, specs, layer, index, generation):
+    start = time.perf_counter()
+    if len(specs) == 1:
+        results = [run_pipeline(image[None], specs[0], dtype=np.float32)]
+    else:
+        results = run_stack(image[None], specs, dtype=np.float32)
+    layer_input = image if layer == 0 else results[layer - 1].final[0]
+    return LayerResult(layer_input, results[layer], specs[layer], index, generation,
+                       time.perf_counter() - start, stack=tuple(results), specs=tuple(specs),
+                       layer=layer, source=image)
 
 
 def _work(image, spec):
@@ -123,32 +158,34 @@ class Computation(QObject):
             return
         image = np.asarray(image)
         try:
-            spec = self.state.spec()
+            specs = self.state.stack()
+            shapes = check_stack(specs, image.shape) if len(specs) > 1 else None
         except (ValueError, TypeError) as exc:
             self.failed.emit(str(exc))
             return
+        layer = min(self.state.selected_layer, len(specs) - 1)
         generation, index = self.generation, self.state.index
-        if _work(image, spec) <= self.sync_limit:
-            start = time.perf_counter()
+        if shapes is None:  # one layer: its input is the image
+            inputs = [image]
+        else:
+            inputs = [np.broadcast_to(np.float32(0), s.input_hw + (s.channels,)) for s in shapes]
+        if sum(_work(x, spec) for x, spec in zip(inputs, specs)) <= self.sync_limit:
             try:
-                result = run_pipeline(image[None], spec, dtype=np.float32)
+                view = _run_stack(image, specs, layer, index, generation)
             except EXPECTED_ERRORS as exc:
                 self.failed.emit(str(exc))
                 return
-            self._deliver(LayerResult(image, result, spec, index, generation,
-                                       time.perf_counter() - start))
+            self._deliver(view)
             return
-        problem = live_work_problem(image, spec)
-        if problem:
-            self.failed.emit(problem)
-            return
+        for number, (x, spec) in enumerate(zip(inputs, specs), start=1):
+            problem = live_work_problem(x, spec)
+            if problem:
+                self.failed.emit(problem if len(specs) == 1 else f"layer {number}: {problem}")
+                return
 
         def job():
             yield None  # a request superseded while it waited for a thread stops here, unrun
-            start = time.perf_counter()
-            result = run_pipeline(image[None], spec, dtype=np.float32)
-            return LayerResult(image, result, spec, index, generation,
-                                time.perf_counter() - start)
+            return _run_stack(image, specs, layer, index, generation)
         self._job_generation = generation
         self._runner.submit(job)
 
