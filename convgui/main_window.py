@@ -35,6 +35,7 @@ from .step_through import StepControls, StepThrough
 from .history import History
 from .inspector import Inspector, InspectorPanel
 from .kernel_editor import KernelEditor
+from .layers_tab import install_layers
 from .loading import DATA_FILTERS, DatasetLoader
 from .operation_panel import OperationPanel
 from .pipeline_tab import PipelineTab
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._connect()
+        install_layers(self)
         if not (restore and restore_session(self)):
             self.open_sample(DEFAULT_SAMPLE)
         self.history.clear()
@@ -396,7 +398,7 @@ class MainWindow(QMainWindow):
         s = self.state
         picture = input_picture(view.image, view.spec)
         spec = view.spec
-        self.canvas.show_input(picture.values, picture.pads, self.value_range,
+        self.canvas.show_input(picture.values, picture.pads, view.input_range or self.value_range,
                                padded=picture.padded,
                                stretch=spec.stride if spec.transposed else (1, 1),
                                padding_mode=spec.padding_mode)

@@ -23,6 +23,7 @@ from PyQt5.QtCore import QObject, pyqtSignal
 
 from core import PADDING_MODES, PADDING_WORDS, POOL_MODES
 from core._checks import as_flag, as_pair
+from core.choices import channel_names
 from core.kernels import MAX_KERNEL_SIZE, check_kernel
 from core.pipeline import ACTIVATIONS, PipelineSpec
 from core.stack import MAX_LAYERS, check_stack
@@ -277,6 +278,21 @@ class ExplorerState(QObject):
         if layer == 0 or layer > len(self.layers):
             return self.dataset_channels
         return int(self.layers[layer - 1].kernels.shape[3])
+
+    def channel_labels(self, first=1):
+        """Names of the channels the selected layer reads: the image's (R, G, B or numbers
+        from ``first``) for layer 1, ``M1``, ``M2``, … (the maps of the layer before) deeper.
+
+        Examples
+        --------
+        >>> state = ExplorerState()
+        >>> state.add_layer()
+        >>> state.channel_labels()
+        ('M1',)
+        """
+        if self.selected_layer == 0:
+            return channel_names(self.channels, first=first)
+        return tuple(f"M{i + 1}" for i in range(self.channels))
 
     @property
     def image(self):

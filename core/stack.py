@@ -15,8 +15,8 @@ from .explain import spec_pads
 from .nn.receptive import INPUT_FIELD, grow_field, input_region
 from .pipeline import PipelineSpec, run_pipeline
 
-__all__ = ["MAX_LAYERS", "LayerShapes", "LayerFields", "FieldStep", "check_stack", "run_stack",
-           "stack_fields", "field_steps", "stage_region"]
+__all__ = ["MAX_LAYERS", "LayerShapes", "LayerFields", "FieldStep", "TrailStop", "check_stack",
+           "run_stack", "stack_fields", "field_steps", "stage_region", "pixel_trail"]
 
 #: The most layers a stack may hold.
 MAX_LAYERS = 4
@@ -236,6 +236,62 @@ def field_steps(specs, image_shape, layer, stage="conv", axis=0):
             if index == layer and name == stage:
                 return steps
     return steps
+
+
+@dataclass(frozen=True)
+class TrailStop:
+    """Where one deep pixel reads from in an earlier map: ``layer`` (from 0; -1 for the
+    input) and ``stage`` (``'conv'``, ``'pooled'`` or ``'input'``), the ``rows`` and ``cols``
+    (``range`` objects, clipped to that map) and the map's size ``hw``."""
+
+    layer: int
+    stage: str
+    rows: range
+    cols: range
+    hw: tuple
+
+
+def _stages(specs, shapes):
+    """``(layer, stage, geometry, output_hw)`` of every sliding-window step, in order."""
+    stages = []
+    for index, (spec, shape) in enumerate(zip(specs, shapes)):
+        stages.append((index, "conv", _conv_geometry(spec, shape.input_hw), shape.conv_hw))
+        if spec.pooled:
+            stages.append((index, "pooled", _pool_geometry(spec), shape.pooled_hw))
+    return stages
+
+
+def pixel_trail(specs, image_shape, layer, stage, out_rc):
+    """Pixel ``out_rc`` of ``layer``'s ``stage`` maps traced back one map at a time: the
+    region it reads in each earlier map, nearest first, the input last.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> one = PipelineSpec(np.ones((3, 3, 1, 1)), pool_mode="max")
+    >>> two = PipelineSpec(np.ones((3, 3, 1, 1)))
+    >>> [(t.layer, t.stage, t.rows) for t in pixel_trail([one, two], (28, 28), 1, "conv", (0, 0))]
+    [(0, 'pooled', range(0, 3)), (0, 'conv', range(0, 6)), (-1, 'input', range(0, 8))]
+    """
+    fields = stack_fields(specs, image_shape)  # checks the stack and the stage
+    if stage == "pooled" and fields[layer].pooled is None:
+        raise ValueError(f"stage: layer {layer + 1} does not pool")
+    shapes = check_stack(specs, image_shape)
+    stages = _stages(specs, shapes)
+    target = next(i for i, (l, s, _, _) in enumerate(stages) if l == layer and s == stage)
+    image_hw = _image_shape(image_shape)[0]
+    trail = []
+    for source in range(target - 1, -2, -1):
+        field = INPUT_FIELD
+        for _, _, geometry, _ in stages[source + 1:target + 1]:
+            field = grow_field(field, geometry)
+        if source < 0:
+            where, hw = (-1, "input"), image_hw
+        else:
+            where, hw = stages[source][:2], stages[source][3]
+        rows, cols = input_region(field, out_rc, hw)
+        trail.append(TrailStop(where[0], where[1], rows, cols, tuple(hw)))
+    return trail
 
 
 def stage_region(field, out_rc, image_hw, *, clip=True):
