@@ -52,6 +52,13 @@ class LayerResult:
     layer: int = 0
     source: np.ndarray = None
 
+    def shown_input(self, channel=0):
+        """The input as the window draws it: the image, or one map (``channel``) of the
+        layer before for a deep layer."""
+        if self.layer == 0:
+            return self.image
+        return self.image[:, :, min(int(channel), self.image.shape[2] - 1)]
+
     @property
     def input_range(self):
         """The value range of a deep layer's input maps, None for layer 1 (the image's own)."""

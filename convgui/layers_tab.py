@@ -526,5 +526,8 @@ def install_layers(window):
     state.mappingChanged.connect(refresh)
     state.colormapChanged.connect(refresh)
     strip.layerAdded.connect(lambda _: tabs.setCurrentWidget(tab))
+    # A deep layer's input view shows the map of the channel under edit.
+    state.activeChannelChanged.connect(lambda _: window._redraw() if state.selected_layer
+                                       else None)
     window.layer_strip, window.layers_tab = strip, tab
     return strip, tab

@@ -396,7 +396,7 @@ class MainWindow(QMainWindow):
         if view is None:
             return
         s = self.state
-        picture = input_picture(view.image, view.spec)
+        picture = input_picture(view.shown_input(s.active_channel), view.spec)
         spec = view.spec
         self.canvas.show_input(picture.values, picture.pads, view.input_range or self.value_range,
                                padded=picture.padded,
