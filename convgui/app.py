@@ -18,6 +18,7 @@ COMMANDS = (
     ("apply", "convgui.cli", "apply a kernel (and pooling) to a whole dataset and save the result"),
     ("check", "convgui.cli_check", "run a student's seven assignment files against the reference"),
     ("train", "convgui.train_cli", "train a small CNN (your layer stack + a dense softmax) on labelled data"),
+    ("animate", "convgui.animate_command", "save the step-through of one image as a GIF, APNG or PNG frames"),
 )
 
 

@@ -32,15 +32,16 @@ from core.choices import ACTIVATIONS
 from core.padding import PADDING_MODES
 
 __all__ = ["configure_parser", "run", "configure_apply_parser", "run_apply", "parse_pair",
-           "parse_padding", "parse_pool", "parse_range", "parse_grid", "parse_bias"]
+           "parse_padding", "parse_pool", "parse_range", "parse_grid", "parse_bias",
+           "add_layer_arguments", "layer_spec", "load_layer", "load_kernel_argument", "UsageError", "Progress"]
 
 PROG = "main.py apply"
 FORMATS = ("npz", "npy", "png", "sheet")
 _SUFFIX_FORMATS = {".npz": "npz", ".npy": "npy", ".png": "sheet"}
 
 
-class _UsageError(Exception):
-    """A bad argument or file: reported as ``main.py apply: error: ...``, exit code 2."""
+class UsageError(Exception):
+    """A bad argument or file: reported as ``main.py COMMAND: error: ...``, exit code 2."""
 
 
 def _ints(text, name, minimum):
@@ -166,16 +167,11 @@ def parse_grid(text):
             f"sheet grid must be ROWSxCOLUMNS like 10x10, got {text!r}") from None
 
 
-def configure_apply_parser(parser):
-    """Add the ``apply`` command's options to ``parser`` (an ``argparse`` (sub)parser)."""
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = (
-        "examples:\n"
-        "  main.py apply --input MNIST.npz --kernel sobel_x --pool max:2x2:2 --output out.npz\n"
-        "  main.py apply --input MNIST.npz --key X_test --kernel my_kernel.json \\\n"
-        "      --activation relu --range 0:100 --output sheet.png\n"
-        "  main.py apply --input animals_1.npz --kernel edge --format png --output maps/\n\n"
-        "exit codes: 0 done, 2 bad arguments or files, 130 interrupted (no partial output)")
+def add_layer_arguments(parser):
+    """Add the options that say what to compute (dataset, kernel, padding, ..., pooling).
+
+    Shared by every command that runs the layer, so they all read the same way.
+    """
     add = parser.add_argument
     add("--input", required=True, metavar="PATH",
         help="dataset file (.npz, .npy, MNIST IDX, CIFAR batch)")
@@ -214,6 +210,20 @@ def configure_apply_parser(parser):
     add("--pool", type=parse_pool, default=("off", (2, 2), (2, 2)),
         metavar="MODE:KHxKW:STRIDE|off", help="pooling after the activation, e.g. max:2x2:2 or "
         "avg:3x3:1 (default: off)")
+
+
+def configure_apply_parser(parser):
+    """Add the ``apply`` command's options to ``parser`` (an ``argparse`` (sub)parser)."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = (
+        "examples:\n"
+        "  main.py apply --input MNIST.npz --kernel sobel_x --pool max:2x2:2 --output out.npz\n"
+        "  main.py apply --input MNIST.npz --key X_test --kernel my_kernel.json \\\n"
+        "      --activation relu --range 0:100 --output sheet.png\n"
+        "  main.py apply --input animals_1.npz --kernel edge --format png --output maps/\n\n"
+        "exit codes: 0 done, 2 bad arguments or files, 130 interrupted (no partial output)")
+    add_layer_arguments(parser)
+    add = parser.add_argument
     add("--range", type=parse_range, default=(0, None), metavar="START:STOP",
         help="process images START..STOP-1 only (default: all)")
     add("--format", choices=FORMATS,
@@ -231,12 +241,13 @@ def configure_apply_parser(parser):
 # --------------------------------------------------------------------------------------------
 
 
-class _Progress:
+class Progress:
     """Progress lines on stderr, at most a few per second."""
 
-    def __init__(self, what, quiet=False, stream=None):
+    def __init__(self, what, quiet=False, stream=None, prog=PROG):
         from core.batch import Throttle
 
+        self.prog = prog
         self.what = what
         self.quiet = quiet
         self.stream = sys.stderr if stream is None else stream
@@ -249,7 +260,7 @@ class _Progress:
         elapsed = time.perf_counter() - self.started
         eta = elapsed * (total - done) / done if done else 0.0
         tail = f"{elapsed:.1f} s" if done == total else f"about {eta:.0f} s left"
-        print(f"{PROG}: {self.what} {done}/{total} ({100 * done // total}%), {tail}",
+        print(f"{self.prog}: {self.what} {done}/{total} ({100 * done // total}%), {tail}",
               file=self.stream, flush=True)
 
 
@@ -261,11 +272,12 @@ def _output_format(args):
         return _SUFFIX_FORMATS[suffix]
     if not suffix or Path(args.output).is_dir() or args.output.endswith(("/", os.sep)):
         return "png"
-    raise _UsageError(f"argument --output: cannot tell the format from {args.output!r}; "
+    raise UsageError(f"argument --output: cannot tell the format from {args.output!r}; "
                       f"use .npz, .npy, .png or a folder, or give --format")
 
 
-def _load_kernel(text, channels):
+def load_kernel_argument(text, channels):
+    """The ``--kernel`` option (a preset or a file) as a bank for ``channels`` channels."""
     from core import kernels as kernel_library
 
     path = Path(text)
@@ -273,19 +285,19 @@ def _load_kernel(text, channels):
         try:
             kernel = kernel_library.load_kernel(path)
         except (ValueError, TypeError, OSError) as exc:
-            raise _UsageError(f"argument --kernel: {exc}") from None
+            raise UsageError(f"argument --kernel: {exc}") from None
         except Exception as exc:  # a damaged file failing in a way not foreseen
-            raise _UsageError(f"argument --kernel: {path}: cannot be read "
+            raise UsageError(f"argument --kernel: {path}: cannot be read "
                               f"({type(exc).__name__}: {exc})") from None
     else:
         try:
             kernel = kernel_library.find_preset(text).kernel
         except ValueError as exc:
-            raise _UsageError(f"argument --kernel: {exc}; or give a .json/.npy file") from None
+            raise UsageError(f"argument --kernel: {exc}; or give a .json/.npy file") from None
     try:
         return kernel_library.as_bank(kernel, channels)
     except ValueError as exc:
-        raise _UsageError(f"argument --kernel: {exc}") from None
+        raise UsageError(f"argument --kernel: {exc}") from None
 
 
 def _is_same_or_inside(output, source):
@@ -301,19 +313,58 @@ def _check_output(args, fmt):
     output = Path(args.output)
     parent = output.parent if str(output.parent) else Path(".")
     if not parent.is_dir():
-        raise _UsageError(f"argument --output: folder does not exist: {parent}")
+        raise UsageError(f"argument --output: folder does not exist: {parent}")
     if _is_same_or_inside(output, args.input):
-        raise _UsageError(f"argument --output: {output} is the input file {args.input}; "
+        raise UsageError(f"argument --output: {output} is the input file {args.input}; "
                           "writing there would destroy the source (even with --overwrite); "
                           "choose another name")
     if fmt == "png":
         if output.exists() and not output.is_dir():
-            raise _UsageError(f"argument --output: {output} is a file, not a folder")
+            raise UsageError(f"argument --output: {output} is a file, not a folder")
         return
     if output.is_dir():
-        raise _UsageError(f"argument --output: {output} is a folder; give a file name")
+        raise UsageError(f"argument --output: {output} is a folder; give a file name")
     if output.exists() and not args.overwrite:
-        raise _UsageError(f"argument --output: {output} exists; add --overwrite to replace it")
+        raise UsageError(f"argument --output: {output} exists; add --overwrite to replace it")
+
+
+def layer_spec(args, channels):
+    """The :class:`~core.pipeline.PipelineSpec` that the layer options (see
+    :func:`add_layer_arguments`) describe for images of ``channels`` channels; a bad kernel or
+    combination raises :class:`UsageError` naming the option."""
+    from core.pipeline import PipelineSpec
+
+    bank = load_kernel_argument(args.kernel, channels)
+    mode, shape, stride = args.pool
+    if args.transposed and isinstance(args.padding, str) and args.padding != "valid":
+        raise UsageError(f"argument --padding: {args.padding!r} has no meaning for a transposed "
+                         "convolution; give the pixels to crop, P or PH,PW")
+    if args.transposed and args.padding_mode != "zeros":
+        raise UsageError("argument --padding-mode: a transposed convolution's padding crops "
+                         "its output, so only zeros applies")
+    if not args.transposed and args.output_padding != (0, 0):
+        raise UsageError("argument --output-padding: only with --transposed")
+    try:
+        return PipelineSpec(bank, padding=args.padding, stride=args.stride,
+                            dilation=args.dilation, flip=args.flip, activation=args.activation,
+                            pool_mode=mode, pool_shape=shape, pool_stride=stride,
+                            padding_mode=args.padding_mode, bias=args.bias,
+                            transposed=args.transposed, output_padding=args.output_padding)
+    except (ValueError, TypeError) as exc:
+        if "bias" in str(exc):
+            raise UsageError(f"argument --bias: {exc}") from None
+        raise UsageError(f"these settings are not valid: {exc}") from None
+
+
+def load_layer(args):
+    """The dataset (the first ``--key``, else the archive's main image array) and the
+    :func:`layer_spec` for it; a bad file raises :class:`UsageError`."""
+    dataset = _load_input(args.input, args.key[0] if args.key else None)
+    return dataset, layer_spec(args, _channels(dataset))
+
+
+def _channels(dataset):
+    return 1 if dataset.images.ndim == 3 else dataset.images.shape[3]
 
 
 def _load_input(path, key):
@@ -322,9 +373,9 @@ def _load_input(path, key):
     try:
         return load_dataset(path, key=key)
     except (ValueError, OSError) as exc:
-        raise _UsageError(f"argument --input: {exc}") from None
+        raise UsageError(f"argument --input: {exc}") from None
     except Exception as exc:  # a decoder failing in a way not foreseen: still the file's fault
-        raise _UsageError(f"argument --input: {path}: cannot be read "
+        raise UsageError(f"argument --input: {path}: cannot be read "
                           f"({type(exc).__name__}: {exc})") from None
 
 
@@ -333,7 +384,7 @@ def _chosen_keys(args, first, fmt):
     if args.key:
         keys = list(dict.fromkeys(args.key))
         if len(keys) > 1 and fmt != "npz":
-            raise _UsageError(f"argument --key: format {fmt} holds one array, but {len(keys)} "
+            raise UsageError(f"argument --key: format {fmt} holds one array, but {len(keys)} "
                               "were given; use an .npz output or one --key")
         return keys, []
     if first.key is None:
@@ -353,33 +404,13 @@ class _Part:
 def _prepare(args):
     """Everything checked before any work: datasets, spec, range, output."""
     from core.batch import batch_range, output_nbytes
-    from core.pipeline import PipelineSpec
 
     fmt = _output_format(args)
     _check_output(args, fmt)
     first = _load_input(args.input, args.key[0] if args.key else None)
     keys, skipped = _chosen_keys(args, first, fmt)
     datasets = [first] + [_load_input(args.input, key) for key in keys[1:]]
-    bank = _load_kernel(args.kernel, 1 if first.images.ndim == 3 else first.images.shape[3])
-    mode, shape, stride = args.pool
-    if args.transposed and isinstance(args.padding, str) and args.padding != "valid":
-        raise _UsageError(f"argument --padding: {args.padding!r} has no meaning for a transposed "
-                          "convolution; give the pixels to crop, P or PH,PW")
-    if args.transposed and args.padding_mode != "zeros":
-        raise _UsageError("argument --padding-mode: a transposed convolution's padding crops "
-                          "its output, so only zeros applies")
-    if not args.transposed and args.output_padding != (0, 0):
-        raise _UsageError("argument --output-padding: only with --transposed")
-    try:
-        spec = PipelineSpec(bank, padding=args.padding, stride=args.stride,
-                            dilation=args.dilation, flip=args.flip, activation=args.activation,
-                            pool_mode=mode, pool_shape=shape, pool_stride=stride,
-                            padding_mode=args.padding_mode, bias=args.bias,
-                            transposed=args.transposed, output_padding=args.output_padding)
-    except (ValueError, TypeError) as exc:
-        if "bias" in str(exc):
-            raise _UsageError(f"argument --bias: {exc}") from None
-        raise _UsageError(f"these settings are not valid: {exc}") from None
+    spec = layer_spec(args, _channels(first))
     dtype = np.float64 if args.float64 else np.float32
     parts = []
     for dataset in datasets:
@@ -387,12 +418,12 @@ def _prepare(args):
         try:
             start, stop = batch_range(len(dataset), *args.range)
         except ValueError as exc:
-            raise _UsageError(f"argument --range: {exc}{where}") from None
+            raise UsageError(f"argument --range: {exc}{where}") from None
         try:
             nbytes = output_nbytes(dataset.images.shape, spec, start=start, stop=stop,
                                    dtype=dtype)
         except ValueError as exc:
-            raise _UsageError(f"these settings do not fit the images "
+            raise UsageError(f"these settings do not fit the images "
                               f"{dataset.images.shape[1:]}{where}: {exc}") from None
         parts.append(_Part(dataset, start, stop, nbytes))
     return fmt, parts, spec, dtype, skipped
@@ -436,7 +467,7 @@ def _apply(args):
     output = Path(args.output)
     if fmt == "npy":
         part = parts[0]
-        progress = _Progress("processed", quiet)
+        progress = Progress("processed", quiet)
         for done, total in batch.iter_batch_to_npy(output, part.dataset.images, spec,
                                                    start=part.start, stop=part.stop,
                                                    dtype=dtype):
@@ -452,7 +483,7 @@ def _apply(args):
             label = f"processed {part.dataset.key}" if len(parts) > 1 else "processed"
             scratch = atomic.temp_path_for(output, ".scratch.npy")
             scratches.append(scratch)
-            outputs = _compute(part, spec, dtype, held, _Progress(label, quiet), scratch)
+            outputs = _compute(part, spec, dtype, held, Progress(label, quiet), scratch)
             held += 0 if isinstance(outputs, np.memmap) else part.nbytes
             labels = (None if part.dataset.labels is None
                       else part.dataset.labels[part.start:part.stop])
@@ -467,13 +498,13 @@ def _apply(args):
                                                           columns=columns))
         else:
             _, outputs, labels = results[0]
-            writing = _Progress("written", quiet)
+            writing = Progress("written", quiet)
             try:
                 run = sheets.iter_png_folder(output, outputs, start=parts[0].start,
                                              labels=labels, class_names=class_names,
                                              overwrite=args.overwrite)
             except FileExistsError as exc:
-                raise _UsageError(f"argument --output: {exc}; add --overwrite to replace "
+                raise UsageError(f"argument --output: {exc}; add --overwrite to replace "
                                   "them") from None
             for done, total in run:
                 writing(done, total)
@@ -532,7 +563,7 @@ def run_apply(args):
     old_handlers = _install_signal_handlers()
     try:
         _apply(args)
-    except _UsageError as exc:
+    except UsageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -5,7 +5,7 @@ transpose — Sobel x vs. y —, stride 1 vs. 2, correlation vs. convolution) or
 earlier settings.
 """
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import numpy as np
 from PyQt5.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -13,6 +13,7 @@ from PyQt5.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidg
 from core.pipeline import run_pipeline
 
 from .map_board import MapBoard, Tile, shape_text
+from .state import same_value
 from .widgets import choice_combo
 
 __all__ = ["CompareTab", "VARIANTS", "COMBINATIONS", "variant_specs", "combine"]
@@ -44,6 +45,33 @@ def variant_specs(spec, variant, snapshot=None):
             raise ValueError("no saved settings yet: press “Save current as B” first")
         return spec, snapshot, "A: current settings", "B: saved settings"
     raise ValueError(f"variant must be one of {[v for v, _ in VARIANTS]}, got {variant!r}")
+
+
+def same_spec(a, b):
+    """True when two pipeline specs compute the same thing (arrays compared by value)."""
+    return all(same_value(getattr(a, f.name), getattr(b, f.name)) for f in fields(a))
+
+
+def one_kernel(spec, k):
+    """``spec`` reduced to its kernel ``k`` (and that kernel's bias): the tab shows one map.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from core.pipeline import PipelineSpec
+    >>> one_kernel(PipelineSpec(np.zeros((3, 3, 1, 4)), bias=[1, 2, 3, 4]), 2).bias
+    3.0
+    """
+    bias = spec.bias if isinstance(spec.bias, float) else spec.bias[k]
+    return replace(spec, kernels=spec.kernels[:, :, :, k:k + 1], bias=bias)
+
+
+def final_map(view, spec, k):
+    """Map ``k`` of ``spec``'s final output for the view's image: the main result's own map
+    when ``spec`` is the current settings, else computed for that one kernel only."""
+    if same_spec(spec, view.spec):
+        return view.result.final[0][:, :, k]
+    return run_pipeline(view.image[None], one_kernel(spec, k), dtype=np.float32).final[0, :, :, 0]
 
 
 def combine(a, b, how):
@@ -104,26 +132,47 @@ class CompareTab(QWidget):
             return
         k = min(self.state.active_kernel, view.spec.kernels.shape[3] - 1)
         try:
-            spec_a, spec_b, label_a, label_b = variant_specs(
-                view.spec, self.variant_combo.currentData(), self.snapshot)
-            a = run_pipeline(view.image[None], spec_a, dtype=np.float32).final[0]
-            b = run_pipeline(view.image[None], spec_b, dtype=np.float32).final[0]
+            specs = variant_specs(view.spec, self.variant_combo.currentData(), self.snapshot)
         except ValueError as exc:
-            self.message.setText(f"<span style='color:#c33'>{exc}</span>")
+            self._fail(str(exc))
             return
-        k_b = min(k, b.shape[2] - 1)
-        a, b = a[:, :, k], b[:, :, k_b]
         how = self.combine_combo.currentData()
-        both = combine(a, b, how)
-        tiles = [Tile(label_a, a, shape_text(a)), Tile(label_b, b, shape_text(b))]
-        if both is None:
-            self.message.setText("A and B have different shapes, so they cannot be combined "
-                                 "pixel by pixel.")
-            tiles.append(Tile("(no combination)", np.zeros((1, 1)), ""))
-        else:
-            self.message.setText("")
-            title = "A − B" if how == "difference" else "√(A² + B²)"
-            tiles.append(Tile(title, both, shape_text(both)))
+        try:
+            built = compare_tiles(view, specs, k, how)
+        except ValueError as exc:
+            self._fail(str(exc))
+            return
+        self._show(built)
+
+    def _fail(self, message):
+        self.message.setText(f"<span style='color:#c33'>{message}</span>")
+
+    def _show(self, built):
+        tiles, message = built
+        self.message.setText(message)
         self.tiles = tiles
         self.board.show_rows([tiles], self.state.mapping, self.state.colormap,
                              self.value_range())
+
+
+def compare_work(view, specs, k):
+    """Multiply-adds :func:`compare_tiles` does (what decides where it runs)."""
+    h, w = view.image.shape[:2]
+    return sum(h * w * int(np.prod(spec.kernels.shape[:3]))
+               for spec in specs[:2] if not same_spec(spec, view.spec))
+
+
+def compare_tiles(view, specs, k, how):
+    """``(tiles A, B and their combination, message)`` for kernel ``k`` (NumPy only: it may run
+    off the GUI thread)."""
+    spec_a, spec_b, label_a, label_b = specs
+    a = final_map(view, spec_a, k)
+    b = final_map(view, spec_b, min(k, spec_b.kernels.shape[3] - 1))
+    both = combine(a, b, how)
+    tiles = [Tile(label_a, a, shape_text(a)), Tile(label_b, b, shape_text(b))]
+    if both is None:
+        tiles.append(Tile("(no combination)", np.zeros((1, 1)), ""))
+        return tiles, "A and B have different shapes, so they cannot be combined pixel by pixel."
+    title = "A − B" if how == "difference" else "√(A² + B²)"
+    tiles.append(Tile(title, both, shape_text(both)))
+    return tiles, ""

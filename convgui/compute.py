@@ -8,7 +8,9 @@ Small work (a digit, a small kernel) runs at once on the GUI thread: it takes we
 and a thread hop would only add latency. Larger work runs on Qt's thread pool through
 :class:`convgui.workers.LatestOnly`: every request carries a generation number, a newer request
 supersedes the running one and a result whose generation is no longer current is dropped, so a
-slow photo never overwrites what a newer kernel produced. Errors go to one signal, ``failed``.
+slow photo never overwrites what a newer kernel produced; superseded work also stops between the
+engine's blocks (:func:`core.engine.interruptible`) instead of running to its end. Errors go to
+one signal, ``failed``.
 """
 
 import time
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
+from core.engine import Interrupted, interruptible
 from core.pipeline import run_pipeline
 from core.stack import check_stack, run_stack
 
@@ -192,13 +195,17 @@ class Computation(QObject):
 
         def job():
             yield None  # a request superseded while it waited for a thread stops here, unrun
-            return _run_stack(image, specs, layer, index, generation)
+            try:
+                with interruptible(lambda: self.generation != generation):
+                    return _run_stack(image, specs, layer, index, generation)
+            except Interrupted:  # newer settings superseded it: nobody waits for this result
+                return None
         self._job_generation = generation
         self._runner.submit(job)
 
     def _on_job_done(self, _runner_generation, view):
         # The runner already dropped jobs it superseded; this drops results of older settings.
-        if view.generation == self.generation:
+        if view is not None and view.generation == self.generation:
             self._deliver(view)
 
     def _on_job_error(self, _runner_generation, message):

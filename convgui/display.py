@@ -9,7 +9,7 @@ levels into colours. The views and the PNG export both go through :func:`render_
 import numpy as np
 import pyqtgraph as pg
 
-from core.sheets import render_tile
+from core.sheets import levels_for, mapped_values, render_tile
 
 __all__ = ["MAPPING_LABELS", "COLORMAP_LABELS", "mapped_values", "levels_for", "lookup_table",
            "render_rgb", "colormap"]
@@ -43,35 +43,6 @@ def colormap(name):
 def lookup_table(name, points=256):
     """A ``(points, 3)`` uint8 RGB lookup table for colormap ``name``."""
     return colormap(name).getLookupTable(nPts=points, alpha=False).astype(np.uint8)
-
-
-def mapped_values(values, mapping):
-    """The values actually displayed: ``|x|`` for ``'abs'``, unchanged otherwise."""
-    return np.abs(values) if mapping == "abs" else values
-
-
-def levels_for(values, mapping, image_range=(0.0, 255.0)):
-    """Display levels ``(low, high)`` for ``values`` under ``mapping``.
-
-    ``image_range`` is the value range of the source images ((0, 1) for float data in [0, 1],
-    (0, 255) for 8-bit), which ``'clip'`` uses.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> levels_for(np.array([-2.0, 1.0]), 'symmetric')
-    (-2.0, 2.0)
-    """
-    if mapping == "clip":
-        return (float(image_range[0]), float(image_range[1]))
-    shown = mapped_values(np.asarray(values), mapping)
-    low, high = float(np.min(shown)), float(np.max(shown))
-    if mapping == "symmetric":
-        bound = max(abs(low), abs(high))
-        low, high = -bound, bound
-    if high <= low:
-        high = low + 1.0
-    return (low, high)
 
 
 def render_rgb(values, mapping, colormap_name, levels=None, image_range=(0.0, 255.0)):

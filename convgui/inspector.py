@@ -15,43 +15,12 @@ from PyQt5.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QTable
                              QHeaderView)
 
 from core.choices import channel_names
-from core.explain import explain_conv_pixel, explain_pool_pixel, input_picture, spec_pads
+from core.explain import (explain_conv_pixel, explain_pool_pixel, input_picture, spec_pads,
+                          sum_expression)
+from core.explain import format_number as _fmt
 from core.geometry import input_window, outputs_reading
 
 __all__ = ["InspectorPanel", "Inspector", "sum_expression"]
-
-_MAX_TERMS = 12
-
-
-def _fmt(value):
-    value = float(value)
-    if value == int(value) and abs(value) < 1e6:
-        return str(int(value))
-    return f"{value:.4g}"
-
-
-def sum_expression(patch, kernel, total):
-    """``'0.5·1 + 0.2·(−1) + … = 0.3'``: the products that make an output value.
-
-    Long sums list the first terms and the count of the rest.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> sum_expression(np.array([1.0, 2.0]), np.array([3.0, -1.0]), 1.0)
-    '1·3 + 2·(−1) = 1'
-    """
-    terms = []
-    for p, k in zip(np.ravel(patch), np.ravel(kernel)):
-        k_text = _fmt(k)
-        if k < 0:
-            k_text = f"(−{k_text[1:]})"
-        p_text = _fmt(p) if p >= 0 else f"(−{_fmt(p)[1:]})"
-        terms.append(f"{p_text}·{k_text}")
-    if len(terms) > _MAX_TERMS:
-        shown = " + ".join(terms[:_MAX_TERMS])
-        return f"{shown} + … ({len(terms) - _MAX_TERMS} more) = {_fmt(total)}"
-    return f"{' + '.join(terms)} = {_fmt(total)}"
 
 
 class _Grid(QTableWidget):

@@ -15,12 +15,12 @@ from PyQt5.QtWidgets import (QAction, QApplication, QDockWidget, QLabel, QMainWi
                              QWidget)
 
 from core import kernels as kernel_library
-from core import resolve_padding
 from core.atomic import PartialWriteError
 from core.explain import input_picture
 from core.codegen import ImageSource, python_snippet
 from core.explain import explain_conv_pixel
 from core.datasets import DEFAULT_SAMPLE, Dataset, load_sample, load_samples
+from core.frames import crop_box
 
 from . import dialogs, export
 from .batch_dialog import batch_action
@@ -39,6 +39,7 @@ from .layers_tab import install_layers
 from .loading import DATA_FILTERS, DatasetLoader
 from .operation_panel import OperationPanel
 from .pipeline_tab import PipelineTab
+from .slides_export import animation_action, figure_action
 from .session import restore_session, save_session
 from .state import ExplorerState
 from .training_panel import install_train_menu
@@ -253,6 +254,13 @@ class MainWindow(QMainWindow):
         for action in (self.export_maps_action, self.export_big_action,
                        self.export_view_action, self.export_arrays_action,
                        self.export_kernel_action):
+            export_menu.addAction(action)
+        export_menu.addSeparator()
+        self.animation_dialog = self.figure_dialog = None
+        self.export_animation_action = animation_action(self)
+        self.export_figure_action = figure_action(self)
+        for action in (self.export_animation_action, self.export_figure_action):
+            self.addAction(action)
             export_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -580,10 +588,8 @@ class MainWindow(QMainWindow):
         if on and self._before_crop is None and self.state.image is not None:
             image = self.state.image
             h, w = image.shape[:2]
-            row, col = self._crop_centre(h, w)
-            top = int(min(max(row - size // 2, 0), max(h - size, 0)))
-            left = int(min(max(col - size // 2, 0), max(w - size, 0)))
-            crop = np.array(image[top:top + size, left:left + size])
+            top, left, ch, cw = crop_box((h, w), size, self.lesson_centre(h, w))
+            crop = np.array(image[top:top + ch, left:left + cw])
             dataset = self.state.dataset
             before = (dataset, self.origin, int(self.state.index))
             name = f"{crop.shape[0]}×{crop.shape[1]} crop of {dataset.name} #{self.state.index} " \
@@ -600,7 +606,9 @@ class MainWindow(QMainWindow):
         with QSignalBlocker(self.step_controls.crop_check):
             self.step_controls.crop_check.setChecked(self._before_crop is not None)
 
-    def _crop_centre(self, h, w):
+    def lesson_centre(self, h, w):
+        """Where a lesson crop (or an exported animation) centres: the inspected pixel's window,
+        the hovered input pixel, or the middle of an ``h``×``w`` image."""
         target = self.inspector.target
         view = self.computation.latest
         if target is not None and view is not None and target[0] == "conv":

@@ -13,7 +13,7 @@ from PyQt5.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, 
 
 from core import output_shape, resolve_padding
 from core.choices import ACTIVATION_CHOICES, PADDING_CHOICES, POOL_CHOICES
-from core.geometry import output_size, resolve_transposed_padding, transposed_output_size
+from core.geometry import resolve_transposed_padding, size_formula, transposed_size_formula
 
 from .widgets import choice_combo as _combo
 from .widgets import spin_box as _spin
@@ -28,49 +28,6 @@ PADDING_MODE_CHOICES = (("zeros", "Zeros   0 0 | a b c"),
                         ("circular", "Circular   b c | a b c"),
                         ("symmetric", "Symmetric   b a | a b c"))
 
-
-
-def size_formula(size, kernel, pads, stride, dilation):
-    """The output-size arithmetic along one axis as text, e.g. ``⌊(28 + 1 + 1 − 3) / 2⌋ + 1 = 14``.
-
-    Examples
-    --------
-    >>> size_formula(28, 3, (1, 1), 2, 1)
-    '⌊(28 + 1 + 1 − 3) / 2⌋ + 1 = 14'
-    """
-    extent = dilation * (kernel - 1) + 1
-    k_text = str(kernel) if dilation == 1 else f"({dilation}·({kernel} − 1) + 1)"
-    pad_text = "".join(f" + {p}" for p in pads)
-    try:
-        result = output_size(size, kernel, sum(pads), stride, dilation)
-    except ValueError:
-        return f"{size}{pad_text} < {extent}: the kernel does not fit"
-    inner = f"{size}{pad_text} − {k_text}"
-    if stride == 1:
-        return f"{inner} + 1 = {result}"
-    return f"⌊({inner}) / {stride}⌋ + 1 = {result}"
-
-
-def transposed_size_formula(size, kernel, pads, stride, dilation, output_padding):
-    """A transposed convolution's output size along one axis as text.
-
-    ``(i − 1)·s − p_before − p_after + d·(k − 1) + a + 1``, with the numbers filled in.
-
-    Examples
-    --------
-    >>> transposed_size_formula(3, 3, (1, 1), 2, 1, 1)
-    '(3 − 1)·2 − 1 − 1 + (3 − 1) + 1 + 1 = 6'
-    """
-    pad_text = "".join(f" − {p}" for p in pads)
-    k_text = f"({kernel} − 1)" if dilation == 1 else f"{dilation}·({kernel} − 1)"
-    a_text = f" + {output_padding}" if output_padding else ""
-    inner = f"({size} − 1)·{stride}{pad_text} + {k_text}{a_text} + 1"
-    try:
-        result = transposed_output_size(size, kernel, sum(pads), stride, dilation,
-                                        output_padding)
-    except ValueError as exc:
-        return f"{inner}: {exc}"
-    return f"{inner} = {result}"
 
 
 class OperationPanel(QWidget):

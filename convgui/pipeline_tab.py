@@ -41,60 +41,81 @@ class PipelineTab(QWidget):
         view = self.computation.latest
         if view is None:
             return
-        spec = view.spec
-        k = min(self.state.active_kernel, spec.kernels.shape[3] - 1)
-        image = view.image
-        kernel = spec.kernels[:, :, :, k]
-        biases = np.ravel(spec.bias)
-        bias = float(biases[k] if biases.size > 1 else biases[0])
+        k = min(self.state.active_kernel, view.spec.kernels.shape[3] - 1)
+        channel = self.state.active_channel
+        self._show(layer_rows(view, k, channel))
 
-        def conv_with(images, kernel3, flip, bias=0.0):
-            """This layer's convolution (or transposed convolution) with one kernel."""
-            one = replace(spec, kernels=kernel3[:, :, :, None], flip=flip, bias=bias)
-            return convolve(images, one, dtype=np.float32)[0, :, :, 0]
-        conv = view.result.conv[0, :, :, k]
-        layer = [Tile("Input", image, _shape(image), raw=True),
-                 Tile(f"Conv K{k + 1}", conv, _shape(conv))]
-        if spec.activation != "none":
-            activated = view.result.activated[0, :, :, k]
-            name = "ReLU" if spec.activation == "relu" else "|x|"
-            layer.append(Tile(name, activated, _shape(activated)))
-        if view.result.pooled is not None:
-            pooled = view.result.pooled[0, :, :, k]
-            layer.append(Tile(f"{spec.pool_mode.capitalize()} pool "
-                              f"{spec.pool_shape[0]}×{spec.pool_shape[1]}", pooled,
-                              _shape(pooled)))
-        rows = [layer]
-        channels = kernel.shape[2]
-        if channels > 1:
-            partials = []
-            for ch in range(channels):
-                part = conv_with(image[None, :, :, ch], kernel[:, :, ch:ch + 1], spec.flip)
-                name = channel_names(channels, first=0)[ch]
-                partials.append(Tile(f"{name} ∗ kernel {name}", part, _shape(part)))
-            partials.append(Tile("Sum + bias = Conv" if bias else "Sum = Conv", conv,
-                                 _shape(conv)))
-            rows.append(partials)
-        channel = min(self.state.active_channel, channels - 1)
-        drawn = kernel[:, :, channel]
-        images = image[None] if image.ndim == 3 else image[None, :, :, None]
-        correlation = conv_with(images, kernel, False, bias)
-        convolution = conv_with(images, kernel, True, bias)
-        rows.append([
-            Tile("Kernel", drawn, _shape(drawn)),
-            Tile("Rotated 180°", drawn[::-1, ::-1],
-                 "applied now" if spec.flip else "used by convolution"),
-            Tile("Correlation", correlation, _shape(correlation)),
-            Tile("Convolution", convolution, _shape(convolution)),
-            Tile("Conv − corr", convolution - correlation, "0 for symmetric kernels"),
-        ])
+    def _show(self, built):
+        rows, text = built
         self.rows = rows
         self.board.show_rows(rows, self.state.mapping, self.state.colormap, self.value_range())
-        applied = "true convolution (kernel rotated 180°)" if spec.flip else "cross-correlation"
-        text = (f"<b>One CNN layer</b> for kernel {k + 1}: the input is combined with the "
-                f"kernel by {applied}, then the activation and the pooling are applied. ")
-        if channels > 1:
-            text += ("Row 2: each colour channel meets its own grid of the kernel, and the "
-                     "partial maps add up to the feature map. ")
-        text += "The last row contrasts correlation with true convolution (kernel rotated 180°)."
         self.intro.setText(text)
+
+
+def layer_work(view, k):
+    """Multiply-adds :func:`layer_rows` does (what decides where it runs)."""
+    kh, kw, c = view.spec.kernels.shape[:3]
+    h, w = view.image.shape[:2]
+    return h * w * kh * kw * c * 3
+
+
+def layer_rows(view, k, channel):
+    """``(rows of Tiles, intro text)`` for kernel ``k`` of a computed view (NumPy only: it may
+    run off the GUI thread). The main result's maps are reused; only the per-channel parts and
+    the other of correlation / convolution are computed."""
+    spec = view.spec
+    image = view.image
+    kernel = spec.kernels[:, :, :, k]
+    biases = np.ravel(spec.bias)
+    bias = float(biases[k] if biases.size > 1 else biases[0])
+
+    def conv_with(images, kernel3, flip, bias=0.0):
+        """This layer's convolution (or transposed convolution) with one kernel."""
+        one = replace(spec, kernels=kernel3[:, :, :, None], flip=flip, bias=bias)
+        return convolve(images, one, dtype=np.float32)[0, :, :, 0]
+
+    conv = view.result.conv[0, :, :, k]
+    layer = [Tile("Input", image, _shape(image), raw=True),
+             Tile(f"Conv K{k + 1}", conv, _shape(conv))]
+    if spec.activation != "none":
+        activated = view.result.activated[0, :, :, k]
+        name = "ReLU" if spec.activation == "relu" else "|x|"
+        layer.append(Tile(name, activated, _shape(activated)))
+    if view.result.pooled is not None:
+        pooled = view.result.pooled[0, :, :, k]
+        layer.append(Tile(f"{spec.pool_mode.capitalize()} pool "
+                          f"{spec.pool_shape[0]}×{spec.pool_shape[1]}", pooled,
+                          _shape(pooled)))
+    rows = [layer]
+    channels = kernel.shape[2]
+    if channels > 1:
+        partials = []
+        for ch in range(channels):
+            part = conv_with(image[None, :, :, ch], kernel[:, :, ch:ch + 1], spec.flip)
+            name = channel_names(channels, first=0)[ch]
+            partials.append(Tile(f"{name} ∗ kernel {name}", part, _shape(part)))
+        partials.append(Tile("Sum + bias = Conv" if bias else "Sum = Conv", conv,
+                             _shape(conv)))
+        rows.append(partials)
+    channel = min(channel, channels - 1)
+    drawn = kernel[:, :, channel]
+    images = image[None] if image.ndim == 3 else image[None, :, :, None]
+    # The main result is one of the two (same padding, mode and bias): compute only the other.
+    correlation = conv if not spec.flip else conv_with(images, kernel, False, bias)
+    convolution = conv if spec.flip else conv_with(images, kernel, True, bias)
+    rows.append([
+        Tile("Kernel", drawn, _shape(drawn)),
+        Tile("Rotated 180°", drawn[::-1, ::-1],
+             "applied now" if spec.flip else "used by convolution"),
+        Tile("Correlation", correlation, _shape(correlation)),
+        Tile("Convolution", convolution, _shape(convolution)),
+        Tile("Conv − corr", convolution - correlation, "0 for symmetric kernels"),
+    ])
+    applied = "true convolution (kernel rotated 180°)" if spec.flip else "cross-correlation"
+    text = (f"<b>One CNN layer</b> for kernel {k + 1}: the input is combined with the "
+            f"kernel by {applied}, then the activation and the pooling are applied. ")
+    if channels > 1:
+        text += ("Row 2: each colour channel meets its own grid of the kernel, and the "
+                 "partial maps add up to the feature map. ")
+    text += "The last row contrasts correlation with true convolution (kernel rotated 180°)."
+    return rows, text

@@ -1,9 +1,9 @@
 """Step-through: the kernel slides across the padded input, one stride at a time.
 
 While step-through is on, the selected kernel's feature map shows only the outputs computed so
-far (the rest stays empty), the input view highlights the kernel's current window, and the
-inspector spells out the current products and sum. Play/pause, single steps, a scrub slider and
-a speed control drive it; Space, ← and → too.
+far (the rest is covered, so a step costs the same on any map size), the input view highlights
+the kernel's current window, and the inspector spells out the current products and sum.
+Play/pause, single steps, a scrub slider and a speed control drive it; Space, ← and → too.
 """
 
 import numpy as np
@@ -11,7 +11,6 @@ from PyQt5.QtCore import QObject, QSignalBlocker, Qt, QTimer, pyqtSignal
 from PyQt5.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSlider, QSpinBox,
                              QWidget)
 
-from . import display
 from .widgets import tool_button
 
 __all__ = ["StepThrough", "StepControls"]
@@ -75,6 +74,8 @@ class StepThrough(QObject):
         if not on:
             self.pause()
             self.inspector.clear()
+            for plot in self.canvas.conv:
+                plot.cover_after(None, None, (0, 0))
         self.activeChanged.emit(on)
         if on:
             self.seek(0)
@@ -135,19 +136,17 @@ class StepThrough(QObject):
             self.position = count - 1
         k = self.kernel
         plot = self.canvas.conv[k]
-        full = view.result.activated[0, :, :, k]
-        partial = np.full(full.shape, np.nan, dtype=np.float64)
-        flat = partial.reshape(-1)
-        flat[:self.position + 1] = full.reshape(-1)[:self.position + 1]
-        mapping = self.state.mapping
-        levels = plot.image_item.getLevels()
-        plot.image_item.setImage(display.mapped_values(partial, mapping), autoLevels=False,
-                                 levels=levels)
+        shape = view.result.activated.shape[1:3]
         row, col = self.row_col()
+        # The full map stays drawn; the outputs after the current one are covered (a frame
+        # moves two rectangles instead of re-rendering the map).
+        for other in self.canvas.conv:
+            other.cover_after(None, None, shape)
+        plot.cover_after(row, col, shape)
         self.inspector.pinned = True
         self.inspector.inspect("conv", k, row, col)
         # Frame the whole map so its empty (not yet computed) part stays visible.
-        plot.mark_cells([(row, col)], outline=(0, 0) + full.shape)
+        plot.mark_cells([(row, col)], outline=(0, 0) + tuple(shape))
 
 
 class StepControls(QWidget):

@@ -1,6 +1,6 @@
 """The convolution and pooling engine every other part of the app calls.
 
-How it is fast (see the benchmark in ``benchmarks/bench_core.py``):
+How it is fast (see ``benchmarks/bench_core.py`` and the grid in ``benchmarks/bench_grid.py``):
 
 * It loops over the kernel's *taps* (``kh * kw * c`` iterations), never over pixels: each tap is
   one vectorised multiply-add over the padded input. With stride 1 that is one contiguous 1-D
@@ -8,23 +8,37 @@ How it is fast (see the benchmark in ``benchmarks/bench_core.py``):
 * It works on blocks of images small enough to stay in the CPU cache, padding each block inside
   one small reused buffer instead of padding the whole batch; a single large image (a photo) is
   worked on in bands of rows for the same reason.
-* A bank of several kernels gathers each block's taps into one matrix (im2col) and lets one
-  matrix multiply do the rest.
+* A bank of several kernels gathers each band's taps into one matrix (im2col: one copy from a
+  strided view, no loop over the taps) and lets one matrix multiply do the rest, with OpenBLAS
+  held to one thread (see ``core._blas``); strided banks are banded too.
 * Taps whose weight is zero are skipped; taps of weight +1 or -1 are a plain add or subtract.
+* A rank-1 (separable) single kernel, stride 1, is a row pass and a column pass:
+  ``kh + kw`` taps instead of ``kh * kw``.
+* For float32 results, large kernels go through the FFT (``core.spectral``) when its cost
+  estimate is below the direct methods'. float64 results never do: they stay exact to 1e-12.
 * Pooling combines the window's rows first (on whole image rows), then its columns.
+
+Which path runs (all take their padded source from ``_Source``, so padding modes work on each):
+separable if the kernel factors exactly, else FFT if float32 and cheaper, else the tap loop
+(one kernel) or im2col (a bank).
 
 Dtype policy (one place): images of any real dtype (uint8 included) are cast block by block to the
 compute ``dtype`` before any multiplication, so integers never wrap around; the result has that
 dtype: float64 by default (exact enough to check homework against), float32 for interactive views.
 """
 
+import contextlib
+import threading
+
 import numpy as np
 
+from ._blas import single_blas_thread
 from ._checks import as_array, as_pair, check_finite, check_ndim, compute_dtype
 from .geometry import output_size, resolve_padding
 from .padding import check_padding_mode, fill_border
+from .spectral import direct_cost, fft_correlate, fft_cost
 
-__all__ = ["conv2d", "pool2d", "POOL_MODES"]
+__all__ = ["conv2d", "pool2d", "POOL_MODES", "Interrupted", "interruptible"]
 
 #: Pooling modes understood by :func:`pool2d`.
 POOL_MODES = ("max", "avg")
@@ -34,6 +48,48 @@ POOL_MODES = ("max", "avg")
 # 512-1024 px photos: tap loop best at 0.5-1 MB, im2col at 2-4 MB; 4x either way costs 1.1-2x.
 _TAP_BLOCK_BYTES = 1 << 20
 _IM2COL_BLOCK_BYTES = 4 << 20
+
+# Flat positions computed per output pixel above which a single kernel's tap loop uses strided
+# views instead (see _flat_pays).
+_FLAT_WASTE_LIMIT = 2.0
+
+
+class Interrupted(Exception):
+    """Raised by :func:`conv2d` / :func:`pool2d` inside :func:`interruptible` once the caller's
+    ``should_stop`` returns True: the work is no longer wanted (a newer request superseded it)."""
+
+
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def interruptible(should_stop):
+    """Let ``should_stop()`` end the engine's work on this thread between two blocks or bands.
+
+    The check costs one call per block of about a megabyte, so superseded work stops within a
+    few milliseconds instead of running to the end.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with interruptible(lambda: True):
+    ...     conv2d(np.ones((1, 4, 4)), np.ones((2, 2)))
+    Traceback (most recent call last):
+    ...
+    core.engine.Interrupted: the computation was superseded
+    """
+    previous = getattr(_local, "should_stop", None)
+    _local.should_stop = should_stop
+    try:
+        yield
+    finally:
+        _local.should_stop = previous
+
+
+def _checkpoint():
+    should_stop = getattr(_local, "should_stop", None)
+    if should_stop is not None and should_stop():
+        raise Interrupted("the computation was superseded")
 
 
 def _normalise_kernels(kernels, channels):
@@ -94,7 +150,10 @@ def conv2d(images, kernels, *, padding="valid", stride=(1, 1), dilation=(1, 1), 
         False (default): cross-correlation, as CNN frameworks do. True: true convolution (the
         kernel is rotated by 180 degrees first).
     dtype : {float64, float32}
-        Compute and output dtype.
+        Compute and output dtype. float64 results are exact to about 1e-12 relative (direct sums
+        only). float32 results may come from the FFT when the kernel is large (see
+        :mod:`core.spectral`): rounding errors about 1e-7 of the sum of ``|x| * |k|``, the
+        order of float32's own rounding, but integers are then no longer exact.
     out : ndarray, optional
         Where to write the result (e.g. a memory-mapped array); must have the output shape and
         ``dtype``.
@@ -150,14 +209,127 @@ def conv2d(images, kernels, *, padding="valid", stride=(1, 1), dilation=(1, 1), 
     geometry = (oh, ow, sh, sw, dh, dw)
     padded_hw = (h + t + b, w + l + r)
     border = (((t, b), (l, r)), padding_mode)
-    if nc == 1:
-        _tap_loop(images, k4[:, :, :, 0], out.reshape(m, oh, ow), (t, l), padded_hw, geometry,
-                  border)
+    factors = _separable_factors(k4[:, :, :, 0], dt) if nc == 1 and (sh, sw) == (1, 1) else None
+    if factors is not None:
+        taps = sum(len(col) + len(row) for _, col, row in factors)
     else:
-        _im2col(images, k4, out.reshape(m, oh, ow, nc), (t, l), padded_hw, geometry, border)
+        taps = kh * kw * c if nc > 1 else int(np.count_nonzero(k4))
+    rows_geometry = (oh, (kh - 1) * dh + 1, sh)
+    if dt == np.float32 and fft_cost(m, padded_hw, c, nc, rows_geometry) < \
+            direct_cost(m, (oh, ow), taps, nc):
+        method = _spectral
+    elif nc == 1:
+        method = _tap_loop
+    else:
+        method = _im2col
+    parts = _parts(m, h, oh, (t, b), (sh, dh, kh), padding_mode,
+                   m * oh * ow * taps * max(nc, 1))
+    out4 = out.reshape(m, oh, ow, nc)
+    jobs = []
+    for (a, z), (r0, r1), (top, bottom), (i0, i1) in parts:
+        part_geometry = (r1 - r0, ow, sh, sw, dh, dw)
+        part_pads = ((top, bottom), (l, r))
+        jobs.append((method, images[a:z, i0:i1], k4, out4[a:z, r0:r1], part_pads,
+                     (i1 - i0 + top + bottom, w + l + r), part_geometry,
+                     (part_pads, padding_mode), factors))
+    try:
+        _run_all(jobs)
+    except ValueError:
+        if len(jobs) == 1:
+            raise
+        # Run as one piece to report the offending image by its index in the whole batch.
+        _run_all([(method, images, k4, out4, ((t, b), (l, r)), padded_hw, geometry, border,
+                   factors)])
     if bias is not None:
         out += bias.astype(dt)
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Two cores: independent halves of the work in two threads
+# --------------------------------------------------------------------------------------------
+#
+# NumPy releases the GIL in its ufuncs, copies, matrix products and FFTs, so two threads each
+# computing half of the images (or, for one photo, half of the output rows) use two cores. BLAS
+# itself stays on one thread (core._blas): on a busy 2-core machine its own threads spin-wait,
+# while these halves are measured 1.3-1.6x faster than one thread even there (1024x1024 photo
+# with a 5x5x3x8 bank: 0.31 -> 0.20 s; 2000 CIFAR images with 3x3x3x8: 0.24 -> 0.16 s).
+
+# Multiply-adds below which the work stays on the calling thread (a thread hop costs ~0.1 ms).
+_PARALLEL_WORK = 20_000_000
+_pool = None
+
+
+def _workers():
+    """The engine's thread pool (created on first use), one worker per core up to 4."""
+    global _pool
+    if _pool is None:
+        import concurrent.futures
+        import os
+
+        _pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 4),
+                                                      thread_name_prefix="conv2d")
+    return _pool
+
+
+def _parts(m, h, oh, pads_tb, rows, padding_mode, work):
+    """``[((a, z), (r0, r1), (top, bottom), (i0, i1))]``: images ``a:z``, output rows ``r0:r1``,
+    their zero padding and the image rows ``i0:i1`` they read, one per thread.
+
+    Batches are split by images; a single image by output rows, each part padded on its own
+    (zero padding only: other modes fill the border from rows another part holds).
+    """
+    import os
+
+    t, b = pads_tb
+    sh, dh, kh = rows
+    count = min(os.cpu_count() or 1, 4)
+    whole = [((0, m), (0, oh), (t, b), (0, h))]
+    if count < 2 or work < _PARALLEL_WORK:
+        return whole
+    if m >= count:
+        cuts = [m * i // count for i in range(count + 1)]
+        return [((cuts[i], cuts[i + 1]), (0, oh), (t, b), (0, h)) for i in range(count)]
+    eh = (kh - 1) * dh + 1
+    if m > 1 or padding_mode != "zeros" or oh < 4 * count:
+        return whole
+    cuts = [oh * i // count for i in range(count + 1)]
+    parts = []
+    for r0, r1 in zip(cuts[:-1], cuts[1:]):
+        first, last = r0 * sh - t, (r1 - 1) * sh + eh - t  # image rows read, padding < 0 or >= h
+        i0, i1 = max(first, 0), min(last, h)
+        if i1 <= i0:  # a part of padding only: not worth the special case
+            return whole
+        parts.append(((0, 1), (r0, r1), (i0 - first, last - i1), (i0, i1)))
+    return parts
+
+
+def _run_all(jobs):
+    """Run ``(method, *arguments)`` jobs, in the pool when there are several."""
+    def run(job):
+        method, images, k4, out4, pads, padded_hw, geometry, border, factors = job
+        (t, _), (l, _) = pads
+        if method is _tap_loop:
+            _tap_loop(images, k4[:, :, :, 0], out4[..., 0], (t, l), padded_hw, geometry, border,
+                      factors)
+        elif method is _spectral:
+            _spectral(images, k4, out4, (t, l), padded_hw, geometry, border)
+        else:
+            with single_blas_thread():
+                _im2col(images, k4, out4, (t, l), padded_hw, geometry, border)
+
+    if len(jobs) == 1:
+        run(jobs[0])
+        return
+    should_stop = getattr(_local, "should_stop", None)
+
+    def run_interruptible(job):
+        with interruptible(should_stop):
+            run(job)
+
+    futures = [_workers().submit(run_interruptible, job) for job in jobs]
+    for future in futures:
+        future.result()
 
 
 def _check_bias(bias, nc, squeeze):
@@ -223,14 +395,27 @@ class _Source:
     above). The source is either the images themselves (:func:`_can_read_directly`) or a reused
     zero-bordered buffer that each block is cast and copied into; ``border`` is
     ``(pads, padding_mode)``, and any mode but zeros refills the border block by block.
+
+    Stride-1 paths read a single large image (a photo) band by band through :meth:`rows`; with
+    ``band_rows`` (the most padded rows one band reads) and zero padding, only those rows are
+    cast and padded into a band-sized buffer, never the whole photo (whose float copy was 3-5x
+    the output's memory for RGB photos).
     """
 
-    def __init__(self, images, nb, dtype, top_left, padded_hw, border=None):
+    def __init__(self, images, nb, dtype, top_left, padded_hw, border=None, band_rows=None):
         c = 1 if images.ndim == 3 else images.shape[3]
         self.images, self.top_left, self.hw = images, top_left, tuple(padded_hw)
         self.border = border if border is not None and border[1] != "zeros" else None
         self.direct = _can_read_directly(images, dtype, top_left, padded_hw)
-        self.buf = None if self.direct else np.zeros((c, nb) + self.hw, dtype=dtype)
+        self.banded = (band_rows is not None and nb == 1 and not self.direct
+                       and self.border is None and band_rows < padded_hw[0])
+        self._filled = None
+        if self.direct:
+            self.buf = None
+        elif self.banded:
+            self.buf = np.zeros((c, 1, band_rows, padded_hw[1]), dtype=dtype)
+        else:
+            self.buf = np.zeros((c, nb) + self.hw, dtype=dtype)
 
     def block(self, start, stop):
         """The padded source of ``images[start:stop]``, ``(c, n, hp, wp)``."""
@@ -245,6 +430,32 @@ class _Source:
         if self.border is not None:
             fill_border(self.buf[:, :n], *self.border)
         return self.buf[:, :n]
+
+    def rows(self, start, stop, r0, r1):
+        """Padded rows ``r0:r1`` of ``images[start:stop]``, ``(c, n, r1 - r0, wp)``.
+
+        Each channel is contiguous when the rows are all of them or ``n == 1``. Successive
+        calls for the same block copy it once (or, banded, only the rows asked for).
+        """
+        if not self.banded:
+            if self._filled != (start, stop):
+                self._whole, self._filled = self.block(start, stop), (start, stop)
+            return self._whole[:, :, r0:r1]
+        image = self.images[start]
+        top, left = self.top_left
+        h, w = image.shape[:2]
+        band = self.buf[:, :, :r1 - r0]
+        lo, hi = min(max(r0 - top, 0), h), max(min(r1 - top, h), 0)  # image rows in the band
+        first, last = lo + top - r0, max(hi + top - r0, lo + top - r0)
+        band[:, :, :first] = 0
+        band[:, :, last:] = 0
+        band[:, :, :, :left] = 0
+        band[:, :, :, left + w:] = 0
+        if hi > lo:
+            rows = image[lo:hi]
+            band[:, 0, first:last, left:left + w] = \
+                rows[None] if rows.ndim == 2 else rows.transpose(2, 0, 1)
+        return band
 
 
 def _flat_units(n, oh, padded_hw, reach, per_image_bytes, target):
@@ -263,6 +474,23 @@ def _flat_units(n, oh, padded_hw, reach, per_image_bytes, target):
         first = r0 * wp
         units.append((first, min(n * rows * wp, end - first), rows, r0, r1))
     return units
+
+
+def _padded_rows(n, first, count, reach, padded_hw):
+    """``(p0, p1)``: the padded rows holding flat positions ``first`` to ``first + count +
+    reach`` of a single image (all rows for a block of several images)."""
+    hp, wp = padded_hw
+    if n > 1:
+        return 0, hp
+    return first // wp, min(hp, -(-(first + count + reach) // wp))
+
+
+def _most_rows(units, nb, reach, padded_hw):
+    """The most padded rows one unit of a single image reads (None for blocks of several)."""
+    if nb > 1:
+        return None
+    return max(p1 - p0 for p0, p1 in (_padded_rows(1, first, count, reach, padded_hw)
+                                      for first, count, _, _, _ in units))
 
 
 def _flat_to_out(flat, n, rows, r0, r1, ow):
@@ -308,25 +536,33 @@ def _accumulate(acc, view, weight, part, first):
         acc += part
 
 
-def _tap_loop(images, kernel, out, top_left, padded_hw, geometry, border=None):
-    """Single kernel ``(kh, kw, c)``: one multiply-add per non-zero tap, block by block."""
+def _tap_loop(images, kernel, out, top_left, padded_hw, geometry, border=None, factors=None):
+    """Single kernel ``(kh, kw, c)``: one multiply-add per non-zero tap, block by block.
+
+    ``factors`` (from :func:`_separable_factors`, stride 1 only) replaces the ``kh * kw`` taps of
+    each channel by a row pass of ``kw`` taps and a column pass of ``kh`` taps.
+    """
     m, c = images.shape[0], kernel.shape[2]
     kh, kw = kernel.shape[:2]
     taps = [(i, j, ch, kernel[i, j, ch]) for ch in range(c) for i in range(kh)
             for j in range(kw) if kernel[i, j, ch] != 0]
     per_image = c * padded_hw[0] * padded_hw[1] * out.dtype.itemsize
     nb, blocks = _blocks(m, per_image, _TAP_BLOCK_BYTES)
-    source = _Source(images, nb, out.dtype, top_left, padded_hw, border)
-    if geometry[2:4] == (1, 1):
-        run = _tap_loop_flat(taps, out, nb, per_image, padded_hw, geometry)
+    band_rows = None
+    if factors is not None:
+        run, band_rows = _separable_flat(factors, out, nb, per_image, padded_hw, geometry)
+    elif geometry[2:4] == (1, 1) and _flat_pays(padded_hw, geometry):
+        run, band_rows = _tap_loop_flat(taps, out, nb, per_image, padded_hw, geometry)
     else:
         run = _tap_loop_strided(taps, out, nb, geometry)
+    source = _Source(images, nb, out.dtype, top_left, padded_hw, border, band_rows)
     # Skipped zero taps could hide a NaN/inf pixel from the output check below, so then the
     # images themselves are checked (a sum of the block, still in cache, is cheap).
-    check_images = len(taps) < kh * kw * c and images.dtype.kind == "f"
+    check_images = (factors is not None or len(taps) < kh * kw * c) and images.dtype.kind == "f"
     for start, stop in blocks:
+        _checkpoint()
         if taps:
-            run(source.block(start, stop), start, stop)
+            run(source, start, stop)
         else:
             out[start:stop] = 0
         if check_images and not _all_finite(images[start:stop]):
@@ -335,11 +571,21 @@ def _tap_loop(images, kernel, out, top_left, padded_hw, geometry, border=None):
             _raise_non_finite(images, start, stop)
 
 
+def _flat_pays(padded_hw, geometry):
+    """True when flat positions waste little: ``hp * wp`` computed per ``oh * ow`` kept.
+
+    A 15x15 kernel on a 28x28 digit keeps 196 of 784 flat positions; there the strided views,
+    slower per element but computing only output pixels, win.
+    """
+    return padded_hw[0] * padded_hw[1] <= _FLAT_WASTE_LIMIT * geometry[0] * geometry[1]
+
+
 def _tap_loop_strided(taps, out, nb, geometry):
     """Tap loop over strided ``(n, oh, ow)`` views, for strides above 1."""
     part_buf = np.empty((nb,) + out.shape[1:], dtype=out.dtype)
 
-    def run(src, start, stop):
+    def run(source, start, stop):
+        src = source.block(start, stop)
         acc, part = out[start:stop], part_buf[:stop - start]
         for index, (i, j, ch, weight) in enumerate(taps):
             _accumulate(acc, _tap_view(src, ch, i, j, geometry), weight, part, index == 0)
@@ -358,19 +604,127 @@ def _tap_loop_flat(taps, out, nb, per_image, padded_hw, geometry):
     wide = np.empty(size, dtype=out.dtype)
     part_buf = np.empty(size, dtype=out.dtype)
 
-    def run(src, start, stop):
+    def run(source, start, stop):
         n = stop - start
-        slabs = [src[ch].reshape(-1) for ch in range(src.shape[0])]  # contiguous: no copy
         for first, count, rows, r0, r1 in _flat_units(n, oh, padded_hw, reach, per_image,
                                                       _TAP_BLOCK_BYTES):
+            _checkpoint()
+            p0, p1 = _padded_rows(n, first, count, reach, padded_hw)
+            src = source.rows(start, stop, p0, p1)
+            slabs = [src[ch].reshape(-1) for ch in range(src.shape[0])]  # contiguous: no copy
+            base = first - p0 * wp
             acc, part = wide[:count], part_buf[:count]
             for index, ((_, _, ch, weight), offset) in enumerate(zip(taps, offsets)):
-                begin = first + offset
+                begin = base + offset
                 _accumulate(acc, slabs[ch][begin:begin + count], weight, part, index == 0)
             flat = wide[:n * rows * wp]
             out[start:stop, r0:r1] = _flat_to_out(flat, n, rows, r0, r1, ow)
 
-    return run
+    return run, _most_rows(units, nb, reach, padded_hw)
+
+
+# --------------------------------------------------------------------------------------------
+# One separable kernel: a row pass, then a column pass
+# --------------------------------------------------------------------------------------------
+
+def _separable_factors(kernel, dtype):
+    """``[(ch, col, row)]`` with ``kernel[:, :, ch] == outer(col, row)`` exactly, or None.
+
+    Only returned when it saves work (``kh * kw >= 2 * (kh + kw)`` taps per channel) and every
+    non-zero channel is rank 1. The row through the largest weight (divided by its common
+    integer factor for integer kernels, by that weight otherwise) and the column through it
+    divided by the row's weight there; the product must reproduce the kernel bit for bit, so
+    integer kernels (box, binomial, Sobel) get integer factors. For float64 results
+    an integer kernel must have integer factors, so integer images still give exact integers;
+    other float64 kernels give results within a few units of rounding of the direct sum.
+    """
+    kh, kw, c = kernel.shape
+    if kh * kw < 2 * (kh + kw):
+        return None
+    factors = []
+    for ch in range(c):
+        plane = kernel[:, :, ch]
+        if not plane.any():
+            continue
+        i, j = np.unravel_index(int(np.argmax(np.abs(plane))), plane.shape)
+        integer = np.array_equal(plane, np.round(plane)) and np.abs(plane).max() < 2 ** 52
+        if integer:  # the pivot's row divided by its common factor: integer factors if any
+            row = plane[i, :] / np.gcd.reduce(plane[i, :].astype(np.int64))
+            col = plane[:, j] / row[j]
+        else:
+            col, row = plane[:, j].copy(), plane[i, :] / plane[i, j]
+        if not np.array_equal(np.outer(col, row), plane):
+            return None
+        if dtype == np.float64 and integer and not np.array_equal(col, np.round(col)):
+            return None
+        factors.append((ch, col, row))
+    return factors or None
+
+
+def _separable_flat(factors, out, nb, per_image, padded_hw, geometry):
+    """Stride 1, rank-1 channels: ``kw`` taps along the rows into a temporary, then ``kh`` taps
+    down its columns, both on flat positions (one contiguous operation per tap)."""
+    oh, ow, _, _, dh, dw = geometry
+    wp = padded_hw[1]
+    kh, kw = len(factors[0][1]), len(factors[0][2])
+    down = (kh - 1) * dh * wp
+    reach = down + (kw - 1) * dw
+    units = _flat_units(nb, oh, padded_hw, reach, per_image, _TAP_BLOCK_BYTES)
+    size = max(nb * rows * wp for _, _, rows, _, _ in units)
+    wide = np.empty(size, dtype=out.dtype)
+    channel = np.empty(size if len(factors) > 1 else 0, dtype=out.dtype)
+    part = np.empty(size + down, dtype=out.dtype)
+    along = np.empty(size + down, dtype=out.dtype)
+
+    def run(source, start, stop):
+        n = stop - start
+        for first, count, rows, r0, r1 in _flat_units(n, oh, padded_hw, reach, per_image,
+                                                      _TAP_BLOCK_BYTES):
+            _checkpoint()
+            p0, p1 = _padded_rows(n, first, count, reach, padded_hw)
+            src = source.rows(start, stop, p0, p1)
+            base = first - p0 * wp
+            length = count + down
+            for index, (ch, col, row) in enumerate(factors):
+                slab = src[ch].reshape(-1)
+                tmp = along[:length]
+                for j, weight in enumerate(row):
+                    begin = base + j * dw
+                    _accumulate(tmp, slab[begin:begin + length], weight, part[:length], j == 0)
+                acc = wide[:count] if index == 0 else channel[:count]
+                for i, weight in enumerate(col):
+                    offset = i * dh * wp
+                    _accumulate(acc, tmp[offset:offset + count], weight, part[:count], i == 0)
+                if index:
+                    wide[:count] += acc
+            flat = wide[:n * rows * wp]
+            out[start:stop, r0:r1] = _flat_to_out(flat, n, rows, r0, r1, ow)
+
+    return run, _most_rows(units, nb, reach, padded_hw)
+
+
+# --------------------------------------------------------------------------------------------
+# Large kernels in float32: through the FFT (core.spectral)
+# --------------------------------------------------------------------------------------------
+
+# Bytes of spectra per block of small images (photos are banded inside fft_correlate).
+_FFT_BLOCK_BYTES = 8 << 20
+
+
+def _spectral(images, kernels, out, top_left, padded_hw, geometry, border=None):
+    """Bank or single kernel ``(kh, kw, c, nc)`` through :func:`core.spectral.fft_correlate`,
+    block by block of padded images. A NaN or infinity anywhere in an image spreads over its
+    whole result, which the finiteness check then reports."""
+    m = images.shape[0]
+    c, nc = kernels.shape[2:]
+    per_image = 2 * (c + nc) * padded_hw[0] * padded_hw[1] * out.dtype.itemsize
+    nb, blocks = _blocks(m, per_image, _FFT_BLOCK_BYTES)
+    source = _Source(images, nb, out.dtype, top_left, padded_hw, border)
+    for start, stop in blocks:
+        _checkpoint()
+        fft_correlate(source.block(start, stop), kernels, geometry, out[start:stop])
+        if not np.isfinite(out[start:stop]).all():
+            _raise_non_finite(images, start, stop)
 
 
 # --------------------------------------------------------------------------------------------
@@ -380,29 +734,33 @@ def _tap_loop_flat(taps, out, nb, per_image, padded_hw, geometry):
 def _im2col(images, kernels, out, top_left, padded_hw, geometry, border=None):
     """Kernel bank ``(kh, kw, c, nc)``: gather taps into columns, then one matrix multiply.
 
-    Every tap is gathered, zero or not, so NaN or infinity in the images always reaches the
-    finiteness check.
+    The columns of a band are gathered by ONE copy from a strided view of the padded source (no
+    Python loop over the taps), in row bands of about ``_IM2COL_BLOCK_BYTES`` for strides above 1
+    as well, so the whole im2col matrix of a photo never exists at once. Every tap is gathered,
+    zero or not, so NaN or infinity in the images always reaches the finiteness check.
     """
     m = images.shape[0]
     kh, kw, c, nc = kernels.shape
     oh, ow, sh, sw, dh, dw = geometry
-    wp = padded_hw[1]
+    hp, wp = padded_hw
     taps = kh * kw * c
-    matrix = np.ascontiguousarray(kernels.reshape(taps, nc))  # rows in (i, j, ch) order
+    # Rows in (ch, i, j) order, the order in which the strided view lists the taps.
+    matrix = np.ascontiguousarray(kernels.transpose(2, 0, 1, 3).reshape(taps, nc))
     flat = sh == 1 and sw == 1
-    per_image = taps * (padded_hw[0] * wp if flat else oh * ow) * out.dtype.itemsize
+    per_image = taps * (hp * wp if flat else oh * ow) * out.dtype.itemsize
     nb, blocks = _blocks(m, per_image, _IM2COL_BLOCK_BYTES)
-    source = _Source(images, nb, out.dtype, top_left, padded_hw, border)
-    offsets = [(ch, i * dh * wp + j * dw) for i in range(kh) for j in range(kw)
-               for ch in range(c)]
-    reach = offsets[-1][1]
+    reach = (kh - 1) * dh * wp + (kw - 1) * dw
+    band_rows = None
     if flat:
         units = _flat_units(nb, oh, padded_hw, reach, per_image, _IM2COL_BLOCK_BYTES)
         size = max(nb * rows * wp for _, _, rows, _, _ in units)
+        band_rows = _most_rows(units, nb, reach, padded_hw)
     else:
-        size = nb * oh * ow
+        size = max(nb * (r1 - r0) * ow
+                   for r0, r1 in _bands(nb, oh, per_image, _IM2COL_BLOCK_BYTES))
     cols_flat = np.empty(taps * size, dtype=out.dtype)
     res_flat = np.empty(size * nc, dtype=out.dtype)
+    source = _Source(images, nb, out.dtype, top_left, padded_hw, border, band_rows)
 
     def multiply(count):
         """``(positions x taps) @ (taps x nc)``, written position-major: no transpose copy."""
@@ -411,43 +769,55 @@ def _im2col(images, kernels, out, top_left, padded_hw, geometry, border=None):
         return res
 
     for start, stop in blocks:
+        _checkpoint()
         n = stop - start
-        src = source.block(start, stop)
         if flat:
             for first, count, rows, r0, r1 in _flat_units(n, oh, padded_hw, reach, per_image,
                                                           _IM2COL_BLOCK_BYTES):
+                _checkpoint()
+                p0, p1 = _padded_rows(n, first, count, reach, padded_hw)
+                taps_view = _flat_taps_view(source.rows(start, stop, p0, p1), (kh, kw),
+                                            (dh, dw), reach)
+                base = first - p0 * wp
                 total = n * rows * wp
-                _gather_flat(cols_flat[:taps * total].reshape(taps, total), src, offsets,
-                             first, count)
+                cols = cols_flat[:taps * total].reshape(c, kh, kw, total)
+                cols[..., :count] = taps_view[..., base:base + count]
+                # Past ``count`` lie no output pixels; zeros keep the product off garbage.
+                cols[..., count:] = 0
                 out[start:stop, r0:r1] = _flat_to_out(multiply(total), n, rows, r0, r1, ow)
         else:
-            _gather_strided(cols_flat[:taps * n * oh * ow].reshape(kh, kw, c, n, oh, ow), src,
-                            geometry)
-            out[start:stop] = multiply(n * oh * ow).reshape(n, oh, ow, nc)
+            taps_view = _strided_taps_view(source.block(start, stop), (kh, kw), geometry)
+            for r0, r1 in _bands(n, oh, per_image, _IM2COL_BLOCK_BYTES):
+                _checkpoint()
+                count = n * (r1 - r0) * ow
+                cols = cols_flat[:taps * count].reshape(c, kh, kw, n, r1 - r0, ow)
+                cols[...] = taps_view[:, :, :, :, r0:r1]
+                out[start:stop, r0:r1] = multiply(count).reshape(n, r1 - r0, ow, nc)
         if not np.isfinite(out[start:stop]).all():
             _raise_non_finite(images, start, stop)
 
 
-def _gather_flat(cols, src, offsets, first, count):
-    """Stride 1: row ``t`` of ``cols`` = the ``count`` flat positions tap ``t`` reads.
+def _flat_taps_view(src, kernel_hw, dilation, reach):
+    """Stride 1: a ``(c, kh, kw, positions)`` view of ``src`` (``(c, n, hp, wp)``, each channel
+    contiguous) whose ``[ch, i, j, p]`` is the value tap ``(i, j, ch)`` reads for flat position
+    ``p``. It lists only the positions whose every tap lies inside the block."""
+    (kh, kw), (dh, dw) = kernel_hw, dilation
+    c, n, hp, wp = src.shape
+    item = src.itemsize
+    return np.lib.stride_tricks.as_strided(
+        src, shape=(c, kh, kw, n * hp * wp - reach),
+        strides=(src.strides[0], dh * wp * item, dw * item, item), writeable=False)
 
-    Each row is one contiguous copy. The columns past ``count`` are not output pixels; they
-    are zeroed so the matrix multiply never meets uninitialised memory.
-    """
-    slabs = [src[ch].reshape(-1) for ch in range(src.shape[0])]  # contiguous: no copy
-    for row, (ch, offset) in enumerate(offsets):
-        begin = first + offset
-        cols[row, :count] = slabs[ch][begin:begin + count]
-    cols[:, count:] = 0
 
-
-def _gather_strided(cols, src, geometry):
-    """Strides above 1: ``cols[i, j, ch]`` = the strided ``(n, oh, ow)`` view tap (i, j, ch) reads."""
-    kh, kw, c = cols.shape[:3]
-    for i in range(kh):
-        for j in range(kw):
-            for ch in range(c):
-                cols[i, j, ch] = _tap_view(src, ch, i, j, geometry)
+def _strided_taps_view(src, kernel_hw, geometry):
+    """Strides above 1: a ``(c, kh, kw, n, oh, ow)`` view of ``src`` (``(c, n, hp, wp)``) whose
+    ``[ch, i, j]`` is the strided ``(n, oh, ow)`` view tap ``(i, j, ch)`` reads."""
+    kh, kw = kernel_hw
+    oh, ow, sh, sw, dh, dw = geometry
+    s_c, s_n, s_h, s_w = src.strides
+    return np.lib.stride_tricks.as_strided(
+        src, shape=(src.shape[0], kh, kw, src.shape[1], oh, ow),
+        strides=(s_c, dh * s_h, dw * s_w, s_n, sh * s_h, sw * s_w), writeable=False)
 
 
 def pool2d(images, kernel_shape, *, stride=None, mode="max", dtype=np.float64):
@@ -492,33 +862,12 @@ def pool2d(images, kernel_shape, *, stride=None, mode="max", dtype=np.float64):
     out = np.empty((m, oh, ow) + images.shape[3:], dtype=dt)
     per_image = int(np.prod(images.shape[1:])) * images.dtype.itemsize
     nb = _block_size(per_image, _TAP_BLOCK_BYTES, m)
-    # Two stages are faster and give exactly the tap-by-tap result when the order of the
-    # operations cannot matter: maxima, and sums of uint8 (exact integers). Other averages keep
-    # the tap-by-tap order of their floating-point additions.
-    two_stage = mode == "max" or (images.dtype == np.uint8 and kh * kw <= 257)
+    # Rows of the window first, then its columns: see _pool_rows_then_columns.
     for start in range(0, m, nb):
+        _checkpoint()
         stop = min(m, start + nb)
-        if two_stage:
-            _pool_rows_then_columns(images[start:stop], out[start:stop], (kh, kw), (sh, sw), mode)
-        else:
-            _pool_taps(images[start:stop], out[start:stop], (kh, kw), (sh, sw), mode)
+        _pool_rows_then_columns(images[start:stop], out[start:stop], (kh, kw), (sh, sw), mode)
     return out
-
-
-def _pool_taps(block, acc, window, stride, mode):
-    """Pool one block tap by tap: ``acc`` (the output block) combines every window position."""
-    (kh, kw), (sh, sw) = window, stride
-    oh, ow = acc.shape[1:3]
-    combine = np.maximum if mode == "max" else np.add
-    for i in range(kh):
-        for j in range(kw):
-            view = block[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
-            if i == j == 0:
-                acc[...] = view
-            else:
-                combine(acc, view, out=acc)
-    if mode == "avg":
-        acc /= kh * kw
 
 
 def _pool_rows_then_columns(block, acc, window, stride, mode):
@@ -526,18 +875,22 @@ def _pool_rows_then_columns(block, acc, window, stride, mode):
 
     Stage 1 combines whole image rows (long contiguous runs, where NumPy is fastest); stage 2
     combines the ``kw`` columns of that smaller result. That is ``kh + kw - 2`` operations instead
-    of ``kh * kw - 1`` on short strided runs. The results are exactly those of :func:`_pool_taps`:
-    the maximum is taken in the images' own dtype (rounding to the output dtype afterwards is
-    monotonic), and average sums of uint8 are exact integers in uint16 (at most 257 taps) divided
-    once, in the output dtype.
+    of ``kh * kw - 1`` on short strided runs. The maximum is taken in the images' own dtype
+    (rounding to the output dtype afterwards is monotonic), so it is exact. Averages sum in an
+    accumulator that loses nothing the tap-by-tap sum keeps: uint16 for uint8 windows of at most
+    257 taps (exact integers), float64 otherwise (exact for integers below 2**53; for float
+    images within a few float64 roundings of any summation order), divided once into the
+    output dtype.
     """
     (kh, kw), (sh, sw) = window, stride
     oh, ow = acc.shape[1:3]
     rows = [block[:, i:i + sh * (oh - 1) + 1:sh] for i in range(kh)]
     if mode == "max":
         combine, work = np.maximum, block.dtype
-    else:
+    elif block.dtype == np.uint8 and kh * kw <= 257:
         combine, work = np.add, np.uint16
+    else:
+        combine, work = np.add, np.float64
     part = rows[0].astype(work)
     for row in rows[1:]:
         combine(part, row, out=part)
@@ -551,4 +904,3 @@ def _pool_rows_then_columns(block, acc, window, stride, mode):
     for col in cols[1:]:
         total += col
     np.divide(total, kh * kw, out=acc, dtype=acc.dtype)
-

@@ -15,7 +15,7 @@ from .pipeline import activate
 from .transpose import insert_zeros
 
 __all__ = ["ConvPixel", "PoolPixel", "InputPicture", "explain_conv_pixel", "explain_pool_pixel",
-           "input_picture", "spec_pads"]
+           "input_picture", "spec_pads", "format_number", "sum_expression"]
 
 
 def spec_pads(spec, image_hw):
@@ -77,6 +77,8 @@ def input_picture(image, spec):
         else values
     return InputPicture(values, padded, pads)
 
+_MAX_TERMS = 12
+
 
 @dataclass
 class ConvPixel:
@@ -131,7 +133,9 @@ def explain_conv_pixel(image, spec, kernel_index, row, col):
     >>> explain_conv_pixel(np.arange(9.0).reshape(3, 3), spec, 0, 0, 0).total
     8.0
     """
-    image = np.asarray(image, dtype=np.float64)
+    # Only the window's patch is cast to float64 (inside Window.patch): never the whole image,
+    # which for a 4000x6000 photo would be a 550 MB temporary on every mouse move.
+    image = np.asarray(image)
     if image.ndim == 2:
         image = image[:, :, None]
     kernel = spec.kernels[:, :, :, kernel_index]
@@ -178,7 +182,7 @@ def explain_pool_pixel(feature_map, spec, row, col):
     >>> explain_pool_pixel(np.arange(16.0).reshape(4, 4), spec, 1, 1).result
     15.0
     """
-    feature_map = np.asarray(feature_map, dtype=np.float64)
+    feature_map = np.asarray(feature_map)  # Window.patch casts the window alone to float64
     window = input_window((row, col), spec.pool_shape, ((0, 0), (0, 0)), spec.pool_stride)
     values = window.patch(feature_map)
     if spec.pool_mode == "max":
@@ -186,3 +190,41 @@ def explain_pool_pixel(feature_map, spec, row, col):
         return PoolPixel(row, col, window, values, "max", float(values[r, c]),
                          (int(window.rows[r]), int(window.cols[c])))
     return PoolPixel(row, col, window, values, "avg", float(values.mean()))
+
+
+def format_number(value):
+    """A number as the inspector writes it: integers without a point, others with 4 digits.
+
+    Examples
+    --------
+    >>> format_number(3.0), format_number(0.123456)
+    ('3', '0.1235')
+    """
+    value = float(value)
+    if value == int(value) and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+def sum_expression(patch, kernel, total):
+    """``'0.5·1 + 0.2·(−1) + … = 0.3'``: the products that make an output value.
+
+    Long sums list the first terms and the count of the rest.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sum_expression(np.array([1.0, 2.0]), np.array([3.0, -1.0]), 1.0)
+    '1·3 + 2·(−1) = 1'
+    """
+    terms = []
+    for p, k in zip(np.ravel(patch), np.ravel(kernel)):
+        k_text = format_number(k)
+        if k < 0:
+            k_text = f"(−{k_text[1:]})"
+        p_text = format_number(p) if p >= 0 else f"(−{format_number(p)[1:]})"
+        terms.append(f"{p_text}·{k_text}")
+    if len(terms) > _MAX_TERMS:
+        shown = " + ".join(terms[:_MAX_TERMS])
+        return f"{shown} + … ({len(terms) - _MAX_TERMS} more) = {format_number(total)}"
+    return f"{' + '.join(terms)} = {format_number(total)}"

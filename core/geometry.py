@@ -16,6 +16,8 @@ __all__ = [
     "resolve_padding",
     "output_size",
     "output_shape",
+    "size_formula",
+    "transposed_size_formula",
     "transposed_output_size",
     "resolve_transposed_padding",
     "stretched_padding",
@@ -215,6 +217,46 @@ def output_shape(image_hw, kernel_hw, padding="valid", stride=(1, 1), dilation=(
         return (output_size(h, kh, t + b, sh, dh), output_size(w, kw, l + r, sw, dw))
     except ValueError as exc:
         raise ValueError(f"kernel: {exc}") from None
+
+
+def size_formula(size, kernel, pads, stride, dilation):
+    """The output-size arithmetic along one axis as text, e.g. ``⌊(28 + 1 + 1 − 3) / 2⌋ + 1 = 14``.
+
+    Examples
+    --------
+    >>> size_formula(28, 3, (1, 1), 2, 1)
+    '⌊(28 + 1 + 1 − 3) / 2⌋ + 1 = 14'
+    """
+    extent = dilation * (kernel - 1) + 1
+    k_text = str(kernel) if dilation == 1 else f"({dilation}·({kernel} − 1) + 1)"
+    pad_text = "".join(f" + {p}" for p in pads)
+    try:
+        result = output_size(size, kernel, sum(pads), stride, dilation)
+    except ValueError:
+        return f"{size}{pad_text} < {extent}: the kernel does not fit"
+    inner = f"{size}{pad_text} − {k_text}"
+    if stride == 1:
+        return f"{inner} + 1 = {result}"
+    return f"⌊({inner}) / {stride}⌋ + 1 = {result}"
+
+
+def transposed_size_formula(size, kernel, pads, stride, dilation, output_padding=0):
+    """A transposed convolution's output size along one axis as text.
+
+    Examples
+    --------
+    >>> transposed_size_formula(3, 3, (1, 1), 2, 1, 1)
+    '(3 − 1)·2 − 1 − 1 + (3 − 1) + 1 + 1 = 6'
+    """
+    k_text = f"({kernel} − 1)" if dilation == 1 else f"{dilation}·({kernel} − 1)"
+    pad_text = "".join(f" − {p}" for p in pads if p)
+    extra = f" + {output_padding}" if output_padding else ""
+    try:
+        result = transposed_output_size(size, kernel, sum(pads), stride, dilation,
+                                        output_padding)
+    except ValueError as exc:
+        return str(exc)
+    return f"({size} − 1)·{stride}{pad_text} + {k_text}{extra} + 1 = {result}"
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,17 @@ import numpy as np
 from .atomic import atomic_folder, atomic_write_bytes, commit_renames
 
 __all__ = [
+    "PNG_SIGNATURE",
+    "png_chunk",
+    "png_parts",
     "encode_png",
     "write_png",
     "feature_levels",
     "to_gray",
     "render_tile",
+    "mapped_values",
+    "levels_for",
+    "image_range",
     "draw_label",
     "contact_sheet",
     "png_names",
@@ -36,7 +42,7 @@ __all__ = [
     "iter_png_folder",
 ]
 
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 # A 3x5 pixel font: each glyph is five rows of three bits (most significant bit on the left).
 _FONT = {
@@ -51,9 +57,35 @@ _FONT = {
 # PNG encoding
 
 
-def _chunk(kind, data):
+def png_chunk(kind, data):
+    """One PNG chunk: length, ``kind`` (4 bytes), ``data`` and its CRC."""
     return (struct.pack(">I", len(data)) + kind + data
             + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+
+def png_parts(pixels, *, level=6):
+    """The ``IHDR`` payload and the compressed image data of ``pixels`` (see :func:`encode_png`).
+
+    Animated PNG writers put the same data into ``IDAT`` or ``fdAT`` chunks.
+    """
+    pixels = np.asarray(pixels)
+    if pixels.dtype != np.uint8:
+        raise TypeError(f"pixels must be uint8, got dtype {pixels.dtype}")
+    if pixels.ndim == 2:
+        color_type = 0
+    elif pixels.ndim == 3 and pixels.shape[2] in (3, 4):
+        color_type = 2 if pixels.shape[2] == 3 else 6
+    else:
+        raise ValueError(f"pixels must be (h, w) gray, (h, w, 3) RGB or (h, w, 4) RGBA, got "
+                         f"shape {pixels.shape}")
+    h, w = pixels.shape[:2]
+    if h < 1 or w < 1:
+        raise ValueError(f"pixels must not be empty, got shape {pixels.shape}")
+    rows = np.ascontiguousarray(pixels).reshape(h, -1)
+    raw = np.zeros((h, rows.shape[1] + 1), np.uint8)  # filter byte 0 ("None") on every row
+    raw[:, 1:] = rows
+    header = struct.pack(">IIBBBBB", w, h, 8, color_type, 0, 0, 0)
+    return header, zlib.compress(raw.tobytes(), level)
 
 
 def encode_png(pixels, *, level=6):
@@ -72,24 +104,9 @@ def encode_png(pixels, *, level=6):
     >>> data[:8] == b"\\x89PNG\\r\\n\\x1a\\n", data[12:16]
     (True, b'IHDR')
     """
-    pixels = np.asarray(pixels)
-    if pixels.dtype != np.uint8:
-        raise TypeError(f"pixels must be uint8, got dtype {pixels.dtype}")
-    if pixels.ndim == 2:
-        color_type = 0
-    elif pixels.ndim == 3 and pixels.shape[2] == 3:
-        color_type = 2
-    else:
-        raise ValueError(f"pixels must be (h, w) gray or (h, w, 3) RGB, got shape {pixels.shape}")
-    h, w = pixels.shape[:2]
-    if h < 1 or w < 1:
-        raise ValueError(f"pixels must not be empty, got shape {pixels.shape}")
-    rows = np.ascontiguousarray(pixels).reshape(h, -1)
-    raw = np.zeros((h, rows.shape[1] + 1), np.uint8)  # filter byte 0 ("None") on every row
-    raw[:, 1:] = rows
-    header = struct.pack(">IIBBBBB", w, h, 8, color_type, 0, 0, 0)
-    return (_PNG_SIGNATURE + _chunk(b"IHDR", header)
-            + _chunk(b"IDAT", zlib.compress(raw.tobytes(), level)) + _chunk(b"IEND", b""))
+    header, data = png_parts(pixels, level=level)
+    return (PNG_SIGNATURE + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", data)
+            + png_chunk(b"IEND", b""))
 
 
 def write_png(path, pixels):
@@ -155,6 +172,49 @@ def render_tile(values, levels, lut=None):
     if lut.shape != (256, 3):
         raise ValueError(f"lut must be a (256, 3) uint8 table, got shape {lut.shape}")
     return lut[gray]
+
+
+def mapped_values(values, mapping):
+    """The values actually displayed: ``|x|`` for ``'abs'``, unchanged otherwise."""
+    return np.abs(values) if mapping == "abs" else values
+
+
+def levels_for(values, mapping, image_range=(0.0, 255.0)):
+    """Display levels ``(low, high)`` for ``values`` under ``mapping``.
+
+    ``image_range`` is the value range of the source images ((0, 1) for float data in [0, 1],
+    (0, 255) for 8-bit), which ``'clip'`` uses.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> levels_for(np.array([-2.0, 1.0]), 'symmetric')
+    (-2.0, 2.0)
+    """
+    if mapping == "clip":
+        return (float(image_range[0]), float(image_range[1]))
+    shown = mapped_values(np.asarray(values), mapping)
+    low, high = float(np.min(shown)), float(np.max(shown))
+    if mapping == "symmetric":
+        bound = max(abs(low), abs(high))
+        low, high = -bound, bound
+    if high <= low:
+        high = low + 1.0
+    return (low, high)
+
+
+def image_range(images):
+    """The value range images are meant in: (0, 1) for float data in [0, 1], else integer range."""
+    images = np.asarray(images[: min(len(images), 64)])
+    if images.dtype == np.uint8:
+        return (0.0, 255.0)
+    if images.dtype.kind in "ui":
+        return (0.0, float(np.iinfo(images.dtype).max if images.max() > 255 else 255))
+    high = float(np.nanmax(images)) if images.size else 1.0
+    low = float(np.nanmin(images)) if images.size else 0.0
+    if low >= 0 and high <= 1.0:
+        return (0.0, 1.0)
+    return (min(low, 0.0), max(high, 255.0))
 
 
 def draw_label(canvas, text, row, col, *, scale=1, value=255):

@@ -185,7 +185,7 @@ def test_ctrl_c_exits_130_and_leaves_nothing(data, tmp_path, monkeypatch, capsys
         if len(calls) == (2 if output == "maps" else 1):
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli._Progress, "__call__", interrupt)
+    monkeypatch.setattr(cli.Progress, "__call__", interrupt)
     args = build_parser().parse_args(["apply", "--input", str(folder / "digits.npz"), "--kernel",
                                       "sobel_x", "--output", output])
     assert cli.run_apply(args) == 130

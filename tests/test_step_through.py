@@ -17,7 +17,14 @@ def brute(image, kernel, pad, stride):
 
 
 def shown_image(window):
-    return window.canvas.conv[0].image_item.image
+    """The first map as the user sees it: its drawn values, NaN where step-through covers it."""
+    plot = window.canvas.conv[0]
+    shown = np.array(plot.image_item.image, dtype=np.float64)
+    for row in range(shown.shape[0]):
+        for col in range(shown.shape[1]):
+            if plot.is_covered(row, col):
+                shown[row, col] = np.nan
+    return shown
 
 
 def start(window, qtbot):
@@ -114,3 +121,39 @@ def test_an_8x8_crop_for_the_lesson_and_back(window, qtbot):
     qtbot.mouseClick(window.step_controls.crop_check, Qt.LeftButton)
     assert window.state.dataset is full and window.state.index == 5
     assert not window.step_controls.crop_check.isChecked()
+
+
+def test_a_step_moves_the_cover_without_re_rendering_any_map(window, qtbot, monkeypatch):
+    window.state.kernels = KERNEL
+    settle(qtbot, window)
+    start(window, qtbot)
+    renders = []
+    for _, _, plot in window.canvas.maps():
+        monkeypatch.setattr(plot.image_item, "setImage",
+                            lambda *args, **kwargs: renders.append(args))
+    window.canvas.setFocus()
+    for _ in range(5):
+        qtbot.keyClick(window.canvas, Qt.Key_Right)
+    assert window.stepper.position == 5
+    assert renders == []
+    plot = window.canvas.conv[0]
+    assert not plot.is_covered(0, 5) and plot.is_covered(0, 6) and plot.is_covered(1, 0)
+
+
+def test_a_kernel_edit_does_not_redraw_the_unchanged_input(window, qtbot, monkeypatch):
+    window.state.kernels = KERNEL
+    settle(qtbot, window)
+    drawn = []
+    original = window.canvas.input.set_values
+    monkeypatch.setattr(window.canvas.input, "set_values",
+                        lambda *args, **kwargs: drawn.append(args) or original(*args, **kwargs))
+    window.state.kernels = 2 * KERNEL
+    settle(qtbot, window)
+    assert drawn == []
+    window.state.padding = "same"  # new padding: the padded input is drawn again
+    settle(qtbot, window)
+    assert len(drawn) == 1 and drawn[0][1].shape == (30, 30)
+    window.state.index = 1  # another image
+    settle(qtbot, window)
+    assert len(drawn) == 2
+    np.testing.assert_array_equal(drawn[1][0], window.state.image)

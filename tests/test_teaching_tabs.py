@@ -142,3 +142,43 @@ def test_pipeline_follows_the_kernel_being_edited(window, qtbot):
     window.state.active_kernel = 1
     np.testing.assert_allclose(window.pipeline_tab.board.tile_values(0, 1),
                                correlate(window.state.image, SOBEL_X.T), atol=1e-3)
+
+
+def test_compare_computes_only_the_shown_kernel_and_reuses_the_main_result(window, qtbot,
+                                                                           monkeypatch):
+    import convgui.compare_tab as compare_tab
+
+    bank = np.stack([SOBEL_X, SOBEL_X.T, np.ones((3, 3)), -SOBEL_X], axis=-1)[:, :, None, :]
+    window.state.kernels = bank
+    window.state.active_kernel = 3
+    settle(qtbot, window)
+    computed = []
+    original = compare_tab.run_pipeline
+    monkeypatch.setattr(compare_tab, "run_pipeline",
+                        lambda images, spec, **kw: computed.append(spec.kernels.shape)
+                        or original(images, spec, **kw))
+    show_tab(qtbot, window, "Compare")
+    tab = window.compare_tab
+    image = window.state.image
+    # A (current settings) is the main result's map; B (transposed) is one kernel's work.
+    np.testing.assert_allclose(tab.board.tile_values(0, 0), correlate(image, -SOBEL_X), atol=1e-3)
+    np.testing.assert_allclose(tab.board.tile_values(0, 1), correlate(image, -SOBEL_X.T),
+                               atol=1e-3)
+    assert computed == [(3, 3, 1, 1)]
+
+
+def test_pipeline_reuses_the_main_map_for_the_correlation(window, qtbot, monkeypatch):
+    import convgui.pipeline_tab as pipeline_tab
+
+    kernel = np.arange(9.0).reshape(3, 3)
+    window.state.kernels = kernel
+    settle(qtbot, window)
+    flips = []
+    original = pipeline_tab.conv2d
+    monkeypatch.setattr(pipeline_tab, "conv2d",
+                        lambda *args, **kw: flips.append(kw["flip"]) or original(*args, **kw))
+    show_tab(qtbot, window, "Pipeline")
+    assert flips == [True]  # only the true convolution is new work
+    last = len(window.pipeline_tab.rows) - 1
+    np.testing.assert_allclose(window.pipeline_tab.board.tile_values(last, 2),
+                               correlate(window.state.image, kernel), atol=1e-3)
