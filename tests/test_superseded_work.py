@@ -33,7 +33,9 @@ def test_quick_edits_stop_superseded_work_and_show_the_last(window, qtbot, monke
         window.computation.compute_now()
     qtbot.waitUntil(window.computation.is_current, timeout=20000)
     window.computation.wait_idle()
-    assert outcomes.count("finished") == 1 and outcomes.count("stopped") >= 1, outcomes
+    # Superseded requests either never started (dropped while waiting for a thread) or stopped
+    # between blocks: only the last one runs to its end.
+    assert outcomes.count("finished") == 1 and outcomes[-1] == "finished", outcomes
     shown = window.computation.latest.result.conv[0, :, :, 5]
     expected = ndimage.correlate(photo[0].astype(np.float64), kernels[-1][:, :, 0, 5],
                                  mode="constant")[4:-4, 4:-4]

@@ -174,9 +174,10 @@ def test_pipeline_reuses_the_main_map_for_the_correlation(window, qtbot, monkeyp
     window.state.kernels = kernel
     settle(qtbot, window)
     flips = []
-    original = pipeline_tab.conv2d
-    monkeypatch.setattr(pipeline_tab, "conv2d",
-                        lambda *args, **kw: flips.append(kw["flip"]) or original(*args, **kw))
+    original = pipeline_tab.convolve
+    monkeypatch.setattr(pipeline_tab, "convolve",
+                        lambda images, spec, **kw: flips.append(spec.flip)
+                        or original(images, spec, **kw))
     show_tab(qtbot, window, "Pipeline")
     assert flips == [True]  # only the true convolution is new work
     last = len(window.pipeline_tab.rows) - 1
