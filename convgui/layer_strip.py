@@ -108,7 +108,8 @@ class LayerStrip(QWidget):
     def sync(self):
         """Show the state's layers and which one is selected."""
         stack = self.state.stack()
-        count, selected = len(stack), self.state.selected_layer
+        count = len(stack)
+        selected = min(self.state.selected_layer, count - 1)  # mid-undo they may differ
         for i, button in enumerate(self.buttons):
             button.setVisible(i < count)
             button.setChecked(i == selected)

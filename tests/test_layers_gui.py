@@ -1,0 +1,182 @@
+"""The layer stack in the window: add and select layers by clicking, edit a deep layer's kernel,
+hover a deep pixel, undo, remember, and a bad stack that keeps the last result."""
+
+import numpy as np
+import pytest
+from PyQt5.QtCore import QPoint, Qt
+from scipy.signal import correlate2d
+
+from convgui.layers_tab import Spot
+from tests.conftest import settle
+
+SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+
+
+def _two_layers(qtbot, window):
+    """Layer 1: Sobel x, ReLU, max pool 2; then a layer added with the strip's button."""
+    state = window.state
+    state.kernels = SOBEL_X
+    state.activation = "relu"
+    state.pool_mode = "max"
+    qtbot.mouseClick(window.layer_strip.add_button, Qt.LeftButton)
+    settle(qtbot, window)
+    return state
+
+
+def _layer_one_by_hand(image):
+    conv = np.maximum(correlate2d(image, SOBEL_X, mode="valid"), 0)
+    h, w = conv.shape[0] // 2 * 2, conv.shape[1] // 2 * 2
+    return conv[:h, :w].reshape(h // 2, 2, w // 2, 2).max(axis=(1, 3))
+
+
+def _type_weight(qtbot, editor, row, col, text):
+    line = editor.grid.edit_cell(row, col)
+    line.clear()
+    qtbot.keyClicks(line, text)
+    qtbot.keyClick(line, Qt.Key_Return)
+
+
+def test_add_select_and_edit_a_deep_layer(window, qtbot):
+    state = _two_layers(qtbot, window)
+    strip = window.layer_strip
+    assert state.layer_count == 2 and state.selected_layer == 1
+    assert strip.buttons[1].isVisible() and strip.buttons[1].isChecked()
+    assert window.tabs.currentWidget() is window.layers_tab
+    image = np.asarray(state.image, dtype=np.float64)
+    layer_one = _layer_one_by_hand(image)
+    view = window.computation.latest
+    np.testing.assert_allclose(view.stack[0].final[0, :, :, 0], layer_one, atol=1e-4)
+    before_one = window.layers_tab.board.maps_of(0, "pooled")[0].values.copy()
+
+    # Layer 2's kernel, typed into the editor: only the centre weight, 2.
+    assert state.kernels.shape == (3, 3, 1, 1)
+    for row in range(3):
+        for col in range(3):
+            _type_weight(qtbot, window.kernel_editor, row, col, "2" if (row, col) == (1, 1)
+                         else "0")
+    settle(qtbot, window)
+    padded = np.pad(layer_one, 1)  # the added layer keeps the size ("same")
+    expected = np.maximum(correlate2d(padded, np.pad([[2.0]], 1), mode="valid"), 0)
+    shown = window.layers_tab.board.maps_of(1, "conv")[0].values
+    np.testing.assert_allclose(shown, expected, atol=1e-4)
+    np.testing.assert_array_equal(window.layers_tab.board.maps_of(0, "pooled")[0].values,
+                                  before_one)
+    # Layer 1 kept its own kernel; selecting it by clicking brings it back into the editor.
+    qtbot.mouseClick(strip.buttons[0], Qt.LeftButton)
+    np.testing.assert_array_equal(state.kernels[:, :, 0, 0], SOBEL_X)
+    assert state.pool_mode == "max" and "Editing layer 1 of 2" in strip.summary.text()
+    qtbot.mouseClick(strip.buttons[1], Qt.LeftButton)
+    np.testing.assert_array_equal(state.kernels[:, :, 0, 0], np.pad([[2.0]], 1))
+
+
+def test_hovering_a_layer_two_pixel_outlines_its_input_field(window, qtbot):
+    state = _two_layers(qtbot, window)
+    tab = window.layers_tab
+    assert tab.isVisible()
+    board = tab.board
+    spot = Spot(1, "conv", 0, 4, 6)
+    for _ in range(20):
+        scene = board.scene_pos_of(spot)
+        pos = board.mapFromScene(scene)
+        qtbot.mouseMove(board.viewport(), QPoint(pos.x(), pos.y()))
+        if board._last_spot == spot:
+            break
+        qtbot.mouseMove(board.viewport(), QPoint(1, 1))
+        qtbot.wait(20)
+    assert board._last_spot == spot
+    # By hand: conv 3 (r 3, j 1), max pool 2 (r 4, j 2), conv 3 with padding 1 (r 4 + 2·2 = 8,
+    # start −1·2 = −2): row 4 sees input rows 4·2 − 2 = 6 … 13, col 6 sees cols 10 … 17.
+    input_map = board.maps_of(-1, "input")[0]
+    rects = [item.rect() for item in board.marks]
+    outline = [(r.top() - input_map.top, r.left() - input_map.left, r.height(), r.width())
+               for r in rects if r.left() < input_map.values.shape[1]]
+    assert (6, 10, 8, 8) in outline
+    text = tab.field.text()
+    assert "input rows 6…13, cols 10…17" in text and "r = 8×8" in text and "j = 2×2" in text
+    assert "4 + (3 − 1)·2 = <b>8</b>" in text
+    # The inspector explains the pixel over the maps of layer 1, and where those come from.
+    panel = window.inspector_panel
+    assert "Layer 2 K1 conv [4, 6]" in panel.heading.text()
+    assert "layer 1's pooled maps" in panel.formula.text() and "of the input" in \
+        panel.formula.text()
+    assert state.layer_count == 2
+
+
+def test_undo_redo_of_adding_and_selecting(window, qtbot):
+    state = _two_layers(qtbot, window)
+    state.select_layer(0)
+    window.history.undo()
+    assert state.selected_layer == 1 and state.layer_count == 2
+    assert state.kernels.shape == (3, 3, 1, 1)
+    window.history.undo()  # the added layer goes, in one step
+    assert state.layer_count == 1 and state.selected_layer == 0
+    np.testing.assert_array_equal(state.kernels[:, :, 0, 0], SOBEL_X)
+    window.history.redo()
+    assert state.layer_count == 2 and state.selected_layer == 1
+
+
+def test_channel_mismatch_gives_a_message_and_keeps_the_last_result(window, qtbot):
+    state = _two_layers(qtbot, window)
+    good = window.computation.latest
+    qtbot.mouseClick(window.layer_strip.buttons[0], Qt.LeftButton)
+    settle(qtbot, window)
+    good = window.computation.latest
+    # A second kernel in layer 1 makes 2 maps, but layer 2's kernels read 1.
+    qtbot.mouseClick(window.kernel_editor.buttons["add"], Qt.LeftButton)
+    qtbot.wait(50)
+    assert state.kernels.shape[3] == 2
+    assert window.computation.latest is good
+    message = window.statusBar().currentMessage()
+    assert "layer 2's kernels have 1 channel(s)" in message and "2 maps of layer 1" in message
+    window.tabs.setCurrentWidget(window.layers_tab)
+    assert window.layers_tab.problem.isVisibleTo(window.layers_tab)
+    assert "layer 2" in window.layers_tab.problem.text()
+    # Removing layer 1 instead leaves a stack that fits: layer 2 now reads the image.
+    window.history.undo()
+    settle(qtbot, window)
+    qtbot.mouseClick(window.layer_strip.remove_button, Qt.LeftButton)
+    settle(qtbot, window)
+    assert state.layer_count == 1 and state.kernels.shape == (3, 3, 1, 1)
+
+
+def test_the_stack_is_remembered(make_window, qtbot):
+    first = make_window()
+    state = _two_layers(qtbot, first)
+    state.stride = (2, 2)
+    qtbot.mouseClick(first.layer_strip.add_button, Qt.LeftButton)
+    state.select_layer(1)
+    expected = state.stack()
+    first.close()
+    second = make_window(restore=True)
+    assert second.state.layer_count == 3 and second.state.selected_layer == 1
+    for got, want in zip(second.state.stack(), expected):
+        np.testing.assert_array_equal(got.kernels, want.kernels)
+        assert (got.stride, got.padding, got.pool_mode) == (want.stride, want.padding,
+                                                            want.pool_mode)
+    assert second.state.stride == (2, 2)
+    assert [b.isVisible() for b in second.layer_strip.buttons] == [True, True, True, False]
+
+
+def test_the_strip_says_when_no_layer_can_be_added_or_removed(window, qtbot, errors):
+    strip = window.layer_strip
+    assert not strip.remove_button.isEnabled()
+    for _ in range(3):
+        qtbot.mouseClick(strip.add_button, Qt.LeftButton)
+    assert window.state.layer_count == 4 and not strip.add_button.isEnabled()
+    strip.add_layer()
+    assert errors and "most layers" in errors[-1][1]
+    assert window.state.layer_count == 4
+
+
+@pytest.mark.parametrize("selected", [0, 1])
+def test_the_feature_maps_tab_shows_the_selected_layer(window, qtbot, selected):
+    state = _two_layers(qtbot, window)
+    state.select_layer(selected)
+    settle(qtbot, window)
+    view = window.computation.latest
+    assert view.layer == selected
+    expected = view.stack[selected].activated[0, :, :, 0]
+    np.testing.assert_array_equal(window.canvas.conv[0].values, expected)
+    if selected:  # its input is layer 1's output
+        np.testing.assert_array_equal(window.canvas.input.values,
+                                      view.stack[0].final[0, :, :, 0])
