@@ -23,7 +23,7 @@ from . import dialogs
 from .workers import Worker
 from .display import render_rgb
 from .training_job import (START_CHOICES, TrainingRun, TrainingSettings, default_layers,
-                           stack_summary)
+                           stack_layers, stack_summary)
 
 __all__ = ["TrainingPanel", "install_train_menu", "kernel_mosaic"]
 
@@ -238,8 +238,12 @@ class TrainingPanel(QDialog):
         self.save_model_button = QPushButton("Save &model…")
         self.save_model_button.setToolTip("Save the layers and all weights as an .npz model")
         self.save_model_button.clicked.connect(self.save_model)
+        self.open_layer = QComboBox()
+        self.open_layer.setToolTip("Which conv layer's learned kernels to open in the editor")
+        self.open_layer.addItem("Layer 1", 0)
         results = QHBoxLayout()
-        for widget in (self.open_button, self.save_kernels_button, self.save_model_button):
+        for widget in (self.open_layer, self.open_button, self.save_kernels_button,
+                       self.save_model_button):
             results.addWidget(widget)
         results.addStretch(1)
 
@@ -266,13 +270,23 @@ class TrainingPanel(QDialog):
 
     # -- settings ----------------------------------------------------------------------------
 
+    def _hand_made_banks(self):
+        """Each layer's bank of the window's stack as cross-correlation weights (rotated when
+        the layer is a true convolution)."""
+        return [np.asarray(spec.kernels[::-1, ::-1] if spec.flip else spec.kernels,
+                           dtype=np.float64) for spec in self.state.stack()]
+
     def _hand_made_bank(self):
-        """The window's bank as cross-correlation weights (rotated when it is a convolution)."""
-        bank = np.asarray(self.state.kernels, dtype=np.float64)
-        return bank[::-1, ::-1] if self.state.flip else bank
+        """Layer 1's bank as cross-correlation weights."""
+        return self._hand_made_banks()[0]
 
     def _window_layers(self):
-        s = self.state
+        """The window's layer stack as layer text: several layers as they are, a single one
+        as its convolution followed by ReLU and max pooling."""
+        stack = self.state.stack()
+        if len(stack) > 1:
+            return stack_layers(stack)
+        s = stack[0]
         return default_layers(s.kernels, s.padding, s.stride, s.dilation)
 
     def refresh_settings(self):
@@ -281,7 +295,7 @@ class TrainingPanel(QDialog):
         The stack starts with the window's kernel bank (its size, padding, stride, dilation);
         a lone 1×1 kernel (nothing chosen yet) gives the classic 8 kernels of 5×5 instead.
         """
-        bank_shape = np.shape(self.state.kernels)
+        bank_shape = np.shape(self._hand_made_bank())
         hand_made = self.start_from.currentData() != "random" or bank_shape[:2] != (1, 1)
         self.layers.setText(self._window_layers() if hand_made else DEFAULT_LAYERS)
         self._describe_data()
@@ -337,6 +351,7 @@ class TrainingPanel(QDialog):
             layers=self.layers.text(), epochs=self.epochs.value(), batch_size=self.batch.value(),
             optimizer=self.optimizer.currentData(), lr=self.lr.value(),
             start=self.start_from.currentData(), kernels=self._hand_made_bank(),
+            later_kernels=tuple(self._hand_made_banks()[1:]),
             limit=self.limit.value() or None)
 
     # -- running -----------------------------------------------------------------------------
@@ -404,8 +419,9 @@ class TrainingPanel(QDialog):
                        self.lr, self.limit):
             widget.setEnabled(not running)
         has_kernels = self.run is not None and self.run.kernels is not None
-        for widget in (self.open_button, self.save_kernels_button):
+        for widget in (self.open_button, self.save_kernels_button, self.open_layer):
             widget.setEnabled(has_kernels and not running)
+        self._list_conv_layers()
         self.save_model_button.setEnabled(self.result is not None and not running)
 
     def _clear_views(self):
@@ -508,24 +524,54 @@ class TrainingPanel(QDialog):
 
     # -- results -----------------------------------------------------------------------------
 
-    def learned_bank(self):
-        """The learned layer-1 kernels as the window should hold them, or None."""
+    def _conv_layers(self):
+        network = None if self.run is None else self.run.network
+        return [] if network is None else [l for l in network.layers if l.kind == "conv"]
+
+    def _list_conv_layers(self):
+        """One entry per conv layer of the network trained (or being trained)."""
+        count = max(1, len(self._conv_layers()))
+        if self.open_layer.count() != count:
+            self.open_layer.clear()
+            for i in range(count):
+                self.open_layer.addItem(f"Layer {i + 1}", i)
+
+    def learned_bank(self, layer=0):
+        """The learned kernels of conv layer ``layer`` (from 0) as the window should hold them
+        in that layer, or None."""
         if self.run is None or self.run.kernels is None:
             return None
-        bank = self.run.kernels
-        return bank[::-1, ::-1].copy() if self.state.flip else bank.copy()
+        if layer == 0:
+            bank = self.run.kernels
+        else:
+            convs = self._conv_layers()
+            if layer >= len(convs):
+                return None
+            bank = convs[layer].params["W"].astype(np.float64)
+        stack = self.state.stack()
+        flip = stack[layer].flip if layer < len(stack) else False
+        return bank[::-1, ::-1].copy() if flip else bank.copy()
 
-    def open_in_editor(self):
-        bank = self.learned_bank()
+    def open_in_editor(self, layer=None):
+        """Put the learned kernels of the chosen conv layer into that layer of the window's
+        stack (adding layers when the stack is shorter) and select it; one undo step."""
+        if layer is None or isinstance(layer, bool):
+            layer = max(self.open_layer.currentData() or 0, 0)
+        bank = self.learned_bank(layer)
         if bank is None:
             return
+        state = self.state
         try:
-            self.state.kernels = bank
+            with state.one_step():
+                while state.layer_count <= layer:
+                    state.add_layer()
+                state.select_layer(layer)
+                state.kernels = bank
         except (ValueError, TypeError) as exc:
             dialogs.show_error(self, "Cannot open the kernels", str(exc))
             return
-        self.status.setText("The learned kernels are now the window's kernel bank "
-                            "(Ctrl+Z in the window undoes it).")
+        self.status.setText(f"The learned kernels of layer {layer + 1} are now the window's "
+                            f"layer {layer + 1} kernel bank (Ctrl+Z in the window undoes it).")
 
     def save_kernels(self):
         if self.run is None or self.run.network is None:

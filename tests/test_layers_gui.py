@@ -180,3 +180,31 @@ def test_the_feature_maps_tab_shows_the_selected_layer(window, qtbot, selected):
     if selected:  # its input is layer 1's output
         np.testing.assert_array_equal(window.canvas.input.values,
                                       view.stack[0].final[0, :, :, 0])
+
+
+def test_training_starts_from_the_stack_and_opens_a_deep_layer_in_the_editor(window, qtbot):
+    state = _two_layers(qtbot, window)
+    window.train_action.trigger()
+    panel = window.training_panel
+    qtbot.waitExposed(panel)
+    panel.start_from.setCurrentIndex(panel.start_from.findData("frozen"))
+    assert panel.layers.text() == ("conv:1x3x3,relu,maxpool:2,conv:1x3x3:padding=same,relu,"
+                                   "maxpool:2")
+    assert "receptive field 3 → 4 → 8 → 10 px" in panel.stack_label.text()
+    panel.epochs.setValue(1)
+    panel.limit.setValue(64)
+    qtbot.mouseClick(panel.start_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=30000)
+    convs = [layer for layer in panel.result.network.layers if layer.kind == "conv"]
+    np.testing.assert_array_equal(convs[0].params["W"][:, :, 0, 0], SOBEL_X)  # frozen
+    learned = convs[1].params["W"].astype(np.float64)
+    assert not np.allclose(learned, np.full((3, 3, 1, 1), 1 / 9))  # started there, learned
+    state.select_layer(0)
+    panel.open_layer.setCurrentIndex(1)
+    qtbot.mouseClick(panel.open_button, Qt.LeftButton)
+    assert state.selected_layer == 1
+    np.testing.assert_allclose(state.kernels, learned)
+    np.testing.assert_array_equal(state.stack()[0].kernels[:, :, 0, 0], SOBEL_X)
+    window.history.undo()  # one step back: layer 1 selected, layer 2 as it was
+    assert state.selected_layer == 0
+    np.testing.assert_allclose(state.stack()[1].kernels[:, :, 0, 0], np.full((3, 3), 1 / 9))
