@@ -363,11 +363,11 @@ def trail_text(specs, image_shape, spot):
     trail = pixel_trail(specs, image_shape, spot.layer, spot.stage, (spot.row, spot.col))
     pieces = []
     for stop in trail:
-        where = "the input" if stop.stage == "input" else \
-            f"layer {stop.layer + 1}'s {'pooled' if stop.stage == 'pooled' else 'conv'} maps"
-        pieces.append(f"rows {stop.rows.start}…{stop.rows.stop - 1}, cols "
-                      f"{stop.cols.start}…{stop.cols.stop - 1} of {where}")
-    return "<span style='color:#555'>Reads " + " ← which come from ".join(pieces) + "</span>"
+        where = "input" if stop.stage == "input" else \
+            f"L{stop.layer + 1} {'pool' if stop.stage == 'pooled' else 'conv'}"
+        pieces.append(f"{where} rows {stop.rows.start}…{stop.rows.stop - 1}, cols "
+                      f"{stop.cols.start}…{stop.cols.stop - 1}")
+    return "<span style='color:#555'>Reads " + " ← ".join(pieces) + "</span>"
 
 
 class LayersTab(QWidget):
@@ -380,9 +380,8 @@ class LayersTab(QWidget):
         self.panel = panel
         self.view = None
         self.pinned = None
-        self.intro = QLabel("Every layer at one scale: one screen pixel block per data pixel "
-                            "everywhere. Hover a pixel to see the input it sees (green) and the "
-                            "window it reads (yellow); click to pin.")
+        self.intro = QLabel("Every layer at one scale. Hover a pixel: the input it sees "
+                            "(green) and the window it reads (yellow); click to pin.")
         self.intro.setWordWrap(True)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
@@ -426,6 +425,11 @@ class LayersTab(QWidget):
         self.problem.setText(f"Cannot compute this stack: {message}. Showing the last result "
                              "that could be computed.")
         self.problem.show()
+
+    def unpin(self):
+        if self.pinned is not None:
+            self.pinned = None
+            self.board.clear_marks()
 
     def _on_hover(self, spot):
         if self.pinned is None:
@@ -526,6 +530,9 @@ def install_layers(window):
     state.mappingChanged.connect(refresh)
     state.colormapChanged.connect(refresh)
     strip.layerAdded.connect(lambda _: tabs.setCurrentWidget(tab))
+    # Esc (the window's "release the pinned pixel") releases the tab's pin too.
+    window.inspector.targetChanged.connect(lambda target: tab.unpin() if target is None
+                                           else None)
     # A deep layer's input view shows the map of the channel under edit.
     state.activeChannelChanged.connect(lambda _: window._redraw() if state.selected_layer
                                        else None)

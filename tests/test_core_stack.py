@@ -7,7 +7,8 @@ from scipy.signal import correlate2d
 
 from core import conv2d, pool2d
 from core.pipeline import PipelineSpec
-from core.stack import check_stack, field_steps, run_stack, stack_fields, stage_region
+from core.stack import (check_stack, field_steps, pixel_trail, run_stack, stack_fields,
+                        stage_region)
 
 RNG = np.random.default_rng(16)
 
@@ -164,3 +165,19 @@ def test_recursion_steps_by_hand():
     assert stage_region(field, (2, 3), (40, 40)) == (range(8, 22), range(12, 26))
     with pytest.raises(ValueError, match="layer 2 does not pool"):
         field_steps(specs, (40, 40), 1, "pooled")
+
+
+def test_pixel_trail_goes_back_one_map_at_a_time():
+    specs = [PipelineSpec(np.ones((3, 3, 1, 2)), pool_mode="max"),
+             PipelineSpec(np.ones((3, 3, 2, 1)), padding=(1, 1))]
+    trail = pixel_trail(specs, (28, 28), 1, "conv", (4, 6))
+    # By hand: the 3×3 window with padding 1 reads pooled rows 3…5, cols 5…7; pooling 2 makes
+    # that conv rows 6…11, cols 10…15; the 3×3 conv makes it input rows 6…13, cols 10…17.
+    assert [(t.layer, t.stage, t.rows, t.cols) for t in trail] == [
+        (0, "pooled", range(3, 6), range(5, 8)),
+        (0, "conv", range(6, 12), range(10, 16)),
+        (-1, "input", range(6, 14), range(10, 18))]
+    field = stack_fields(specs, (28, 28))[1].conv
+    assert (trail[-1].rows, trail[-1].cols) == stage_region(field, (4, 6), (28, 28))
+    # At the edge the window is clipped to the map (the rest is padding).
+    assert pixel_trail(specs, (28, 28), 1, "conv", (0, 0))[0].rows == range(0, 2)

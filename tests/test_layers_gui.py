@@ -97,8 +97,15 @@ def test_hovering_a_layer_two_pixel_outlines_its_input_field(window, qtbot):
     # The inspector explains the pixel over the maps of layer 1, and where those come from.
     panel = window.inspector_panel
     assert "Layer 2 K1 conv [4, 6]" in panel.heading.text()
-    assert "layer 1's pooled maps" in panel.formula.text() and "of the input" in \
-        panel.formula.text()
+    assert ("Reads L1 pool rows 3…5, cols 5…7 ← L1 conv rows 6…11, cols 10…15 ← input rows "
+            "6…13, cols 10…17") in panel.formula.text()
+    # A click pins the pixel (moving away keeps it); Esc releases it.
+    qtbot.mouseClick(board.viewport(), Qt.LeftButton, pos=QPoint(pos.x(), pos.y()))
+    assert tab.pinned == spot and "pinned" in panel.heading.text()
+    qtbot.mouseMove(board.viewport(), QPoint(2, 2))
+    assert tab.pinned == spot and "r = 8×8" in tab.field.text()
+    window.unpin_action.trigger()
+    assert tab.pinned is None
     assert state.layer_count == 2
 
 
