@@ -327,6 +327,15 @@ class ExplorerState(QObject):
                             bias=_fit_bias(self, self.bias), transposed=transposed,
                             output_padding=self.output_padding if transposed else (0, 0))
 
+    def single_layer_spec(self):
+        """:meth:`spec`, for tools that apply one layer to the dataset's images; a ValueError
+        says why not when the stack holds several layers."""
+        if self.layer_count > 1:
+            raise ValueError(f"layers: this works on one layer, and the stack holds "
+                             f"{self.layer_count}; remove layers 2 to {self.layer_count} "
+                             "(− Layer, undo brings them back) to process with layer 1 alone")
+        return self.spec()
+
     def parameters(self):
         """A snapshot of the computation's settings: the stack (``STACK_FIELDS``) first, then
         the selected layer's (``PARAMETER_FIELDS``)."""

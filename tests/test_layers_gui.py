@@ -215,3 +215,17 @@ def test_training_starts_from_the_stack_and_opens_a_deep_layer_in_the_editor(win
     window.history.undo()  # one step back: layer 1 selected, layer 2 as it was
     assert state.selected_layer == 0
     np.testing.assert_allclose(state.stack()[1].kernels[:, :, 0, 0], np.full((3, 3), 1 / 9))
+
+
+def test_processing_a_dataset_says_it_needs_one_layer(window, qtbot, errors):
+    _two_layers(qtbot, window)
+    window.batch_action.trigger()
+    dialog = window.batch_dialog
+    assert not dialog.start_button.isEnabled()
+    assert "the stack holds 2" in dialog.summary.text()
+    assert dialog.start() is False
+    assert errors and "remove layers 2 to 2" in errors[-1][1]
+    qtbot.mouseClick(window.layer_strip.remove_button, Qt.LeftButton)
+    dialog.refresh()
+    assert dialog.start_button.isEnabled()
+    dialog.close()
