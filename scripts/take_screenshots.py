@@ -135,6 +135,7 @@ def shoot_layers(app, window):
     spot = Spot(2, "conv", 1, 2, 3)
     tab.pinned = spot
     tab.inspect(spot)
+    window.inspector_panel.channel_combo.setCurrentIndex(1)  # the map this kernel reads
     pump(app)
     window.grab().save(str(OUT / "layers.png"))
     print("wrote", OUT / "layers.png")

@@ -187,6 +187,11 @@ def test_the_feature_maps_tab_shows_the_selected_layer(window, qtbot, selected):
     if selected:  # its input is layer 1's output
         np.testing.assert_array_equal(window.canvas.input.values,
                                       view.stack[0].final[0, :, :, 0])
+        window.tabs.setCurrentWidget(window.pipeline_tab)
+        qtbot.waitUntil(lambda: bool(window.pipeline_tab.board.plots), timeout=5000)
+        assert window.pipeline_tab.board.tile_title(0, 0).startswith("Input M1 (layer 1)")
+        np.testing.assert_array_equal(window.pipeline_tab.board.tile_values(0, 0),
+                                      view.stack[0].final[0, :, :, 0])
 
 
 def test_training_starts_from_the_stack_and_opens_a_deep_layer_in_the_editor(window, qtbot):
