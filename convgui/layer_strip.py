@@ -1,14 +1,15 @@
 """The Layers strip: pick which layer of the stack the controls edit, add one, remove one.
 
 One button per layer (Alt+1 … Alt+4), "+ Layer" (Ctrl+Shift+N) and "− Layer"
-(Ctrl+Shift+Delete). It only calls the state's :meth:`~convgui.state.ExplorerState.select_layer`,
+(Ctrl+Shift+Delete). The keys are ``actions`` for the window to own, so they work while the
+strip is hidden (presentation mode). It only calls the state's :meth:`~convgui.state.ExplorerState.select_layer`,
 ``add_layer`` and ``remove_layer``; what a layer holds is shown by every other control.
 """
 
 from PyQt5.QtCore import pyqtSignal
 from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QSizePolicy, QToolButton,
-                             QVBoxLayout, QWidget)
+from PyQt5.QtWidgets import (QAction, QButtonGroup, QHBoxLayout, QLabel, QSizePolicy,
+                             QToolButton, QVBoxLayout, QWidget)
 
 from core.stack import MAX_LAYERS
 
@@ -68,7 +69,6 @@ class LayerStrip(QWidget):
             button = QToolButton()
             button.setText(str(i + 1))
             button.setCheckable(True)
-            button.setShortcut(QKeySequence(f"Alt+{i + 1}"))
             button.setMinimumWidth(28)
             button.setAccessibleName(f"Layer {i + 1}")
             self.group.addButton(button, i)
@@ -77,19 +77,22 @@ class LayerStrip(QWidget):
         self.group.buttonClicked.connect(self._on_clicked)
         self.add_button = QToolButton()
         self.add_button.setText("+ Layer")
-        self.add_button.setShortcut(QKeySequence("Ctrl+Shift+N"))
         self.add_button.setToolTip("Add a layer after the last one: it reads that layer's "
                                    "maps (Ctrl+Shift+N)")
         self.add_button.clicked.connect(self.add_layer)
         self.remove_button = QToolButton()
         self.remove_button.setText("− Layer")
-        self.remove_button.setShortcut(QKeySequence("Ctrl+Shift+Delete"))
         self.remove_button.setToolTip("Remove the selected layer (Ctrl+Shift+Delete); "
                                       "Ctrl+Z brings it back")
         self.remove_button.clicked.connect(self.remove_layer)
         row.addStretch(1)
         row.addWidget(self.add_button)
         row.addWidget(self.remove_button)
+        self.actions = []
+        for i in range(MAX_LAYERS):
+            self._action(f"Edit layer {i + 1}", f"Alt+{i + 1}", lambda _=False, i=i: self.select(i))
+        self._action("Add a layer", "Ctrl+Shift+N", self.add_layer)
+        self._action("Remove the selected layer", "Ctrl+Shift+Delete", self.remove_layer)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setStyleSheet("color: #555;")
@@ -104,6 +107,13 @@ class LayerStrip(QWidget):
                        state.transposedChanged):
             signal.connect(lambda *_: self.sync())
         self.sync()
+
+    def _action(self, text, keys, slot):
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(keys))
+        action.triggered.connect(slot)
+        self.actions.append(action)
+        return action
 
     def sync(self):
         """Show the state's layers and which one is selected."""
@@ -127,6 +137,7 @@ class LayerStrip(QWidget):
         self.select(self.group.id(button))
 
     def select(self, layer):
+        """Edit ``layer`` (from 0), if the stack has it."""
         if layer < self.state.layer_count:
             self.state.select_layer(layer)
         self.sync()

@@ -514,6 +514,7 @@ def install_layers(window):
     panel = window.operation_panel
     holder = panel.parentWidget().layout()
     holder.insertWidget(holder.indexOf(panel), strip)
+    window.addActions(strip.actions)  # the strip's keys work while it is hidden
     tab = LayersTab(state, window.computation, lambda: window.value_range,
                     window.inspector_panel)
     tabs = window.tabs

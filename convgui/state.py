@@ -407,6 +407,9 @@ class ExplorerState(QObject):
             raise ValueError(f"layers: the stack holds the most layers there can be "
                              f"({MAX_LAYERS})")
         stack = self.stack()
+        if any(spec.transposed for spec in stack):
+            raise ValueError("layers: a transposed convolution is shown as a single layer; "
+                             "switch it back to a convolution to stack layers on it")
         maps = int(stack[-1].kernels.shape[3])
         bank = np.zeros((3, 3, maps, maps))
         for k in range(maps):

@@ -234,3 +234,37 @@ def test_processing_a_dataset_says_it_needs_one_layer(window, qtbot, errors):
     dialog.refresh()
     assert dialog.start_button.isEnabled()
     dialog.close()
+
+
+def test_keyboard_selects_adds_and_removes_layers(window, qtbot):
+    state = window.state
+    window.activateWindow()
+    window.setFocus()
+    qtbot.keyClick(window, Qt.Key_N, Qt.ControlModifier | Qt.ShiftModifier)
+    assert state.layer_count == 2 and state.selected_layer == 1
+    qtbot.keyClick(window, Qt.Key_1, Qt.AltModifier)
+    assert state.selected_layer == 0
+    qtbot.keyClick(window, Qt.Key_2, Qt.AltModifier)
+    assert state.selected_layer == 1
+    window.left_dock.hide()  # e.g. presentation mode: the keys still work
+    qtbot.keyClick(window, Qt.Key_Delete, Qt.ControlModifier | Qt.ShiftModifier)
+    assert state.layer_count == 1
+
+
+def test_no_layer_is_stacked_on_a_transposed_convolution(window, qtbot, errors):
+    window.state.transposed = True
+    qtbot.mouseClick(window.layer_strip.add_button, Qt.LeftButton)
+    assert window.state.layer_count == 1
+    assert errors and "transposed convolution" in errors[-1][1]
+
+
+def test_a_colour_dataset_refits_layer_one_only(window, qtbot):
+    state = _two_layers(qtbot, window)
+    window.open_sample("Chelsea the cat")
+    settle(qtbot, window)
+    stack = state.stack()
+    assert stack[0].kernels.shape == (3, 3, 3, 1) and stack[1].kernels.shape == (3, 3, 1, 1)
+    np.testing.assert_array_equal(stack[0].kernels[:, :, 2, 0], SOBEL_X)
+    view = window.computation.latest
+    assert view.layer == 1 and view.stack[1].final.shape[-1] == 1
+    assert state.channel_labels() == ("M1",)
