@@ -118,10 +118,13 @@ def layer_rows(view, k, channel):
         Tile("Conv − corr", convolution - correlation, "0 for symmetric kernels"),
     ])
     applied = "true convolution (kernel rotated 180°)" if spec.flip else "cross-correlation"
-    text = (f"<b>One CNN layer</b> for kernel {k + 1}: the input is combined with the "
+    what = f"Layer {view.layer + 1}" if deep else "One CNN layer"
+    source = f"the {channels} maps of layer {view.layer} are" if deep else "the input is"
+    text = (f"<b>{what}</b> for kernel {k + 1}: {source} combined with the "
             f"kernel by {applied}, then the activation and the pooling are applied. ")
     if channels > 1:
-        text += ("Row 2: each colour channel meets its own grid of the kernel, and the "
+        each = "each map of layer " + str(view.layer) if deep else "each colour channel"
+        text += (f"Row 2: {each} meets its own grid of the kernel, and the "
                  "partial maps add up to the feature map. ")
     text += "The last row contrasts correlation with true convolution (kernel rotated 180°)."
     return rows, text
