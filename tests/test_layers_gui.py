@@ -268,3 +268,20 @@ def test_a_colour_dataset_refits_layer_one_only(window, qtbot):
     view = window.computation.latest
     assert view.layer == 1 and view.stack[1].final.shape[-1] == 1
     assert state.channel_labels() == ("M1",)
+
+
+@pytest.mark.parametrize("stored", ['{"selected": 0, "layers": [{"kernels": "x"}]}',
+                                    '{"selected": 5, "layers": [{}]}', "[[[", "[1, 2]"])
+def test_a_damaged_remembered_stack_is_ignored_with_a_warning(make_window, qtbot, stored):
+    from convgui.session import settings
+
+    first = make_window()
+    first.state.kernels = SOBEL_X
+    first.close()
+    settings().setValue("session/layers", stored)
+    second = make_window(restore=True)
+    assert any("layers" in warning for warning in second.restore_warnings)
+    assert second.state.layer_count == 1
+    np.testing.assert_array_equal(second.state.kernels[:, :, 0, 0], SOBEL_X)
+    settle(qtbot, second)
+    assert second.computation.latest is not None
