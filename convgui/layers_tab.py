@@ -515,8 +515,9 @@ def install_layers(window):
     holder = panel.parentWidget().layout()
     holder.insertWidget(holder.indexOf(panel), strip)
     window.addActions(strip.actions)  # the strip's keys work while it is hidden
-    tab = LayersTab(state, window.computation, lambda: window.value_range,
-                    window.inspector_panel)
+    def value_range():  # the images' value range, wherever the window keeps it
+        return getattr(state, "value_range", None) or getattr(window, "value_range", (0.0, 1.0))
+    tab = LayersTab(state, window.computation, value_range, window.inspector_panel)
     tabs = window.tabs
     index = tabs.insertTab(tabs.indexOf(window.pipeline_tab) + 1, tab, "Layers")
     tabs.setTabToolTip(index, "Every layer of the stack at one scale; hover a pixel to see its "

@@ -134,7 +134,7 @@ def _check_layers(value, name):
                  for i, spec in enumerate(layers))
 
 
-def _check_selected(value, name):
+def _check_layer_index(value, name):
     value = int(value)
     if not 0 <= value < MAX_LAYERS:
         raise ValueError(f"{name} must be 0 to {MAX_LAYERS - 1}, got {value}")
@@ -252,7 +252,7 @@ class ExplorerState(QObject):
     pool_shape = _Field((2, 2), lambda v, n: _pair(v, n))
     pool_stride = _Field((2, 2), lambda v, n: _pair(v, n))
     layers = _Field((PipelineSpec(np.array([[[[1.0]]]])),), _check_layers)
-    selected_layer = _Field(0, _check_selected)
+    selected_layer = _Field(0, _check_layer_index)
     colormap = _Field("gray", _choice(COLORMAPS))
     mapping = _Field("minmax", _choice(MAPPINGS))
 
