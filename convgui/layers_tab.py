@@ -15,7 +15,8 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt5.QtCore import QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QColor, QPen
-from PyQt5.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import (QFrame, QGraphicsRectItem, QLabel, QScrollArea, QSplitter,
+                             QVBoxLayout, QWidget)
 
 from core.explain import explain_conv_pixel, explain_pool_pixel, spec_pads
 from core.stack import field_steps, pixel_trail, stack_fields, stage_region
@@ -157,6 +158,7 @@ class StackBoard(pg.GraphicsLayoutWidget):
         height = stages[0][2].shape[0]
         gap = max(2, round(height / 6))
         left = 0.0
+        counts = {"above": 0, "below": 0}
         for layer, stage, values in stages:
             h, w = values.shape[:2]
             count = 1 if stage == "input" else values.shape[2]
@@ -173,17 +175,23 @@ class StackBoard(pg.GraphicsLayoutWidget):
                 title = f"Input {'×'.join(map(str, values.shape))}"
             else:
                 title = f"L{layer + 1} {'conv' if stage == 'conv' else 'pool'} {h}×{w}×{count}"
-            # Conv titles above their block, pool titles below it: neighbours never collide.
+            # Conv titles above their block, pool titles below it, and every other title on
+            # the same side one line further out: narrow neighbours' titles never collide.
             below = stage == "pooled"
+            side = "below" if below else "above"
+            lift = counts[side] % 2
+            counts[side] += 1
             text = pg.TextItem(html=f"<span style='color:#ddd;font-size:8pt'>{title}</span>",
-                               anchor=(0, 0) if below else (0, 1))
+                               anchor=(0, -lift) if below else (0, 1 + lift))
             text.setToolTip(title)
             text.setPos(left, rows * (h + inner) if below else -0.5)
             self.plot.addItem(text)
             self.texts.append(text)
             left += cols * (w + inner) - inner + gap
         total_h = max(p.top + p.values.shape[0] for p in self.placed)
-        self.view_box.setRange(QRectF(0, -height / 3, left - gap, total_h + 2 * height / 3),
+        margin = max(0.7 * height, 0.35 * total_h)  # room for two lines of titles each side
+        width = left - gap
+        self.view_box.setRange(QRectF(0, -margin, width + width / 12, total_h + 2 * margin),
                                padding=0.02)
 
     # -- marks ---------------------------------------------------------------------------------
@@ -395,13 +403,28 @@ class LayersTab(QWidget):
         self.field.setWordWrap(True)
         self.field.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.field.setMinimumHeight(40)
+        texts = QWidget()
+        texts_layout = QVBoxLayout(texts)
+        texts_layout.setContentsMargins(0, 0, 0, 0)
+        texts_layout.addWidget(self.field)  # what the hovered pixel sees first, always in view
+        texts_layout.addWidget(self.sizes)
+        texts_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setWidget(texts)
+        self.splitter = QSplitter(Qt.Vertical)
+        self.splitter.addWidget(self.board)
+        self.splitter.addWidget(scroll)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([300, 200])
+        self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.intro)
         layout.addWidget(self.problem)
-        layout.addWidget(self.board, 1)
-        layout.addWidget(self.sizes)
-        layout.addWidget(self.field)
+        layout.addWidget(self.splitter, 1)
         self.board.hovered.connect(self._on_hover)
         self.board.clicked.connect(self._on_click)
 
