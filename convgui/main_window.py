@@ -629,7 +629,7 @@ class MainWindow(QMainWindow):
             source = ImageSource.sample(origin["name"])
         else:
             source = self.state.dataset
-        code = python_snippet(self.state.spec(), image_source=source, index=int(self.state.index),
+        code = python_snippet(self.state.stack(), image_source=source, index=int(self.state.index),
                               image_shape=tuple(image.shape))
         QApplication.clipboard().setText(code)
         self.statusBar().showMessage("Python code for this output copied to the clipboard", 6000)

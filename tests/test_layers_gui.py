@@ -285,3 +285,13 @@ def test_a_damaged_remembered_stack_is_ignored_with_a_warning(make_window, qtbot
     np.testing.assert_array_equal(second.state.kernels[:, :, 0, 0], SOBEL_X)
     settle(qtbot, second)
     assert second.computation.latest is not None
+
+
+def test_copy_as_code_reproduces_the_whole_stack(window, qtbot):
+    _two_layers(qtbot, window)
+    window.state.select_layer(0)
+    code = window.copy_as_code()
+    namespace = {}
+    exec(code, namespace)
+    expected = window.computation.latest.stack[1].final
+    np.testing.assert_allclose(namespace["output"], expected, atol=1e-4)
