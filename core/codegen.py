@@ -366,7 +366,13 @@ def _call(name, first, args):
 
 
 def script_header():
-    """The first lines of every generated script: how to run it, and where ``core`` is."""
+    """The first lines of every generated script: how to run it, and where ``core`` is.
+
+    Examples
+    --------
+    >>> script_header()[-2:]
+    ['import numpy as np', 'import core']
+    """
     return ["# Convolution Explorer: the current output, computed with the app's core.",
             "# Save it as e.g. convolution.py and run `python convolution.py` from any folder",
             "# (with the app's Python): the next lines find the app's `core` package.",
