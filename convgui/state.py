@@ -15,7 +15,6 @@ stores them into ``layers`` and loads another layer's, as one undo step.
 """
 
 from contextlib import contextmanager
-
 from dataclasses import replace
 
 import numpy as np
