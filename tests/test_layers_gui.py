@@ -295,3 +295,28 @@ def test_copy_as_code_reproduces_the_whole_stack(window, qtbot):
     exec(code, namespace)
     expected = window.computation.latest.stack[1].final
     np.testing.assert_allclose(namespace["output"], expected, atol=1e-4)
+
+
+def test_a_pooled_pixel_shows_its_window_and_field(window, qtbot):
+    _two_layers(qtbot, window)
+    tab = window.layers_tab
+    spot = Spot(0, "pooled", 0, 3, 4)
+    tab.inspect(spot)
+    board = tab.board
+
+    def outlined(layer, stage):
+        placed = board.maps_of(layer, stage, 0)[0]
+        return {(r.top() - placed.top, r.left() - placed.left, r.height(), r.width())
+                for r in (item.rect() for item in board.marks)}
+    # Max pool 2×2 of pixel [3, 4] reads conv rows 6…7, cols 8…9; with the 3×3 conv before it
+    # (r = 3 + (2 − 1)·1 = 4, j = 2) that is input rows 6…9, cols 8…11.
+    assert (6, 8, 2, 2) in outlined(0, "conv")
+    assert (6, 8, 4, 4) in outlined(-1, "input")
+    assert "rows 6…9, cols 8…11" in tab.field.text() and "r = 4×4" in tab.field.text()
+    panel = window.inspector_panel
+    assert "Layer 1 K1 max pool [3, 4]" in panel.heading.text()
+    image = np.asarray(window.state.image, dtype=np.float64)
+    expected = np.maximum(correlate2d(image, SOBEL_X, mode="valid"), 0)[6:8, 8:10]
+    shown = np.array([[float(panel.patch_grid.cell_text(r, c)) for c in range(2)]
+                      for r in range(2)])
+    np.testing.assert_allclose(shown, expected, rtol=1e-3, atol=1e-3)
