@@ -3,7 +3,8 @@
 The input and every layer's maps (conv after its activation, then pooled) sit in ONE view, so a
 data pixel is equally large everywhere: a 14×14 map is half as wide as the 28×28 input.
 Hovering a pixel of any map outlines the input pixels it sees (dashed where the field reaches
-into the padding) and the window it reads in the map before it, and writes out the recursion
+into the padding) and the window it reads in the map before it (hovering an input pixel, every
+deep pixel that sees it), and writes out the recursion
 ``r_l = r_{l−1} + (k_l − 1)·j_{l−1}``, ``j_l = j_{l−1}·s_l``; the inspector explains the pixel
 one layer back at a time. A click pins the pixel, a second click releases it.
 """
@@ -19,7 +20,7 @@ from PyQt5.QtWidgets import (QFrame, QGraphicsRectItem, QLabel, QScrollArea, QSp
                              QVBoxLayout, QWidget)
 
 from core.explain import explain_conv_pixel, explain_pool_pixel, spec_pads
-from core.stack import field_steps, pixel_trail, stack_fields, stage_region
+from core.stack import field_steps, pixel_trail, pixels_seeing, stack_fields, stage_region
 
 from . import display
 from .operation_panel import size_formula, transposed_size_formula
@@ -466,7 +467,10 @@ class LayersTab(QWidget):
         """Outline what ``spot`` sees and explain it (None clears)."""
         self.board.clear_marks()
         view = self.view
-        if spot is None or view is None or spot.stage == "input":
+        if spot is None or view is None:
+            return
+        if spot.stage == "input":
+            self._inspect_input(spot)
             return
         placed = self.board.maps_of(spot.layer, spot.stage, spot.kernel)
         if not placed or not (0 <= spot.row < placed[0].values.shape[0]
@@ -497,6 +501,38 @@ class LayersTab(QWidget):
         self.field.setText(field_html(specs, shape, spot))
         self.field.setToolTip(field_steps_html(specs, shape, spot))
         self._explain(spot)
+
+    def _inspect_input(self, spot):
+        """Outline, in every map, the pixels whose receptive field holds this input pixel."""
+        view = self.view
+        shape = np.shape(view.source)
+        if not (0 <= spot.row < shape[0] and 0 <= spot.col < shape[1]):
+            return
+        try:
+            fields = stack_fields(view.specs, shape)
+        except ValueError as exc:
+            self.field.setText(str(exc))
+            return
+        self.board.outline(-1, "input", range(spot.row, spot.row + 1),
+                           range(spot.col, spot.col + 1), kind="pixel")
+        seen = []
+        for layer, layer_fields in enumerate(fields):
+            for stage in ("conv", "pooled"):
+                field = getattr(layer_fields, stage)
+                maps = self.board.maps_of(layer, stage)
+                if field is None or not maps:
+                    continue
+                rows, cols = pixels_seeing(field, (spot.row, spot.col), maps[0].values.shape)
+                name = f"L{layer + 1} {'conv' if stage == 'conv' else 'pool'}"
+                if len(rows) and len(cols):
+                    self.board.outline(layer, stage, rows, cols, kind="field")
+                    seen.append(f"{name} rows {rows.start}…{rows.stop - 1}, cols "
+                                f"{cols.start}…{cols.stop - 1}")
+                else:
+                    seen.append(f"no pixel of {name}")
+        self.field.setText(f"<b>Input [{spot.row}, {spot.col}]</b> is seen by: "
+                           + "; ".join(seen) + " (green, in every map of each layer).")
+        self.field.setToolTip("")
 
     def _explain(self, spot):
         """The inspector panel: this pixel's arithmetic, over the map just before it."""

@@ -16,7 +16,8 @@ from .nn.receptive import INPUT_FIELD, grow_field, input_region
 from .pipeline import PipelineSpec, run_pipeline
 
 __all__ = ["MAX_LAYERS", "LayerShapes", "LayerFields", "FieldStep", "TrailStop", "check_stack",
-           "run_stack", "stack_fields", "field_steps", "stage_region", "pixel_trail"]
+           "run_stack", "stack_fields", "field_steps", "stage_region", "pixel_trail",
+           "pixels_seeing"]
 
 #: The most layers a stack may hold.
 MAX_LAYERS = 4
@@ -309,3 +310,23 @@ def stage_region(field, out_rc, image_hw, *, clip=True):
     return tuple(range(field.start[a] + out_rc[a] * field.jump[a],
                        field.start[a] + out_rc[a] * field.jump[a] + field.size[a])
                  for a in (0, 1))
+
+
+def pixels_seeing(field, in_rc, out_hw):
+    """The pixels of a map (size ``out_hw``, receptive field ``field``) whose field holds input
+    pixel ``in_rc``: ``(rows, cols)`` ranges, empty when none does (the inverse of
+    :func:`stage_region`).
+
+    Examples
+    --------
+    >>> from core.nn.receptive import Field
+    >>> pixels_seeing(Field((4, 4), (2, 2), (0, 0)), (5, 0), (13, 13))
+    (range(1, 3), range(0, 1))
+    """
+    ranges = []
+    for axis in (0, 1):
+        start, size, jump = field.start[axis], field.size[axis], field.jump[axis]
+        first = -(-(in_rc[axis] - start - size + 1) // jump)  # ceil division
+        last = (in_rc[axis] - start) // jump
+        ranges.append(range(max(first, 0), min(last + 1, out_hw[axis])))
+    return tuple(ranges)

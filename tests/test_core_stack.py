@@ -7,8 +7,8 @@ from scipy.signal import correlate2d
 
 from core import conv2d, pool2d
 from core.pipeline import PipelineSpec
-from core.stack import (check_stack, field_steps, pixel_trail, run_stack, stack_fields,
-                        stage_region)
+from core.stack import (check_stack, field_steps, pixel_trail, pixels_seeing, run_stack,
+                        stack_fields, stage_region)
 
 RNG = np.random.default_rng(16)
 
@@ -181,3 +181,22 @@ def test_pixel_trail_goes_back_one_map_at_a_time():
     assert (trail[-1].rows, trail[-1].cols) == stage_region(field, (4, 6), (28, 28))
     # At the edge the window is clipped to the map (the rest is padding).
     assert pixel_trail(specs, (28, 28), 1, "conv", (0, 0))[0].rows == range(0, 2)
+
+
+def test_pixels_seeing_an_input_pixel_are_those_whose_field_holds_it():
+    specs = [PipelineSpec(np.ones((3, 3, 1, 2)), padding=(1, 1), pool_mode="avg",
+                          pool_stride=(1, 1)),
+             PipelineSpec(np.ones((2, 2, 2, 1)), stride=(2, 2))]
+    image_hw = (13, 12)
+    field = stack_fields(specs, image_hw)[1].conv
+    out_hw = check_stack(specs, image_hw)[1].conv_hw
+    image = RNG.uniform(0.5, 1.0, (1,) + image_hw)
+    base = run_stack(image, specs)[1].conv[0, :, :, 0]
+    for pixel in [(0, 0), (6, 5), (12, 11), (3, 10)]:
+        bumped = image.copy()
+        bumped[0][pixel] += 1e4
+        moved = run_stack(bumped, specs)[1].conv[0, :, :, 0] != base
+        rows, cols = pixels_seeing(field, pixel, out_hw)
+        predicted = np.zeros(out_hw, dtype=bool)
+        predicted[rows.start:rows.stop, cols.start:cols.stop] = True
+        np.testing.assert_array_equal(moved, predicted, err_msg=str(pixel))

@@ -320,3 +320,19 @@ def test_a_pooled_pixel_shows_its_window_and_field(window, qtbot):
     shown = np.array([[float(panel.patch_grid.cell_text(r, c)) for c in range(2)]
                       for r in range(2)])
     np.testing.assert_allclose(shown, expected, rtol=1e-3, atol=1e-3)
+
+
+def test_an_input_pixel_lights_up_every_deep_pixel_that_sees_it(window, qtbot):
+    _two_layers(qtbot, window)
+    tab = window.layers_tab
+    tab.inspect(Spot(-1, "input", 0, 10, 13))
+    # Conv 3×3 valid: rows 8…10, cols 11…13; max pool 2: rows 4…5, cols 5…6; the "same" 3×3
+    # conv after it: rows 3…6, cols 4…7.
+    text = tab.field.text()
+    assert "L1 conv rows 8…10, cols 11…13" in text
+    assert "L1 pool rows 4…5, cols 5…6" in text
+    assert "L2 conv rows 3…6, cols 4…7" in text
+    placed = tab.board.maps_of(1, "conv", 0)[0]
+    rects = {(r.top() - placed.top, r.left() - placed.left, r.height(), r.width())
+             for r in (item.rect() for item in tab.board.marks)}
+    assert (3, 4, 4, 4) in rects
