@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt5.QtCore import QRectF, Qt, pyqtSignal
-from PyQt5.QtGui import QColor, QPen
+from PyQt5.QtCore import QRectF, Qt, QTimer, pyqtSignal
+from PyQt5.QtGui import QColor, QFont, QFontMetrics, QPen
 from PyQt5.QtWidgets import (QFrame, QGraphicsRectItem, QLabel, QScrollArea, QSplitter,
                              QVBoxLayout, QWidget)
 
@@ -112,6 +112,9 @@ class StackBoard(pg.GraphicsLayoutWidget):
         self.texts = []
         self.marks = []
         self._layout_key = None
+        self._content = None
+        self._title_font = QFont()
+        self._title_font.setPointSize(8)
         self._last_spot = None
         self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=60,
                                      slot=self._on_mouse_moved)
@@ -172,28 +175,51 @@ class StackBoard(pg.GraphicsLayoutWidget):
                 item = pg.ImageItem()
                 self.plot.addItem(item)
                 self.placed.append(_Placed(layer, stage, k, top, x, values, item))
-            if stage == "input":
-                title = f"Input {'×'.join(map(str, values.shape))}"
-            else:
-                title = f"L{layer + 1} {'conv' if stage == 'conv' else 'pool'} {h}×{w}×{count}"
-            # Conv titles above their block, pool titles below it, and every other title on
-            # the same side one line further out: narrow neighbours' titles never collide.
+            title = "Input" if stage == "input" else \
+                f"L{layer + 1} {'conv' if stage == 'conv' else 'pool'}"
+            # Conv titles above the blocks, pool titles below them (shapes are in the size
+            # arithmetic), every other one on a side a line further out: never colliding.
             below = stage == "pooled"
             side = "below" if below else "above"
             lift = counts[side] % 2
             counts[side] += 1
-            text = pg.TextItem(html=f"<span style='color:#ddd;font-size:8pt'>{title}</span>",
+            text = pg.TextItem(title, color="#dddddd",
                                anchor=(0, -lift) if below else (0, 1 + lift))
-            text.setToolTip(title)
-            text.setPos(left, rows * (h + inner) if below else -0.5)
+            text.setFont(self._title_font)
+            text.setPos(left, -0.5)
+            text.below = below
             self.plot.addItem(text)
             self.texts.append(text)
             left += cols * (w + inner) - inner + gap
         total_h = max(p.top + p.values.shape[0] for p in self.placed)
-        margin = max(0.7 * height, 0.35 * total_h)  # room for two lines of titles each side
-        width = left - gap
+        for text in self.texts:
+            if text.below:
+                text.setPos(text.pos().x(), total_h + 0.5)
+        self._content = (left - gap, total_h, height)
+        self.fit_view()
+
+    def fit_view(self):
+        """Show every map, with room for two lines of titles above and below."""
+        content = getattr(self, "_content", None)  # None until maps are shown
+        if content is None:
+            return
+        width, total_h, height = content
+        line = max((t.boundingRect().height() for t in self.texts),
+                   default=QFontMetrics(self._title_font).height() + 8)
+        lines = 2 * line + 4  # pixels per side: two staggered title lines
+        pixels = self.view_box.height() or self.height()
+        titled = pixels > 3 * lines  # a low board gives its room to the maps, not titles
+        for text in self.texts:
+            text.setVisible(titled)
+        # The margin m (data units) that holds the titles: m / (total_h + 2m) = lines / pixels.
+        margin = max(0.2 * height, lines * total_h / (pixels - 2 * lines)) if titled else \
+            0.1 * height
         self.view_box.setRange(QRectF(0, -margin, width + width / 12, total_h + 2 * margin),
                                padding=0.02)
+
+    def resizeEvent(self, event):  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self.fit_view)  # once the view box has its new size
 
     # -- marks ---------------------------------------------------------------------------------
 
