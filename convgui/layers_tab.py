@@ -142,7 +142,8 @@ class StackBoard(pg.GraphicsLayoutWidget):
             if placed.stage == "input":
                 values = np.asarray(source)
                 placed.values = values
-                shown = values if values.ndim == 2 or values.shape[2] == 3 else values[..., 0]
+                shown = values if values.ndim == 2 else \
+                    (values[..., :3] if values.shape[2] in (3, 4) else values[..., 0])
                 placed.item.setImage(shown, levels=value_range, autoLevels=False)
                 placed.item.setRect(placed.rect)
                 continue
