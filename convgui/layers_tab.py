@@ -467,9 +467,14 @@ class LayersTab(QWidget):
                               self.state.colormap, self.value_range())
         self.sizes.setText(sizes_html(view.specs, np.shape(view.source), view.layer))
         spot = self.pinned
-        if spot is not None and not self.board.maps_of(spot.layer, spot.stage, spot.kernel):
+        if spot is not None and not self._exists(spot):  # the maps changed under the pin
             self.pinned = spot = None
         self.inspect(spot)
+
+    def _exists(self, spot):
+        placed = self.board.maps_of(spot.layer, spot.stage, spot.kernel)
+        return bool(placed) and 0 <= spot.row < placed[0].values.shape[0] \
+            and 0 <= spot.col < placed[0].values.shape[1]
 
     def show_problem(self, message):
         """The stack cannot be computed: say why above the last good result."""
@@ -499,9 +504,7 @@ class LayersTab(QWidget):
         if spot.stage == "input":
             self._inspect_input(spot)
             return
-        placed = self.board.maps_of(spot.layer, spot.stage, spot.kernel)
-        if not placed or not (0 <= spot.row < placed[0].values.shape[0]
-                              and 0 <= spot.col < placed[0].values.shape[1]):
+        if not self._exists(spot):
             return
         specs, shape = view.specs, np.shape(view.source)
         one = range(spot.row, spot.row + 1), range(spot.col, spot.col + 1)
