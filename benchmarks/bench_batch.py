@@ -82,7 +82,7 @@ def methods(images, spec, scratch):
         return batch.run_batch(images, spec, dtype=F32, progress=progress)
 
     def batch_worker():
-        from convgui.batch_dialog import batch_job
+        from convgui.batch_job import batch_job
         from convgui.workers import Worker
         from core.datasets import Dataset
 
@@ -175,7 +175,7 @@ def event_loop_latency(images, spec, idle_seconds=1.0, busy_seconds=2.0):
     _quiet_settings()
     from PyQt5.QtWidgets import QApplication
 
-    from convgui.batch_dialog import batch_job
+    from convgui.batch_job import batch_job
     from convgui.main_window import MainWindow
     from convgui.workers import Worker
     from core.datasets import Dataset

@@ -27,7 +27,6 @@ import os
 import sys
 import time
 import tracemalloc
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench_core import load_torch  # noqa: E402 - the same torch set-up as bench_core
 from core.engine import conv2d, pool2d  # noqa: E402
 from core.geometry import output_size, resolve_padding  # noqa: E402
 
@@ -387,19 +387,6 @@ def blas_threads():
     return "thread pools: " + (", ".join(pools) if pools else "none found")
 
 
-def load_torch(disabled):
-    if disabled:
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(os.cpu_count() or 1)
-    return torch
-
-
 def summarise(rows):
     """Worst, median and best engine/torch ratio per family."""
     families = {}
@@ -428,7 +415,7 @@ def main(argv=None):
     args = parse_args(argv)
     repeat = args.repeat or (1 if args.quick else 5)
     no_torch = args.no_torch or os.environ.get("BENCH_NO_TORCH", "") not in ("", "0")
-    torch = load_torch(no_torch)
+    torch = load_torch(no_torch, os.cpu_count() or 1)
     cases = [case for case in make_cases(args.quick, args.huge)
              if args.only in case.family or args.only in case.name]
     load = os.getloadavg()

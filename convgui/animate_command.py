@@ -17,7 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from .cli import (Progress, UsageError, add_layer_arguments, load_layer, parse_pair)
+from .cli_common import EXIT_CODES, Progress, UsageError, number_option, run_command
+from .cli_layer import add_layer_arguments, load_layer, parse_pair
 
 __all__ = ["configure_parser", "run", "parse_size", "parse_crop", "parse_fps"]
 
@@ -78,37 +79,7 @@ def parse_fps(text):
     """
     from core.animation_files import MAX_FPS
 
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= MAX_FPS:
-        raise argparse.ArgumentTypeError(
-            f"fps must be a number above 0 and at most {MAX_FPS}, got {text!r}")
-    return value
-
-
-def _positive(name, minimum=1):
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            value = minimum - 1
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number >= {minimum}, "
-                                             f"got {text!r}")
-        return value
-    return parse
-
-
-def _seconds(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 60:
-        raise argparse.ArgumentTypeError(f"hold must be 0 to 60 seconds, got {text!r}")
-    return value
+    return number_option("fps", above=0, maximum=MAX_FPS)(text)
 
 
 def configure_parser(parser):
@@ -123,26 +94,25 @@ def configure_parser(parser):
         "      --size 1920x1080 --fps 8 --output blur.png\n"
         "  main.py animate --input MNIST.npz --kernel edge --crop none --every 4 "
         "--output frames/\n\n"
-        "exit codes: 0 done, 2 bad arguments or files, 1 writing failed, 130 interrupted "
-        "(no partial output)")
+        + EXIT_CODES)
     add_layer_arguments(parser)
     add = parser.add_argument
-    add("--index", type=_positive("index", 0), default=0, metavar="N",
+    add("--index", type=number_option("index", int, minimum=0), default=0, metavar="N",
         help="which image of the dataset (default: 0, the first)")
-    add("--map", type=_positive("map"), default=1, metavar="K",
+    add("--map", type=number_option("map", int, minimum=1), default=1, metavar="K",
         help="which kernel of a multi-kernel file to animate (default: 1, the first)")
     add("--crop", type=parse_crop, default=8, metavar="N|none",
         help="animate an N×N piece of the image (default: 8) or 'none' for the whole image")
     add("--centre", type=lambda t: parse_pair(t, "centre", minimum=0), metavar="ROW,COL",
         help="centre of the crop in the image (default: the middle)")
-    add("--every", type=_positive("every"), default=1, metavar="K",
+    add("--every", type=number_option("every", int, minimum=1), default=1, metavar="K",
         help="show every K-th step only, for large images (the last step is always shown)")
     add("--fps", type=parse_fps, default=4.0, metavar="F", help="frames per second (default: 4)")
     add("--size", type=parse_size, default=(1280, 720), metavar="WxH",
         help="frame size in pixels (default: 1280x720; 1920x1080 for full HD)")
-    add("--loop", type=_positive("loop", 0), default=0, metavar="N",
+    add("--loop", type=number_option("loop", int, minimum=0), default=0, metavar="N",
         help="how often the animation plays: 0 forever (default), 1 once, ...")
-    add("--hold", type=_seconds, default=1.5, metavar="SECONDS",
+    add("--hold", type=number_option("hold", minimum=0, maximum=60), default=1.5, metavar="SECONDS",
         help="how long the last frame stays (default: 1.5)")
     add("--colormap", choices=("auto",) + COLORMAPS, default="auto",
         help="output colours; auto: diverging for signed outputs, else gray")
@@ -236,19 +206,6 @@ def _animate(args):
 
 
 def run(args):
-    """Run ``animate`` for parsed ``args``; return the exit code (0, 1, 2 or 130)."""
-    try:
-        _animate(args)
-    except UsageError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; nothing was written", file=sys.stderr)
-        return 130
-    except ValueError as exc:
-        print(f"{PROG}: error: {exc}; nothing was written", file=sys.stderr)
-        return 2
-    except (OSError, MemoryError) as exc:
-        print(f"{PROG}: error: {exc}; nothing was written", file=sys.stderr)
-        return 1
-    return 0
+    """Run ``animate`` for parsed ``args``; return the exit code (0, 1, 2, 130, or 128 + the
+    signal on SIGTERM/SIGHUP; see :func:`convgui.cli_common.run_command`)."""
+    return run_command(PROG, lambda: _animate(args))

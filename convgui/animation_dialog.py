@@ -21,6 +21,7 @@ from core.animation_files import (FORMAT_LABELS, MAX_FPS, estimate_bytes, existi
 from core.frames import Animation
 
 from . import dialogs
+from .batch_text import size_text
 from .frame_painter import SIZES, RenderedFrames
 from .workers import Worker
 
@@ -218,7 +219,7 @@ class AnimationDialog(QDialog):
         seconds = count / self.fps_spin.value()
         size = estimate_bytes(frames, self.fmt)
         self.estimate.setText(f"<b>{count} frames</b>, {seconds:.0f} s at this speed; about "
-                              f"<b>{_megabytes(size)}</b>")
+                              f"<b>{size_text(size)}</b>")
         self.export_button.setEnabled(self.worker is None or not self.worker.is_running())
 
     # -- export --------------------------------------------------------------------------------
@@ -333,7 +334,3 @@ class AnimationDialog(QDialog):
             self.cancel()
             self.worker.wait()
         super().closeEvent(event)
-
-
-def _megabytes(size):
-    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{max(1, round(size / 1024))} kB"

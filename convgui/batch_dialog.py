@@ -1,9 +1,10 @@
-"""Process a whole dataset from the window: the job, the dialog, and the result's grid.
+"""Process a whole dataset from the window: the dialog, its settings, progress and result grid.
 
-The computation is :func:`core.batch.iter_batch` run by a :class:`convgui.workers.Worker` off
+The computation (:func:`convgui.batch_job.batch_job`, :func:`core.batch.process_dataset`) is run by a :class:`convgui.workers.Worker` off
 the GUI thread; the worker only reports progress (at most ``1 / interval`` times a second), so
 the window keeps browsing, zooming and hovering while tens of thousands of images are
-processed. Every dialog goes through :mod:`convgui.dialogs`.
+processed. Every dialog goes through :mod:`convgui.dialogs`. Saving the result is
+:class:`convgui.batch_exports.BatchExports`; its texts are :mod:`convgui.batch_text`.
 
 :func:`batch_action` makes the File → Process dataset… action (Ctrl+B) the main window
 places in its menu.
@@ -19,53 +20,18 @@ from PyQt5.QtWidgets import (QAction, QButtonGroup, QCheckBox, QDialog, QGridLay
                              QSpinBox, QVBoxLayout)
 
 from core import batch as core_batch
-from core import sheets
 
 from . import dialogs, display
+from .batch_exports import BatchExports
+from .batch_job import batch_job
+from .batch_text import describe_spec, duration_text, file_stem, size_text
 from .thumbnail_grid import ThumbnailGrid
 from .workers import Worker
 
 __all__ = ["batch_job", "BatchDialog", "batch_action", "open_batch_dialog"]
 
 
-# --------------------------------------------------------------------------------------------
-# the job
-
-
-def batch_job(dataset, spec, *, start=0, stop=None, dtype=np.float32, path=None,
-              other_keys=()):
-    """A :class:`~convgui.workers.Worker` job running :func:`core.batch.process_dataset`.
-
-    The output is allocated in memory, or (``path`` given) written straight to a ``.npy`` file
-    that appears only when the job completes; ``other_keys`` are the file's other image arrays
-    processed too. The job returns a :class:`core.batch.BatchResult`.
-    """
-    def job():
-        return (yield from core_batch.process_dataset(dataset, spec, start=start, stop=stop,
-                                                      dtype=dtype, path=path,
-                                                      other_keys=other_keys))
-    return job
-
-
-def _single_step(write):
-    """A job for a one-shot export: progress 0/1, the write, 1/1; returns ``write()``."""
-    def job():
-        yield 0, 1
-        value = write()
-        yield 1, 1
-        return value
-    return job
-
-
-# --------------------------------------------------------------------------------------------
-# the dialog
-
-
-def _megabytes(nbytes):
-    return f"{nbytes / 2**20:,.1f} MB"
-
-
-class BatchDialog(QDialog):
+class BatchDialog(BatchExports, QDialog):
     """Apply the window's current pipeline to the whole dataset (or a range) and export it.
 
     The dialog is not modal: the window stays usable while a batch runs. The settings and the
@@ -206,7 +172,7 @@ class BatchDialog(QDialog):
         layout.addWidget(self.status, 3, 0)
         layout.setRowStretch(2, 1)
         self.resize(760, 640)
-        self._set_busy(False)
+        self.set_busy(False)
 
     # -- settings ------------------------------------------------------------------------
 
@@ -259,7 +225,7 @@ class BatchDialog(QDialog):
                                 "is off until they are set back. Press Start to process again.")
         else:
             self.status.setText(self._done_text())
-        self._set_busy(False)
+        self.set_busy(False)
 
     def set_range(self, start, stop):
         """Choose images ``start .. stop - 1`` (as if typed in the spin boxes)."""
@@ -301,7 +267,7 @@ class BatchDialog(QDialog):
             self.start_button.setEnabled(False)
             return
         self.summary.setText(f"<b>{dataset.name}</b>: {count:,} images "
-                             f"{'×'.join(map(str, dataset.image_shape))}<br>{_describe(spec)}")
+                             f"{'×'.join(map(str, dataset.image_shape))}<br>{describe_spec(spec)}")
         try:
             start, stop = self.selected_range()
             shape = core_batch.batch_output_shape(dataset.images.shape, spec, start=start,
@@ -315,7 +281,7 @@ class BatchDialog(QDialog):
         fits = core_batch.fits_in_memory(nbytes)
         note = "fits in memory" if fits else "too big for memory: write it straight to disk"
         self.size_label.setText(f"Output {shape} {np.dtype(self.dtype).name}: "
-                                f"{_megabytes(nbytes)} — {note}")
+                                f"{size_text(nbytes)} — {note}")
         self.start_button.setEnabled(not self.is_running())
 
     # -- running -------------------------------------------------------------------------
@@ -343,26 +309,26 @@ class BatchDialog(QDialog):
         to_disk = self.to_disk.isChecked()
         if not to_disk and not core_batch.fits_in_memory(nbytes):
             free = core_batch.available_memory()
-            free_text = "an unknown amount" if free is None else _megabytes(free)
+            free_text = "an unknown amount" if free is None else size_text(free)
             if not dialogs.ask_yes_no(
                     self, "Too big for memory",
-                    f"The result needs {_megabytes(nbytes)}, but only {free_text} of memory is "
+                    f"The result needs {size_text(nbytes)}, but only {free_text} of memory is "
                     "free.\n\nWrite it straight to disk as a .npy file instead?"):
                 return False
             to_disk = True
         path = None
         if to_disk:
-            path = self._ask_target("Write the processed images to", "NumPy array (*.npy)",
-                                    f"{_stem(dataset)}_processed.npy", ".npy")
+            path = self.ask_target("Write the processed images to", "NumPy array (*.npy)",
+                                    f"{file_stem(dataset)}_processed.npy", ".npy")
             if path is None:
                 return False
         self.result = None
         self._source = dataset
         self.grid.result = None
         self.grid.show_page(0)
-        self._set_busy(True, exports=False)
+        self.set_busy(True, exports=False)
         others = self.other_keys()
-        self._run(batch_job(dataset, spec, start=start, stop=stop, dtype=self.dtype, path=path,
+        self.run_job(batch_job(dataset, spec, start=start, stop=stop, dtype=self.dtype, path=path,
                             other_keys=others),
                   self._on_batch_done, f"Processing {stop - start:,} images"
                   + (f" and {', '.join(others)}" if others else "") + "…")
@@ -373,7 +339,8 @@ class BatchDialog(QDialog):
         if self.worker is not None:
             self.worker.cancel()
 
-    def _run(self, job, on_done, message):
+    def run_job(self, job, on_done, message):
+        """Run ``job`` on the worker; ``on_done(value)`` gets its result, ``message`` is shown."""
         self.status.setText(message)
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)
@@ -392,9 +359,9 @@ class BatchDialog(QDialog):
         elapsed = time.perf_counter() - self._started
         if 0 < done < total and elapsed > 0.5:
             left = elapsed * (total - done) / done
-            self.eta.setText(f"about {_duration(left)} left")
+            self.eta.setText(f"about {duration_text(left)} left")
         elif done >= total:
-            self.eta.setText(f"{_duration(elapsed)}")
+            self.eta.setText(f"{duration_text(elapsed)}")
 
     def _on_batch_done(self, result):
         self.worker.wait()
@@ -402,7 +369,7 @@ class BatchDialog(QDialog):
         lut = None if self.state.colormap == "gray" else display.lookup_table(self.state.colormap)
         self.grid.set_result(result, lut)
         self.status.setText(self._done_text())
-        self._set_busy(False)
+        self.set_busy(False)
         self._check_result()
         self.jobEnded.emit("finished")
 
@@ -410,18 +377,19 @@ class BatchDialog(QDialog):
         result = self.result
         where = f" into {result.path}" if result.path else ""
         also = "".join(f", {other.key} ({len(other):,})" for other in result.others)
-        return (f"Done: {len(result):,} images{also} in {_duration(result.seconds)}{where}. "
+        return (f"Done: {len(result):,} images{also} in {duration_text(result.seconds)}{where}. "
                 "Double-click a thumbnail to show it in the window.")
 
-    def _on_export_done(self, paths):
+    def on_export_done(self, paths):
+        """An export finished: say what was written."""
         self.worker.wait()
-        self._set_busy(False)
+        self.set_busy(False)
         self.status.setText(f"Saved {paths}.")
         self.jobEnded.emit("finished")
 
     def _on_failed(self, message):
         self.worker.wait()
-        self._set_busy(False)
+        self.set_busy(False)
         # A multi-file write already says exactly what was and was not written.
         tail = "" if "written" in message else "\n\nNothing was written."
         self.status.setText(f"Failed: {message}" + tail.replace("\n\n", ". "))
@@ -430,12 +398,14 @@ class BatchDialog(QDialog):
 
     def _on_cancelled(self):
         self.worker.wait()
-        self._set_busy(False)
+        self.set_busy(False)
         self.eta.setText("")
         self.status.setText("Cancelled. Nothing was written.")
         self.jobEnded.emit("cancelled")
 
-    def _set_busy(self, busy, exports=None):
+    def set_busy(self, busy, exports=None):
+        """Enable the controls for a running job (``busy``) or an idle dialog; ``exports`` forces
+        the export buttons on or off."""
         self.cancel_button.setEnabled(busy)
         self.start_button.setEnabled(not busy and self.state.dataset is not None)
         can_export = (not busy and self.result_is_current()) if exports is None else exports
@@ -449,133 +419,11 @@ class BatchDialog(QDialog):
         if self.result is not None and self.state.dataset is self._source:
             self.state.index = index
 
-    # -- exports -------------------------------------------------------------------------
-
-    def _refuse_stale(self):
-        """True when the result may be saved; otherwise say why (another dataset or settings)."""
-        if self.result is None:
-            return False
-        if not self.result_is_current():
-            dialogs.show_error(self, "The result is out of date",
-                               "The dataset or the settings changed since this result was "
-                               "computed, so it would not match what the window shows. Press "
-                               "Start to process again. Nothing was written.")
-            return False
-        return True
-
-    def _ask_target(self, title, filters, suggested, suffix):
-        return dialogs.ask_save_target(self, title, filters, suggested, suffix)
-
-    def export_npz(self):
-        """Save the result as ``.npz`` in the source file's layout. Returns the path or None."""
-        if self.is_running() or not self._refuse_stale():
-            return None
-        path = self._ask_target("Save the processed dataset", "NumPy archive (*.npz)",
-                                f"{_stem(self.result)}_processed.npz", ".npz")
-        if path is None:
-            return None
-        arrays = self.result.npz_arrays()
-        self._set_busy(True, exports=False)
-        self._run(_single_step(lambda: core_batch.save_npz(path, arrays) or path),
-                  self._on_export_done, f"Saving {path}…")
-        return path
-
-    def export_png_folder(self):
-        """Write one PNG per image and feature map into a folder. Returns the folder or None."""
-        if self.is_running() or not self._refuse_stale():
-            return None
-        folder = dialogs.ask_folder(self, "Folder for the PNG files")
-        if not folder:
-            return None
-        result = self.result
-        names = sheets.png_names(len(result), result.feature_count, start=result.start,
-                                 labels=result.labels, class_names=result.class_names)
-        conflicts = sheets.png_folder_conflicts(folder, names)
-        if conflicts and not dialogs.ask_yes_no(
-                self, "Replace the files?",
-                f"{folder} already holds {len(conflicts):,} of these PNG files "
-                f"(e.g. {conflicts[0]}). Replace them?"):
-            return None
-        levels, lut = self.grid.levels, self.grid.lut
-
-        def job():
-            yield from sheets.iter_png_folder(folder, result.outputs, start=result.start,
-                                              labels=result.labels,
-                                              class_names=result.class_names, levels=levels,
-                                              lut=lut, overwrite=bool(conflicts))
-            return folder
-
-        self._set_busy(True, exports=False)
-        self._run(job, self._on_export_done, f"Writing {len(names):,} PNG files…")
-        return folder
-
-    def export_sheet(self):
-        """Save the thumbnails of the page shown as one contact-sheet PNG (labels drawn below).
-        Returns the path or None."""
-        if self.is_running() or not self._refuse_stale():
-            return None
-        path = self._ask_target("Save a contact sheet", "PNG image (*.png)",
-                                f"{_stem(self.result)}_sheet.png", ".png")
-        if path is None:
-            return None
-        first, last = self.grid.page_range()
-        columns = self.sheet_columns.value()
-        rows = -(-(last - first) // columns)
-        k = max(0, self.grid.feature.currentIndex())
-        result, levels, lut = self.result, self.grid.levels, self.grid.lut
-
-        def write():
-            sheets.write_png(path, sheets.contact_sheet(
-                result.outputs, result.labels, rows=rows, columns=columns, first=first,
-                features=[k], levels=levels, lut=lut))
-            return path
-
-        self._set_busy(True, exports=False)
-        self._run(_single_step(write), self._on_export_done, f"Saving {path}…")
-        return path
-
     def closeEvent(self, event):
         if self.is_running():
             self.cancel()
             self.worker.wait()
         super().closeEvent(event)
-
-
-def _stem(source):
-    name = getattr(source, "name", "") or "dataset"
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name.split(":")[0]
-                   .rsplit(".", 1)[0]) or "dataset"
-
-
-def _duration(seconds):
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(int(round(seconds)), 60)
-    return f"{minutes} min {rest:02d} s"
-
-
-def _describe(spec):
-    kh, kw, c, nc = spec.kernels.shape
-    padding = spec.padding if isinstance(spec.padding, str) else f"{spec.padding}"
-    parts = [f"{nc} kernel{'s' if nc > 1 else ''} {kh}×{kw}" + (f"×{c}" if c > 1 else ""),
-             f"padding {padding}", f"stride {spec.stride}"]
-    if spec.transposed:
-        parts.insert(0, "transposed convolution")
-        if spec.output_padding != (0, 0):
-            parts.append(f"output padding {spec.output_padding}")
-    elif spec.padding_mode != "zeros":
-        parts.append(f"{spec.padding_mode} padding")
-    if spec.dilation != (1, 1):
-        parts.append(f"dilation {spec.dilation}")
-    if any(np.ravel(spec.bias)):
-        parts.append(f"bias {', '.join(f'{b:g}' for b in np.ravel(spec.bias))}")
-    if spec.flip:
-        parts.append("flipped")
-    if spec.activation != "none":
-        parts.append(spec.activation)
-    if spec.pooled:
-        parts.append(f"{spec.pool_mode} pool {spec.pool_shape} stride {spec.pool_stride}")
-    return ", ".join(parts)
 
 
 # --------------------------------------------------------------------------------------------

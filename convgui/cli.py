@@ -23,110 +23,19 @@ imports Qt: PNGs are written by :mod:`core.sheets`.
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
-from core.choices import ACTIVATIONS
-from core.padding import PADDING_MODES
+from .cli_common import EXIT_CODES, Progress, UsageError, run_command
+from .cli_layer import add_layer_arguments, layer_spec, load_input, parse_pair
 
-__all__ = ["configure_parser", "run", "configure_apply_parser", "run_apply", "parse_pair",
-           "parse_padding", "parse_pool", "parse_range", "parse_grid", "parse_bias",
-           "add_layer_arguments", "layer_spec", "load_layer", "load_kernel_argument", "UsageError", "Progress"]
+__all__ = ["configure_parser", "run", "configure_apply_parser", "run_apply", "parse_range",
+           "parse_grid"]
 
 PROG = "main.py apply"
 FORMATS = ("npz", "npy", "png", "sheet")
 _SUFFIX_FORMATS = {".npz": "npz", ".npy": "npy", ".png": "sheet"}
-
-
-class UsageError(Exception):
-    """A bad argument or file: reported as ``main.py COMMAND: error: ...``, exit code 2."""
-
-
-def _ints(text, name, minimum):
-    try:
-        values = [int(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{name} must be whole numbers, got {text!r}") from None
-    if any(v < minimum for v in values):
-        raise argparse.ArgumentTypeError(f"{name} values must be >= {minimum}, got {text!r}")
-    return values
-
-
-def parse_pair(text, name="value", minimum=1):
-    """``"2"`` → ``(2, 2)``; ``"2,1"`` → ``(2, 1)``.
-
-    Examples
-    --------
-    >>> parse_pair("2", "stride"), parse_pair("1,3", "stride")
-    ((2, 2), (1, 3))
-    """
-    values = _ints(text, name, minimum)
-    if len(values) == 1:
-        return (values[0], values[0])
-    if len(values) == 2:
-        return tuple(values)
-    raise argparse.ArgumentTypeError(f"{name} must be N or A,B, got {text!r}")
-
-
-def parse_padding(text):
-    """``valid``, ``same``, ``full``, ``P`` or ``PH,PW``.
-
-    Examples
-    --------
-    >>> parse_padding("same"), parse_padding("1,2")
-    ('same', (1, 2))
-    """
-    if text in ("valid", "same", "full"):
-        return text
-    try:
-        return parse_pair(text, "padding", minimum=0)
-    except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(
-            f"padding must be valid, same, full, P or PH,PW, got {text!r}") from None
-
-
-def parse_bias(text):
-    """``"0.5"`` → ``0.5``; ``"1,-2"`` → ``(1.0, -2.0)`` (one value per kernel).
-
-    Examples
-    --------
-    >>> parse_bias("0.5"), parse_bias("1,-2")
-    (0.5, (1.0, -2.0))
-    """
-    try:
-        values = tuple(float(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"bias must be a number or numbers separated by commas, got {text!r}") from None
-    if not all(np.isfinite(values)):
-        raise argparse.ArgumentTypeError(f"bias must be finite, got {text!r}")
-    return values[0] if len(values) == 1 else values
-
-
-def parse_pool(text):
-    """``off`` or ``MODE:KHxKW[:STRIDE]`` → ``(mode, shape, stride)``; stride defaults to the
-    window (``SH,SW`` or ``SHxSW`` for different strides).
-
-    Examples
-    --------
-    >>> parse_pool("max:2x2:2"), parse_pool("avg:3x2")
-    (('max', (2, 2), (2, 2)), ('avg', (3, 2), (3, 2)))
-    """
-    if text == "off":
-        return ("off", (2, 2), (2, 2))
-    parts = text.split(":")
-    usage = f"pool must be off or MODE:KHxKW[:STRIDE] like max:2x2:2, got {text!r}"
-    if len(parts) not in (2, 3) or parts[0] not in ("max", "avg"):
-        raise argparse.ArgumentTypeError(usage)
-    try:
-        shape = parse_pair(parts[1].lower().replace("x", ","), "pool window")
-        stride = (shape if len(parts) == 2
-                  else parse_pair(parts[2].lower().replace("x", ","), "pool stride"))
-    except argparse.ArgumentTypeError as exc:
-        raise argparse.ArgumentTypeError(f"{usage} ({exc})") from None
-    return (parts[0], shape, stride)
 
 
 def parse_range(text):
@@ -167,51 +76,6 @@ def parse_grid(text):
             f"sheet grid must be ROWSxCOLUMNS like 10x10, got {text!r}") from None
 
 
-def add_layer_arguments(parser):
-    """Add the options that say what to compute (dataset, kernel, padding, ..., pooling).
-
-    Shared by every command that runs the layer, so they all read the same way.
-    """
-    add = parser.add_argument
-    add("--input", required=True, metavar="PATH",
-        help="dataset file (.npz, .npy, MNIST IDX, CIFAR batch)")
-    add("--key", metavar="NAME", action="append",
-        help="an image array of an .npz archive to process; repeat it for several (default: "
-             "every image array, e.g. X_train, X_valid and X_test, each saved under its own "
-             "key with its labels; with --range, or an output holding one array, the first of "
-             "X_train, data, ... as the window)")
-    add("--kernel", required=True, metavar="NAME_OR_PATH",
-        help="a preset id or name (e.g. sobel_x, 'Sobel x') or a kernel .json/.npy file")
-    add("--padding", type=parse_padding, default="valid", metavar="valid|same|full|PH,PW",
-        help="padding (default: valid); with --transposed, pixels cropped off the output: "
-             "P or PH,PW")
-    add("--padding-mode", choices=PADDING_MODES, default="zeros",
-        help="what fills the padding: zeros, or a mirror (reflect: d c b | a b c d; symmetric: "
-             "c b a | a b c d), the edge pixel (replicate) or the opposite side (circular) "
-             "(default: zeros)")
-    add("--bias", type=parse_bias, default=0.0, metavar="B|B1,B2,...",
-        help="added to every output pixel before the activation; one value per kernel of a "
-             "bank (default: 0)")
-    add("--transposed", action="store_true",
-        help="transposed convolution (the adjoint of a strided convolution: upsampling by the "
-             "stride) instead of convolution")
-    add("--output-padding", type=lambda t: parse_pair(t, "output padding", minimum=0),
-        default=(0, 0), metavar="N|AH,AW",
-        help="with --transposed: rows/columns added at the bottom/right, smaller than the "
-             "stride or the dilation (default: 0)")
-    add("--stride", type=lambda t: parse_pair(t, "stride"), default=(1, 1), metavar="N|SH,SW",
-        help="step between windows (default: 1)")
-    add("--dilation", type=lambda t: parse_pair(t, "dilation"), default=(1, 1),
-        metavar="N|DH,DW", help="spacing between kernel taps (default: 1)")
-    add("--flip", action="store_true",
-        help="true convolution (rotate the kernel by 180°) instead of cross-correlation")
-    add("--activation", choices=ACTIVATIONS, default="none",
-        help="applied after the convolution (default: none)")
-    add("--pool", type=parse_pool, default=("off", (2, 2), (2, 2)),
-        metavar="MODE:KHxKW:STRIDE|off", help="pooling after the activation, e.g. max:2x2:2 or "
-        "avg:3x3:1 (default: off)")
-
-
 def configure_apply_parser(parser):
     """Add the ``apply`` command's options to ``parser`` (an ``argparse`` (sub)parser)."""
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -221,7 +85,7 @@ def configure_apply_parser(parser):
         "  main.py apply --input MNIST.npz --key X_test --kernel my_kernel.json \\\n"
         "      --activation relu --range 0:100 --output sheet.png\n"
         "  main.py apply --input animals_1.npz --kernel edge --format png --output maps/\n\n"
-        "exit codes: 0 done, 2 bad arguments or files, 130 interrupted (no partial output)")
+        + EXIT_CODES)
     add_layer_arguments(parser)
     add = parser.add_argument
     add("--range", type=parse_range, default=(0, None), metavar="START:STOP",
@@ -241,29 +105,6 @@ def configure_apply_parser(parser):
 # --------------------------------------------------------------------------------------------
 
 
-class Progress:
-    """Progress lines on stderr, at most a few per second."""
-
-    def __init__(self, what, quiet=False, stream=None, prog=PROG):
-        from core.batch import Throttle
-
-        self.prog = prog
-        self.what = what
-        self.quiet = quiet
-        self.stream = sys.stderr if stream is None else stream
-        self.started = time.perf_counter()
-        self.throttle = Throttle(0.5)
-
-    def __call__(self, done, total):
-        if self.quiet or not self.throttle.ready(force=done == total):
-            return
-        elapsed = time.perf_counter() - self.started
-        eta = elapsed * (total - done) / done if done else 0.0
-        tail = f"{elapsed:.1f} s" if done == total else f"about {eta:.0f} s left"
-        print(f"{self.prog}: {self.what} {done}/{total} ({100 * done // total}%), {tail}",
-              file=self.stream, flush=True)
-
-
 def _output_format(args):
     if args.format:
         return args.format
@@ -274,30 +115,6 @@ def _output_format(args):
         return "png"
     raise UsageError(f"argument --output: cannot tell the format from {args.output!r}; "
                       f"use .npz, .npy, .png or a folder, or give --format")
-
-
-def load_kernel_argument(text, channels):
-    """The ``--kernel`` option (a preset or a file) as a bank for ``channels`` channels."""
-    from core import kernels as kernel_library
-
-    path = Path(text)
-    if path.suffix.lower() in (".json", ".npy") or path.exists():
-        try:
-            kernel = kernel_library.load_kernel(path)
-        except (ValueError, TypeError, OSError) as exc:
-            raise UsageError(f"argument --kernel: {exc}") from None
-        except Exception as exc:  # a damaged file failing in a way not foreseen
-            raise UsageError(f"argument --kernel: {path}: cannot be read "
-                              f"({type(exc).__name__}: {exc})") from None
-    else:
-        try:
-            kernel = kernel_library.find_preset(text).kernel
-        except ValueError as exc:
-            raise UsageError(f"argument --kernel: {exc}; or give a .json/.npy file") from None
-    try:
-        return kernel_library.as_bank(kernel, channels)
-    except ValueError as exc:
-        raise UsageError(f"argument --kernel: {exc}") from None
 
 
 def _is_same_or_inside(output, source):
@@ -328,57 +145,6 @@ def _check_output(args, fmt):
         raise UsageError(f"argument --output: {output} exists; add --overwrite to replace it")
 
 
-def layer_spec(args, channels):
-    """The :class:`~core.pipeline.PipelineSpec` that the layer options (see
-    :func:`add_layer_arguments`) describe for images of ``channels`` channels; a bad kernel or
-    combination raises :class:`UsageError` naming the option."""
-    from core.pipeline import PipelineSpec
-
-    bank = load_kernel_argument(args.kernel, channels)
-    mode, shape, stride = args.pool
-    if args.transposed and isinstance(args.padding, str) and args.padding != "valid":
-        raise UsageError(f"argument --padding: {args.padding!r} has no meaning for a transposed "
-                         "convolution; give the pixels to crop, P or PH,PW")
-    if args.transposed and args.padding_mode != "zeros":
-        raise UsageError("argument --padding-mode: a transposed convolution's padding crops "
-                         "its output, so only zeros applies")
-    if not args.transposed and args.output_padding != (0, 0):
-        raise UsageError("argument --output-padding: only with --transposed")
-    try:
-        return PipelineSpec(bank, padding=args.padding, stride=args.stride,
-                            dilation=args.dilation, flip=args.flip, activation=args.activation,
-                            pool_mode=mode, pool_shape=shape, pool_stride=stride,
-                            padding_mode=args.padding_mode, bias=args.bias,
-                            transposed=args.transposed, output_padding=args.output_padding)
-    except (ValueError, TypeError) as exc:
-        if "bias" in str(exc):
-            raise UsageError(f"argument --bias: {exc}") from None
-        raise UsageError(f"these settings are not valid: {exc}") from None
-
-
-def load_layer(args):
-    """The dataset (the first ``--key``, else the archive's main image array) and the
-    :func:`layer_spec` for it; a bad file raises :class:`UsageError`."""
-    dataset = _load_input(args.input, args.key[0] if args.key else None)
-    return dataset, layer_spec(args, _channels(dataset))
-
-
-def _channels(dataset):
-    return 1 if dataset.images.ndim == 3 else dataset.images.shape[3]
-
-
-def _load_input(path, key):
-    from core.datasets import load_dataset
-
-    try:
-        return load_dataset(path, key=key)
-    except (ValueError, OSError) as exc:
-        raise UsageError(f"argument --input: {exc}") from None
-    except Exception as exc:  # a decoder failing in a way not foreseen: still the file's fault
-        raise UsageError(f"argument --input: {path}: cannot be read "
-                          f"({type(exc).__name__}: {exc})") from None
-
-
 def _chosen_keys(args, first, fmt):
     """The image arrays to process: the ``--key`` ones, else every one (see ``--key``)."""
     if args.key:
@@ -407,10 +173,10 @@ def _prepare(args):
 
     fmt = _output_format(args)
     _check_output(args, fmt)
-    first = _load_input(args.input, args.key[0] if args.key else None)
+    first = load_input(args.input, args.key[0] if args.key else None)
     keys, skipped = _chosen_keys(args, first, fmt)
-    datasets = [first] + [_load_input(args.input, key) for key in keys[1:]]
-    spec = layer_spec(args, _channels(first))
+    datasets = [first] + [load_input(args.input, key) for key in keys[1:]]
+    spec = layer_spec(args, first.channels)
     dtype = np.float64 if args.float64 else np.float32
     parts = []
     for dataset in datasets:
@@ -467,7 +233,7 @@ def _apply(args):
     output = Path(args.output)
     if fmt == "npy":
         part = parts[0]
-        progress = Progress("processed", quiet)
+        progress = Progress("processed", quiet, prog=PROG)
         for done, total in batch.iter_batch_to_npy(output, part.dataset.images, spec,
                                                    start=part.start, stop=part.stop,
                                                    dtype=dtype):
@@ -483,7 +249,7 @@ def _apply(args):
             label = f"processed {part.dataset.key}" if len(parts) > 1 else "processed"
             scratch = atomic.temp_path_for(output, ".scratch.npy")
             scratches.append(scratch)
-            outputs = _compute(part, spec, dtype, held, Progress(label, quiet), scratch)
+            outputs = _compute(part, spec, dtype, held, Progress(label, quiet, prog=PROG), scratch)
             held += 0 if isinstance(outputs, np.memmap) else part.nbytes
             labels = (None if part.dataset.labels is None
                       else part.dataset.labels[part.start:part.stop])
@@ -498,7 +264,7 @@ def _apply(args):
                                                           columns=columns))
         else:
             _, outputs, labels = results[0]
-            writing = Progress("written", quiet)
+            writing = Progress("written", quiet, prog=PROG)
             try:
                 run = sheets.iter_png_folder(output, outputs, start=parts[0].start,
                                              labels=labels, class_names=class_names,
@@ -517,76 +283,16 @@ def _apply(args):
         print(f"{PROG}: wrote {output}", file=sys.stderr, flush=True)
 
 
-class _Terminated(BaseException):
-    """SIGTERM or SIGHUP arrived: unwind (deleting temporary files) and exit 128 + signal."""
-
-    def __init__(self, signum):
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _raise_terminated(signum, frame):
-    raise _Terminated(signum)
-
-
-def _install_signal_handlers():
-    """SIGTERM/SIGHUP unwind like Ctrl+C, so temporary files are removed; returns the old ones."""
-    import signal
-
-    old = {}
-    if threading_is_main():
-        for name in ("SIGTERM", "SIGHUP"):
-            number = getattr(signal, name, None)
-            if number is not None:
-                old[number] = signal.signal(number, _raise_terminated)
-    return old
-
-
-def threading_is_main():
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
-
-
 def run_apply(args):
     """Run the ``apply`` command for parsed ``args``; return the process exit code.
 
     0 on success; 2 for bad arguments or files, including images that hold NaN (message on
     stderr starting with ``main.py apply: error:``); 1 when writing fails (e.g. a full disk or
-    no memory); 130 on Ctrl+C. In
-    every failure case no partial output is left behind.
+    no memory); 130 on Ctrl+C, 128 + the signal on SIGTERM/SIGHUP (see
+    :func:`convgui.cli_common.run_command`). In every failure case no partial output is left
+    behind.
     """
-    import signal
-
-    from core.atomic import PartialWriteError, remove_live_temp_files
-
-    old_handlers = _install_signal_handlers()
-    try:
-        _apply(args)
-    except UsageError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; nothing was written", file=sys.stderr)
-        return 130
-    except _Terminated as exc:
-        name = signal.Signals(exc.signum).name
-        print(f"{PROG}: stopped by {name}; nothing was written", file=sys.stderr)
-        return 128 + exc.signum
-    except ValueError as exc:
-        print(f"{PROG}: error: {exc}; nothing was written", file=sys.stderr)
-        return 2
-    except PartialWriteError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 1
-    except (OSError, MemoryError) as exc:
-        print(f"{PROG}: error: {exc}; nothing was written", file=sys.stderr)
-        return 1
-    finally:
-        remove_live_temp_files()
-        for number, handler in old_handlers.items():
-            signal.signal(number, handler)
-    return 0
+    return run_command(PROG, lambda: _apply(args))
 
 
 #: The names :mod:`convgui.app`'s command table looks for.

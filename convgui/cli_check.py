@@ -11,34 +11,15 @@ task passes (and keeps the loop and import rules), 1 a case or rule does not, 2 
 No Qt is imported.
 """
 
-import argparse
 import json
 import sys
 import textwrap
 
+from .cli_common import number_option, run_command
+
 __all__ = ["configure_parser", "run", "format_report"]
 
 PROG = "main.py check"
-
-
-def _seconds(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0 seconds, got {text!r}")
-    return value
-
-
-def _task_number(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 6:
-        raise argparse.ArgumentTypeError(f"must be a task number 0-6, got {text!r}")
-    return value
 
 
 def configure_parser(parser):
@@ -48,33 +29,18 @@ def configure_parser(parser):
     parser.add_argument("folder", metavar="FOLDER",
                         help="folder holding 0-convolve_grayscale_valid.py … 6-pool.py")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S",
+    parser.add_argument("--timeout", type=number_option("timeout", above=0), default=DEFAULT_TIMEOUT, metavar="S",
                         help=f"seconds each call may take (default {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB, metavar="MB",
                         help=f"memory limit of the student's process (default "
                              f"{DEFAULT_MEMORY_MB} MiB)")
-    parser.add_argument("--task", type=_task_number, action="append", metavar="N",
+    parser.add_argument("--task", type=number_option("task", int, minimum=0, maximum=6), action="append", metavar="N",
                         help="check only task N (repeat for several)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
 def _shape(shape):
     return "—" if shape is None else "×".join(map(str, shape))
-
-
-def _number(value):
-    return "—" if value is None else f"{value:.3g}"
-
-
-def _ms(seconds):
-    ms = seconds * 1000
-    return f"{ms:.0f}" if ms >= 10 else f"{ms:.2g}"
-
-
-def _timing(case):
-    if case.seconds is None or case.reference_seconds is None:
-        return "—"
-    return f"{_ms(case.seconds)} / {_ms(case.reference_seconds)} ms"
 
 
 def format_report(report):
@@ -95,7 +61,7 @@ def format_report(report):
         for case in task.cases:
             lines.append(f"    {case.verdict:11}{case.case.label[:47]:48}"
                          f"{_shape(case.expected_shape):>15}{_shape(case.shape):>15}"
-                         f"{_number(case.max_abs_diff):>10}{_timing(case):>16}")
+                         f"{case.difference_text:>10}{case.timing_text:>16}")
             if case.verdict != "pass":
                 lines.append(f"        {case.case.call}")
                 lines.append(f"        → {case.summary}")
@@ -123,17 +89,13 @@ def run(args):
         if not args.quiet:
             print(f"task {case.case.task}: {case.case.label}: {case.verdict}", file=sys.stderr)
 
-    try:
+    def work():
         report = check_folder(args.folder, timeout=args.timeout, memory_mb=args.memory,
                               tasks=args.task, on_case=progress)
-    except ValueError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
-    if args.json:
-        print(json.dumps(report.to_json(), indent=1))
-    else:
-        print(format_report(report))
-    return report.exit_code
+        if args.json:
+            print(json.dumps(report.to_json(), indent=1))
+        else:
+            print(format_report(report))
+        return report.exit_code
+
+    return run_command(PROG, work, writes=False)

@@ -9,23 +9,15 @@ levels into colours. The views and the PNG export both go through :func:`render_
 import numpy as np
 import pyqtgraph as pg
 
+from core.choices import COLORMAP_CHOICES, MAPPING_CHOICES
 from core.sheets import levels_for, mapped_values, render_tile
 
 __all__ = ["MAPPING_LABELS", "COLORMAP_LABELS", "mapped_values", "levels_for", "lookup_table",
            "render_rgb", "colormap"]
 
-MAPPING_LABELS = {
-    "minmax": "Min–max",
-    "abs": "Absolute value",
-    "clip": "Clip to image range",
-    "symmetric": "Symmetric around 0",
-}
-
-COLORMAP_LABELS = {
-    "gray": "Gray",
-    "viridis": "Viridis (perceptual)",
-    "diverging": "Blue–white–red (diverging)",
-}
+#: ``{key: label}`` of the value mappings and of the colormaps (from :mod:`core.choices`).
+MAPPING_LABELS = dict(MAPPING_CHOICES)
+COLORMAP_LABELS = dict(COLORMAP_CHOICES)
 
 _COLORMAP_NAMES = {"gray": None, "viridis": "viridis", "diverging": "CET-D1"}
 

@@ -29,50 +29,24 @@ from contextlib import contextmanager
 
 import numpy as np
 from PyQt5.QtCore import QSignalBlocker, Qt, QTimer, pyqtSignal
-from PyQt5.QtGui import QColor, QStandardItem, QStandardItemModel
-from PyQt5.QtWidgets import (QAction, QComboBox, QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel,
-                             QMenu, QSizePolicy, QSpinBox, QTabBar, QToolButton, QVBoxLayout,
-                             QWidget)
+from PyQt5.QtWidgets import QWidget
 
 from core.choices import channel_names
-from core.kernels import (MAX_BANK_SIZE, as_bank, compact_kernel, format_weight,
-                          load_named_kernel, load_presets, normalise_kernel, random_kernel,
-                          resize_kernel, save_kernel)
+from core.kernels import (MAX_BANK_SIZE, add_identity_kernel, as_bank, duplicate_kernel,
+                          format_weight, load_presets, normalise_kernel, random_kernel,
+                          remove_kernel, resize_kernel)
 
 from . import dialogs
-from .kernel_grid import KernelGrid
+from .kernel_files import KernelFiles
+from .kernel_editor_controls import EditorControls, set_tabs
 from .kernel_store import KernelStore
-from .state import MAX_KERNEL_SIZE
 
 __all__ = ["KernelEditor"]
 
 _HINT_MS = 9000
-_FILE_FILTERS = "Kernel files (*.json *.npy);;JSON kernel (*.json);;NumPy array (*.npy)"
 
 
-def _tab_bar(tip):
-    bar = QTabBar()
-    bar.setExpanding(False)
-    bar.setDrawBase(False)
-    bar.setUsesScrollButtons(True)
-    bar.setToolTip(tip)
-    return bar
-
-
-def _set_tabs(bar, labels, tips, current):
-    """Make ``bar`` show ``labels`` with ``current`` selected, without emitting signals."""
-    with QSignalBlocker(bar):
-        while bar.count() > len(labels):
-            bar.removeTab(bar.count() - 1)
-        while bar.count() < len(labels):
-            bar.addTab("")
-        for index, (label, tip) in enumerate(zip(labels, tips)):
-            bar.setTabText(index, label)
-            bar.setTabToolTip(index, tip)
-        bar.setCurrentIndex(current)
-
-
-class KernelEditor(QWidget):
+class KernelEditor(EditorControls, QWidget):
     """Edit the explorer's kernel bank: presets, size, weights, channels, kernels, files.
 
     Parameters
@@ -122,9 +96,9 @@ class KernelEditor(QWidget):
         self._stroking = False
         self._hint_timer = QTimer(self, singleShot=True, interval=_HINT_MS)
         self._hint_timer.timeout.connect(lambda: self._show_hint(""))
-        self._build()
+        self.files = KernelFiles(self)
+        self.build_controls()
         self._connect()
-        self._fill_preset_combo()
         self.sync_from_state()
         startup_warnings = self.store.take_warnings()
         if startup_warnings:
@@ -139,52 +113,9 @@ class KernelEditor(QWidget):
 
     # -- building ----------------------------------------------------------------------------
 
-    def _action(self, name, text, tip, slot, shortcut=None, checkable=False):
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(shortcut)
-            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
-            tip = f"{tip} ({shortcut})"
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        action.setCheckable(checkable)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        self.actions[name] = action
-        return action
-
-    def _button(self, name, action=None):
-        button = QToolButton()
-        button.setDefaultAction(action or self.actions[name])
-        button.setToolButtonStyle(Qt.ToolButtonTextOnly)
-        button.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
-        self.buttons[name] = button
-        return button
-
-    def _build(self):
-        self._make_actions()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.setSpacing(4)
-        layout.addLayout(self._build_top())
-        self.grid = KernelGrid()
-        layout.addWidget(self.grid, 1)
-        self.info_label = QLabel()
-        self.info_label.setToolTip("Shape of the bank and the sum of the weights shown")
-        self.info_label.setStyleSheet("color: #555555;")
-        layout.addWidget(self.info_label)
-        self.hint_label = QLabel()
-        self.hint_label.setWordWrap(True)
-        self.hint_label.setStyleSheet("color: #b00020;")
-        self.hint_label.setToolTip("Why the last edit did nothing")
-        self.hint_label.hide()
-        layout.addWidget(self.hint_label)
-        layout.addLayout(self._build_draw_row())
-        layout.addLayout(self._build_operations())
-        layout.addLayout(self._build_file_row())
-
-    def _make_actions(self):
-        act = self._action
+    def make_actions(self):
+        """The editor's commands, each with its shortcut (see ``actions``)."""
+        act = self.add_action
         act("normalise", "Normalise", "Scale the weights shown so they sum to 1",
             self._on_q_normalise, "N")
         act("flip", "Flip 180°", "Rotate the weights shown by 180° (what true convolution does)",
@@ -200,117 +131,12 @@ class KernelEditor(QWidget):
             self._on_q_add_kernel)
         act("duplicate", "Dup", "Duplicate the selected kernel", self._on_q_duplicate_kernel)
         act("remove", "−", "Remove the selected kernel from the bank", self._on_q_remove_kernel)
-        act("open", "Open…", "Load a kernel from a .json or .npy file", self._on_q_open)
-        act("save", "Save…", "Save the kernel bank to a .json or .npy file", self._on_q_save)
+        act("open", "Open…", "Load a kernel from a .json or .npy file", self.files.open)
+        act("save", "Save…", "Save the kernel bank to a .json or .npy file", self.files.save)
         act("store_save", "Save to My kernels…", "Keep the kernel bank under a name in My "
-            "kernels (listed with the presets)", self._on_q_store_save)
+            "kernels (listed with the presets)", self.files.store_save)
         act("store_delete", "Delete from My kernels…", "Remove one of My kernels",
-            self._on_q_store_delete)
-
-    def _build_top(self):
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(6)
-        grid.setVerticalSpacing(3)
-        self.preset_combo = QComboBox()
-        self.preset_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.preset_combo.setMinimumContentsLength(12)
-        self.preset_combo.setMaxVisibleItems(30)
-        self.preset_combo.setToolTip("Start from a well-known kernel; hover an entry to read "
-                                     "what it does")
-        grid.addWidget(self._label("Preset", self.preset_combo), 0, 0)
-        grid.addWidget(self.preset_combo, 0, 1)
-        grid.addWidget(self._label("Size", None, "Rows × columns of the kernel"), 1, 0)
-        grid.addLayout(self._build_size_row(), 1, 1)
-        self.kernel_tabs = _tab_bar("Kernels of the bank: each one makes one feature map")
-        kernel_row = QHBoxLayout()
-        kernel_row.setSpacing(2)
-        kernel_row.addWidget(self.kernel_tabs, 1)
-        for name in ("add", "duplicate", "remove"):
-            button = self._button(name)
-            button.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Fixed)
-            button.setAutoRaise(True)
-            kernel_row.addWidget(button)
-        grid.addWidget(self._label("Kernel", self.kernel_tabs), 2, 0)
-        grid.addLayout(kernel_row, 2, 1)
-        self.channel_tabs = _tab_bar("Channel of the kernel being edited: its weights multiply "
-                                     "that channel of the image")
-        self.channel_label = self._label("Channel", self.channel_tabs)
-        grid.addWidget(self.channel_label, 3, 0)
-        grid.addWidget(self.channel_tabs, 3, 1)
-        grid.setColumnStretch(1, 1)
-        return grid
-
-    @staticmethod
-    def _label(text, buddy, tip=None):
-        label = QLabel(text)
-        if buddy is not None:
-            label.setBuddy(buddy)
-        label.setToolTip(tip or (buddy.toolTip() if buddy is not None else ""))
-        return label
-
-    def _build_size_row(self):
-        row = QHBoxLayout()
-        row.setSpacing(4)
-        self.rows_spin = self._size_spin("Rows of the kernel (1–15); the kernel stays centred")
-        self.cols_spin = self._size_spin("Columns of the kernel (1–15); the kernel stays "
-                                         "centred")
-        row.addWidget(self.rows_spin)
-        row.addWidget(QLabel("×"))
-        row.addWidget(self.cols_spin)
-        row.addStretch(1)
-        return row
-
-    @staticmethod
-    def _size_spin(tip):
-        spin = QSpinBox()
-        spin.setRange(1, MAX_KERNEL_SIZE)
-        spin.setKeyboardTracking(False)
-        spin.setToolTip(tip)
-        spin.setAccelerated(True)
-        return spin
-
-    def _build_draw_row(self):
-        row = QHBoxLayout()
-        row.setSpacing(4)
-        draw = self._button("draw")
-        draw.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Fixed)
-        row.addWidget(draw)
-        self.brush_spin = QDoubleSpinBox()
-        self.brush_spin.setRange(-999.0, 999.0)
-        self.brush_spin.setDecimals(3)
-        self.brush_spin.setSingleStep(0.5)
-        self.brush_spin.setValue(1.0)
-        self.brush_spin.setToolTip("Brush: the value a left-button drag paints in Draw mode")
-        row.addWidget(self._label("Brush", self.brush_spin))
-        row.addWidget(self.brush_spin, 1)
-        return row
-
-    def _build_operations(self):
-        grid = QGridLayout()
-        grid.setSpacing(2)
-        names = ("normalise", "flip", "transpose", "negate", "random", "clear")
-        for index, name in enumerate(names):
-            grid.addWidget(self._button(name), index // 3, index % 3)
-        return grid
-
-    def _build_file_row(self):
-        row = QHBoxLayout()
-        row.setSpacing(2)
-        row.addWidget(self._button("open"))
-        row.addWidget(self._button("save"))
-        menu = QMenu(self)
-        menu.addAction(self.actions["store_save"])
-        menu.addAction(self.actions["store_delete"])
-        mine = QToolButton()
-        mine.setText("My kernels")
-        mine.setToolTip("Save the kernel under a name, or delete a saved one; saved kernels are "
-                        "listed under My kernels in the presets")
-        mine.setMenu(menu)
-        mine.setPopupMode(QToolButton.InstantPopup)
-        mine.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
-        self.buttons["mine"] = mine
-        row.addWidget(mine)
-        return row
+            self.files.store_delete)
 
     def _connect(self):
         state = self.state
@@ -328,93 +154,25 @@ class KernelEditor(QWidget):
         self.grid.strokeFinished.connect(self._on_q_stroke_finished)
         self.grid.editRejected.connect(self._show_hint)
 
-    # -- presets combo -----------------------------------------------------------------------
-
-    def _fill_preset_combo(self):
-        model = QStandardItemModel(self.preset_combo)
-        placeholder = QStandardItem("Custom kernel")
-        placeholder.setToolTip("The kernel was edited by hand (or is not a preset)")
-        placeholder.setFlags(Qt.NoItemFlags)
-        model.appendRow(placeholder)
-        groups = {}
-        for preset in self.presets:
-            groups.setdefault(preset.category, []).append(
-                (preset.name, f"preset:{preset.id}", self._preset_tip(preset)))
-        if len(self.store):
-            groups["My kernels"] = [(name, f"mine:{name}", self._mine_tip(kernel))
-                                    for name, kernel in self.store.items()]
-        for category, entries in groups.items():
-            model.appendRow(self._header_item(category))
-            for name, key, tip in entries:
-                item = QStandardItem("    " + name)
-                item.setData(key, Qt.UserRole)
-                item.setToolTip(tip)
-                model.appendRow(item)
-        with QSignalBlocker(self.preset_combo):
-            self.preset_combo.setModel(model)
-
-    @staticmethod
-    def _header_item(category):
-        item = QStandardItem(category)
-        font = item.font()
-        font.setBold(True)
-        item.setFont(font)
-        item.setFlags(Qt.NoItemFlags)
-        item.setData(QColor(90, 90, 90), Qt.ForegroundRole)
-        return item
-
-    @staticmethod
-    def _preset_tip(preset):
-        shape = "×".join(str(n) for n in preset.kernel.shape)
-        return f"{preset.description}\n{shape} · id: {preset.id}"
-
-    @staticmethod
-    def _mine_tip(kernel):
-        return "Saved in My kernels · " + "×".join(str(n) for n in kernel.shape)
+    # -- the preset list ---------------------------------------------------------------------
 
     def preset_index(self, key):
         """Combo index of a preset id (``"sobel_x"``) or of ``"mine:<name>"``; -1 if absent."""
-        data = key if key.startswith(("preset:", "mine:")) else f"preset:{key}"
-        return self.preset_combo.findData(data, Qt.UserRole)
-
-    def _kernel_for_key(self, key):
-        kind, _, name = key.partition(":")
-        if kind == "preset":
-            return next(p.kernel for p in self.presets if p.id == name)
-        return self.store.get(name)
-
-    def _matching_index(self, bank):
-        """The combo entry whose kernel gives exactly ``bank``, or 0 (Custom kernel)."""
-        channels = bank.shape[2]
-        for index in range(self.preset_combo.count()):
-            key = self.preset_combo.itemData(index, Qt.UserRole)
-            if not key:
-                continue
-            try:
-                candidate = as_bank(self._kernel_for_key(key), channels)
-            except (KeyError, ValueError):
-                continue
-            if candidate.shape == bank.shape and np.array_equal(candidate, bank):
-                return index
-        return 0
+        return self.preset_combo.index_of(key)
 
     def _on_q_preset_chosen(self, index):
-        key = self.preset_combo.itemData(index, Qt.UserRole)
+        key = self.preset_combo.key_at(index)
         if not key:
             return
         name = self.preset_combo.itemText(index).strip()
         try:
-            bank = as_bank(self._kernel_for_key(key), self.state.channels)
+            bank = as_bank(self.preset_combo.kernel_for_key(key), self.state.channels)
         except (KeyError, ValueError) as exc:
-            self._sync_combo()
+            self.preset_combo.show_matching(self.state.kernels)
             dialogs.show_error(self, "Cannot use this kernel",
                                f"{name}: {exc}.\n\nThe kernel is unchanged.")
             return
-        self._replace_bank(bank, reset_active=True)
-
-    def _sync_combo(self):
-        with QSignalBlocker(self.preset_combo):
-            self.preset_combo.setCurrentIndex(self._matching_index(self.state.kernels))
+        self.replace_bank(bank, reset_active=True)
 
     # -- state -> widgets --------------------------------------------------------------------
 
@@ -427,11 +185,11 @@ class KernelEditor(QWidget):
         for spin, value in ((self.rows_spin, kh), (self.cols_spin, kw)):
             with QSignalBlocker(spin):
                 spin.setValue(value)
-        _set_tabs(self.kernel_tabs, [str(i + 1) for i in range(count)],
+        set_tabs(self.kernel_tabs, [str(i + 1) for i in range(count)],
                   [f"Kernel {i + 1} of {count}: makes feature map {i + 1}" for i in range(count)],
                   state.active_kernel)
         self._sync_channels(channels)
-        self._sync_combo()
+        self.preset_combo.show_matching(bank)
         self.actions["remove"].setEnabled(count > 1)
         self.actions["transpose"].setEnabled(kh == kw)
         full = count >= MAX_BANK_SIZE
@@ -449,7 +207,7 @@ class KernelEditor(QWidget):
         deep = self.state.selected_layer > 0
         tips = [f"Edit the weights applied to map {name[1:]} of layer {self.state.selected_layer}"
                 if deep else f"Edit the weights applied to channel {name}" for name in names]
-        _set_tabs(self.channel_tabs, list(names), tips, self.state.active_channel)
+        set_tabs(self.channel_tabs, list(names), tips, self.state.active_channel)
         many = channels > 1
         self.channel_tabs.setVisible(many)
         self.channel_label.setVisible(many)
@@ -480,7 +238,7 @@ class KernelEditor(QWidget):
         if self.state.kernels is not before:
             self._show_hint("")
 
-    def _replace_bank(self, bank, reset_active=False, active_kernel=None):
+    def replace_bank(self, bank, reset_active=False, active_kernel=None):
         """Write a whole bank (one edit), optionally selecting a kernel."""
         state = self.state
         with self._one_edit():
@@ -530,7 +288,7 @@ class KernelEditor(QWidget):
 
     def _on_q_size_changed(self, _value):
         bank = resize_kernel(self.state.kernels, self.rows_spin.value(), self.cols_spin.value())
-        self._replace_bank(bank)
+        self.replace_bank(bank)
 
     def _on_q_kernel_tab(self, index):
         if index >= 0:
@@ -581,102 +339,21 @@ class KernelEditor(QWidget):
         return True
 
     def _on_q_add_kernel(self):
-        if self._bank_is_full():
-            return
-        bank = self.state.kernels
-        kh, kw, channels, count = bank.shape
-        new = np.zeros((kh, kw, channels, 1))
-        new[(kh - 1) // 2, (kw - 1) // 2, :, 0] = 1.0
-        self._replace_bank(np.concatenate([bank, new], axis=3), active_kernel=count)
+        if not self._bank_is_full():
+            count = self.state.kernels.shape[3]
+            self.replace_bank(add_identity_kernel(self.state.kernels), active_kernel=count)
 
     def _on_q_duplicate_kernel(self):
-        if self._bank_is_full():
-            return
-        bank = self.state.kernels
-        active = self.state.active_kernel
-        copy = bank[:, :, :, active:active + 1]
-        merged = np.concatenate([bank[:, :, :, :active + 1], copy, bank[:, :, :, active + 1:]],
-                                axis=3)
-        self._replace_bank(merged, active_kernel=active + 1)
+        if not self._bank_is_full():
+            active = self.state.active_kernel
+            self.replace_bank(duplicate_kernel(self.state.kernels, active),
+                              active_kernel=active + 1)
 
     def _on_q_remove_kernel(self):
-        bank = self.state.kernels
-        if bank.shape[3] == 1:
-            return
-        active = self.state.active_kernel
-        self._replace_bank(np.delete(bank, active, axis=3),
-                           active_kernel=min(active, bank.shape[3] - 2))
-
-    # -- files and My kernels ----------------------------------------------------------------
-
-    def _on_q_open(self):
-        path = dialogs.ask_open_path(self, "Load kernel", _FILE_FILTERS)
-        if not path:
-            return
-        try:
-            kernel, _name = load_named_kernel(path)
-            bank = as_bank(kernel, self.state.channels)
-        except (OSError, ValueError, TypeError) as exc:
-            dialogs.show_error(self, "Could not load the kernel",
-                               f"{exc}\n\nThe current kernel is unchanged.")
-            return
-        self._replace_bank(bank, reset_active=True)
-
-    def _on_q_save(self):
-        path = dialogs.ask_save_target(self, "Save kernel", _FILE_FILTERS, "kernel.json",
-                                       (".json", ".npy"))
-        if not path:
-            return
-        name = path.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        try:
-            save_kernel(path, compact_kernel(self.state.kernels), name=name)
-        except (OSError, ValueError) as exc:
-            dialogs.show_error(self, "Could not save the kernel",
-                               f"{exc}\n\nNothing was written.")
-
-    def _on_q_store_save(self):
-        suggested = self.preset_combo.currentText().strip()
-        if self.preset_combo.currentIndex() <= 0:
-            suggested = ""
-        name = dialogs.ask_text(self, "Save to My kernels", "Name of the kernel:", suggested)
-        if not name:
-            return
-        kernel = compact_kernel(self.state.kernels)
-        try:
-            if name in self.store:
-                if not dialogs.ask_yes_no(self, "Replace kernel?",
-                                          f"My kernels already has “{name}”. Replace it?"):
-                    return
-                self.store.replace(name, kernel)
-            else:
-                self.store.add(name, kernel)
-        except (OSError, ValueError, KeyError) as exc:
-            dialogs.show_error(self, "Could not save to My kernels", str(exc))
-        self._after_store_change()
-
-    def _on_q_store_delete(self):
-        self.store.reload()
-        names = self.store.names()
-        if not names:
-            self._after_store_change()
-            dialogs.show_info(self, "My kernels", "My kernels is empty: use “Save to My "
-                              "kernels…” to keep the kernel you are editing.")
-            return
-        name = dialogs.ask_choice(self, "Delete from My kernels", "Kernel to delete:", names)
-        if not name or not dialogs.ask_yes_no(self, "Delete kernel?",
-                                              f"Delete “{name}” from My kernels?"):
-            return
-        try:
-            self.store.delete(name)
-        except (OSError, ValueError, KeyError) as exc:
-            dialogs.show_error(self, "Could not delete from My kernels", str(exc))
-        self._after_store_change()
-
-    def _after_store_change(self):
-        for warning in self.store.take_warnings():
-            self._warn(warning)
-        self._fill_preset_combo()
-        self._sync_combo()
+        bank, active = self.state.kernels, self.state.active_kernel
+        if bank.shape[3] > 1:
+            self.replace_bank(remove_kernel(bank, active),
+                              active_kernel=min(active, bank.shape[3] - 2))
 
     # -- messages ----------------------------------------------------------------------------
 
@@ -687,7 +364,8 @@ class KernelEditor(QWidget):
         if text:
             self._hint_timer.start()
 
-    def _warn(self, message):
+    def warn(self, message):
+        """Show ``message`` on the hint line (until the next edit) and emit ``warningIssued``."""
         self._show_hint(message)
         self._hint_timer.stop()
         self.warningIssued.emit(message)

@@ -12,7 +12,7 @@ from dataclasses import replace
 import numpy as np
 from PyQt5.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from core.choices import channel_names
+from core.choices import ACTIVATION_SHORT_LABELS, POOL_CHOICES, channel_names, label
 from core.pipeline import convolve
 
 from .map_board import MapBoard, Tile, shape_text as _shape
@@ -86,11 +86,11 @@ def layer_rows(view, k, channel):
              Tile(f"Conv K{k + 1}", conv, _shape(conv))]
     if spec.activation != "none":
         activated = view.result.activated[0, :, :, k]
-        name = "ReLU" if spec.activation == "relu" else "|x|"
-        layer.append(Tile(name, activated, _shape(activated)))
+        layer.append(Tile(label(ACTIVATION_SHORT_LABELS, spec.activation), activated,
+                          _shape(activated)))
     if view.result.pooled is not None:
         pooled = view.result.pooled[0, :, :, k]
-        layer.append(Tile(f"{spec.pool_mode.capitalize()} pool "
+        layer.append(Tile(f"{label(POOL_CHOICES, spec.pool_mode)} "
                           f"{spec.pool_shape[0]}×{spec.pool_shape[1]}", pooled,
                           _shape(pooled)))
     rows = [layer]

@@ -20,7 +20,8 @@ from dataclasses import replace
 import numpy as np
 from PyQt5.QtCore import QObject, pyqtSignal
 
-from core import PADDING_MODES, PADDING_WORDS, POOL_MODES
+from core import PADDING_MODES
+from core.choices import COLORMAPS, MAPPINGS, PADDING_WORDS, POOLINGS
 from core._checks import as_flag, as_pair
 from core.choices import channel_names
 from core.kernels import MAX_KERNEL_SIZE, check_kernel
@@ -30,9 +31,7 @@ from core.stack import MAX_LAYERS, check_stack
 __all__ = ["ExplorerState", "same_value", "ACTIVATIONS", "POOLING", "COLORMAPS", "MAPPINGS",
            "MAX_KERNEL_SIZE", "PARAMETER_FIELDS", "STACK_FIELDS", "MAX_LAYERS", "layer_spec"]
 
-POOLING = ("off",) + POOL_MODES
-COLORMAPS = ("gray", "viridis", "diverging")
-MAPPINGS = ("minmax", "abs", "clip", "symmetric")
+POOLING = POOLINGS
 
 #: The fields that define the computation (what undo/redo and exports record).
 PARAMETER_FIELDS = ("kernels", "padding", "stride", "dilation", "flip", "activation",

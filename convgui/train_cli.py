@@ -20,41 +20,16 @@ from pathlib import Path
 
 import numpy as np
 
+from core.choices import OPTIMIZER_CHOICES, keys
+from core.nn.network import DEFAULT_LAYERS
+from core.nn.optim import OPTIMIZERS
+
+from .cli_common import EXIT_CODES, UsageError, number_option, run_command
+from .cli_layer import load_input
+
 __all__ = ["configure_parser", "run"]
 
 PROG = "main.py train"
-DEFAULT_LAYERS = "conv:8x5x5,relu,maxpool:2"
-
-
-class _UsageError(Exception):
-    """A bad argument or file: reported as ``main.py train: error: ...``, exit code 2."""
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
-
-
-def _fraction(text):
-    value = _positive_float(text)
-    if value >= 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text!r}")
-    return value
 
 
 def configure_parser(parser):
@@ -65,7 +40,7 @@ def configure_parser(parser):
         "  conv:16x3x3:padding=same:stride=2,relu,avgpool:2,dense:64,relu\n"
         "  (conv:NxKHxKW with padding=, stride=, dilation=, bias=no; maxpool:K / avgpool:K with\n"
         "  stride=; dense:N; the final dense layer with one unit per class is added)\n\n"
-        "exit codes: 0 done, 2 bad arguments or files, 1 writing failed, 130 interrupted")
+        + EXIT_CODES)
     add = parser.add_argument
     add("--input", required=True, metavar="PATH",
         help="labelled dataset (.npz like MNIST.npz, MNIST IDX, CIFAR batch)")
@@ -73,19 +48,20 @@ def configure_parser(parser):
     add("--valid-key", metavar="NAME",
         help="validation array of the same archive (default: X_valid, else X_test, else a "
              "held-out part of the training images)")
-    add("--valid-fraction", type=_fraction, default=0.1, metavar="F",
+    add("--valid-fraction", type=number_option("valid fraction", above=0, below=1), default=0.1, metavar="F",
         help="part of the training images held out when there is no validation array "
              "(default: 0.1)")
     add("--layers", default=DEFAULT_LAYERS, metavar="STACK",
         help=f"the layer stack (default: {DEFAULT_LAYERS})")
-    add("--epochs", type=_positive_int, default=3, help="passes over the training images "
+    add("--epochs", type=number_option("epochs", int, minimum=1), default=3, help="passes over the training images "
         "(default: 3)")
-    add("--batch-size", type=_positive_int, default=64, metavar="N",
+    add("--batch-size", type=number_option("batch size", int, minimum=1), default=64, metavar="N",
         help="images per step (default: 64)")
-    add("--optimizer", choices=("adam", "sgd"), default="adam",
-        help="adam (default, lr 0.001) or sgd with momentum 0.9 (lr 0.05)")
-    add("--lr", type=_positive_float, metavar="RATE", help="learning rate")
-    add("--limit", type=_positive_int, metavar="N", help="train on the first N images only")
+    add("--optimizer", choices=keys(OPTIMIZER_CHOICES), default=OPTIMIZER_CHOICES[0][0],
+        help=" or ".join(f"{key}: {text} (lr {OPTIMIZERS[key]:g})"
+                         for key, text in OPTIMIZER_CHOICES) + " (default: the first)")
+    add("--lr", type=number_option("learning rate", above=0), metavar="RATE", help="learning rate")
+    add("--limit", type=number_option("limit", int, minimum=1), metavar="N", help="train on the first N images only")
     add("--seed", type=int, default=0, help="seed of the initial weights and shuffling")
     add("--output", required=True, metavar="MODEL.npz", help="model file to write")
     add("--kernels-out", metavar="BANK.json",
@@ -97,32 +73,28 @@ def configure_parser(parser):
 def _check_output(path, suffixes, option, overwrite):
     path = Path(path)
     if path.suffix.lower() not in suffixes:
-        raise _UsageError(f"argument {option}: must end in {' or '.join(suffixes)}, got "
+        raise UsageError(f"argument {option}: must end in {' or '.join(suffixes)}, got "
                           f"{path.name!r}")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise _UsageError(f"argument {option}: folder does not exist: {parent}")
+        raise UsageError(f"argument {option}: folder does not exist: {parent}")
     if path.exists() and not overwrite:
-        raise _UsageError(f"argument {option}: {path} exists; add --overwrite to replace it")
+        raise UsageError(f"argument {option}: {path} exists; add --overwrite to replace it")
     return path
 
 
 def _load_data(args):
     """``(train_images, train_labels, valid_images, valid_labels, dataset)``."""
-    from core.datasets import load_dataset
     from core.nn import training_split
 
-    try:
-        dataset = load_dataset(args.input, key=args.key)
-    except (ValueError, OSError) as exc:
-        raise _UsageError(f"argument --input: {exc}") from None
+    dataset = load_input(args.input, args.key)
     try:
         parts = training_split(dataset, valid_key=args.valid_key,
                                valid_fraction=args.valid_fraction, limit=args.limit,
                                seed=args.seed)
     except (ValueError, OSError) as exc:
         option = "--valid-key" if args.valid_key else "--input"
-        raise _UsageError(f"argument {option}: {exc}") from None
+        raise UsageError(f"argument {option}: {exc}") from None
     return parts + (dataset,)
 
 
@@ -134,7 +106,7 @@ def _build(args, images, labels, valid_labels, dataset):
                            class_names=dataset.class_names, seed=args.seed)
     except ValueError as exc:
         message = str(exc)
-        raise _UsageError(message if message.startswith("layers")
+        raise UsageError(message if message.startswith("layers")
                           else f"argument --input: {message}") from None
 
 
@@ -172,7 +144,7 @@ def _train(args):
                 say(f"epoch {last.epoch}/{last.epochs}, batch {last.batch}/{last.batches}: "
                     f"loss {last.loss:.4f} ({100 * last.fraction:.0f}%)")
     except ValueError as exc:
-        raise _UsageError(str(exc)) from None
+        raise UsageError(str(exc)) from None
     predicted = network.predict(valid_images)
     matrix = confusion_matrix(valid_labels.astype(np.int64), predicted, network.classes)
     final = accuracy(network, valid_images, valid_labels)
@@ -189,15 +161,4 @@ def _train(args):
 
 def run(args):
     """Run the ``train`` command for parsed ``args``; return the exit code."""
-    try:
-        _train(args)
-    except _UsageError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; nothing was written", file=sys.stderr)
-        return 130
-    except (OSError, MemoryError) as exc:
-        print(f"{PROG}: error: {exc}; nothing was written", file=sys.stderr)
-        return 1
-    return 0
+    return run_command(PROG, lambda: _train(args))

@@ -5,92 +5,32 @@ dilation, editable as text) plus a dense softmax layer on the worker thread, and
 runs: the loss and accuracy curves, the first layer's kernels as they change, the validation
 accuracy after each epoch; and at the end the confusion matrix. Layer 1 can start from random
 kernels, from the hand-made ones, or keep the hand-made ones frozen. Learned kernels go back to
-the kernel editor (and so to every view) or to a kernel file; the whole model to an ``.npz``.
+the kernel editor (and so to every view) or to a kernel file; the whole model to an ``.npz``
+(:mod:`convgui.training_results`). The pictures and charts are :mod:`convgui.training_views`,
+the job :mod:`convgui.training_job`.
 """
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt5.QtCore import QEvent, Qt
-from PyQt5.QtGui import QBrush, QColor, QKeySequence
+from PyQt5.QtCore import QEvent
+from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (QAction, QComboBox, QDialog, QDoubleSpinBox, QFormLayout,
                              QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                             QProgressBar, QPushButton, QSpinBox, QTableWidget,
-                             QTableWidgetItem, QVBoxLayout, QWidget)
+                             QProgressBar, QPushButton, QSpinBox, QTableWidget, QVBoxLayout)
 
-from core.nn import OPTIMIZERS, export_kernels, save_model
+from core.choices import OPTIMIZER_CHOICES
+from core.nn import DEFAULT_LAYERS, OPTIMIZERS
 
 from . import dialogs
-from .workers import Worker
-from .display import render_rgb
 from .training_job import (START_CHOICES, TrainingRun, TrainingSettings, default_layers,
                            stack_layers, stack_summary)
+from .training_results import TrainingResults
+from .training_views import fill_confusion, kernel_mosaic, plot_widget, running_mean
+from .workers import Worker
 
 __all__ = ["TrainingPanel", "install_train_menu", "kernel_mosaic"]
 
-_GAP_RGB = (70, 70, 70)
-
-#: The stack offered when the window holds no real kernel yet.
-DEFAULT_LAYERS = "conv:8x5x5,relu,maxpool:2"
-
-
-def kernel_mosaic(bank, gap=1):
-    """The kernels of ``bank`` (kh, kw, c, nc) as one RGB picture.
-
-    One channel: the kernels in a grid about twice as wide as high. Several channels: one column
-    per kernel, one row per channel. Weights share one symmetric blue–white–red scale (positive
-    red, negative blue, as everywhere in the explorer).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> kernel_mosaic(np.ones((3, 3, 1, 8))).shape      # 2 rows of 4 kernels
-    (7, 15, 3)
-    >>> kernel_mosaic(np.ones((3, 3, 3, 2))).shape      # 3 channels x 2 kernels
-    (11, 7, 3)
-    """
-    bank = np.asarray(bank, dtype=np.float64)
-    kh, kw, c, nc = bank.shape
-    bound = float(np.max(np.abs(bank))) or 1.0
-    if c == 1:
-        rows = int(np.ceil(np.sqrt(nc / 2)))
-        cells = [(k // -(-nc // rows), k % -(-nc // rows), 0, k) for k in range(nc)]
-    else:
-        cells = [(ch, k, ch, k) for ch in range(c) for k in range(nc)]
-    n_rows = 1 + max(r for r, _, _, _ in cells)
-    n_cols = 1 + max(q for _, q, _, _ in cells)
-    out = np.empty((n_rows * (kh + gap) - gap, n_cols * (kw + gap) - gap, 3), dtype=np.uint8)
-    out[...] = _GAP_RGB
-    for row, col, ch, k in cells:
-        r, q = row * (kh + gap), col * (kw + gap)
-        out[r:r + kh, q:q + kw] = render_rgb(bank[:, :, ch, k], "symmetric", "diverging",
-                                             levels=(-bound, bound))
-    return out
-
-
-def _plot(title, left, legend_corner):
-    plot = pg.PlotWidget(background="w")
-    plot.setTitle(title, color="#333", size="10pt")
-    plot.setLabel("bottom", "epoch")
-    plot.setLabel("left", left)
-    plot.showGrid(x=True, y=True, alpha=0.25)
-    plot.addLegend(offset=legend_corner, labelTextColor="#333")
-    plot.setMouseEnabled(x=False, y=False)
-    plot.setMinimumHeight(160)
-    return plot
-
-
-def _running_mean(values, window=20):
-    values = np.asarray(values, dtype=np.float64)
-    if len(values) == 0:
-        return values
-    sums = np.cumsum(values)
-    out = np.empty_like(values)
-    out[:window] = sums[:window] / np.arange(1, min(window, len(values)) + 1)
-    out[window:] = (sums[window:] - sums[:-window]) / window
-    return out
-
-
-class TrainingPanel(QDialog):
+class TrainingPanel(TrainingResults, QDialog):
     """The Train window of one explorer window (see the module docstring)."""
 
     def __init__(self, window, parent=None):
@@ -131,13 +71,13 @@ class TrainingPanel(QDialog):
         self.batch.setValue(64)
         self.batch.setToolTip("Images per optimiser step")
         self.optimizer = QComboBox()
-        self.optimizer.addItem("Adam", "adam")
-        self.optimizer.addItem("SGD with momentum 0.9", "sgd")
+        for key, text in OPTIMIZER_CHOICES:
+            self.optimizer.addItem(text, key)
         self.lr = QDoubleSpinBox()
         self.lr.setDecimals(4)
         self.lr.setRange(0.0001, 1.0)
         self.lr.setSingleStep(0.0005)
-        self.lr.setValue(OPTIMIZERS["adam"])
+        self.lr.setValue(OPTIMIZERS[self.optimizer.currentData()])
         self.lr.setToolTip("Learning rate (step size)")
         self.optimizer.currentIndexChanged.connect(
             lambda _: self.lr.setValue(OPTIMIZERS[self.optimizer.currentData()]))
@@ -195,12 +135,12 @@ class TrainingPanel(QDialog):
             controls.addWidget(widget)
         controls.addWidget(self.progress, 1)
 
-        self.loss_plot = _plot("Loss (cross-entropy)", "loss", (-8, 8))
+        self.loss_plot = plot_widget("Loss (cross-entropy)", "loss", (-8, 8))
         self.loss_curve = self.loss_plot.plot(pen=pg.mkPen((150, 170, 220), width=1),
                                               name="each batch")
         self.loss_mean = self.loss_plot.plot(pen=pg.mkPen((30, 70, 180), width=2),
                                              name="mean of 20")
-        self.acc_plot = _plot("Accuracy", "accuracy", (-8, -8))
+        self.acc_plot = plot_widget("Accuracy", "accuracy", (-8, -8))
         self.acc_plot.setYRange(0, 1)
         self.acc_curve = self.acc_plot.plot(pen=pg.mkPen((30, 130, 60), width=2),
                                             name="training (mean of 20 batches)")
@@ -455,8 +395,8 @@ class TrainingPanel(QDialog):
         if steps:
             x, loss, acc = (np.array(v) for v in zip(*steps))
             self.loss_curve.setData(x, loss)
-            self.loss_mean.setData(x, _running_mean(loss))
-            self.acc_curve.setData(x, _running_mean(acc))
+            self.loss_mean.setData(x, running_mean(loss))
+            self.acc_curve.setData(x, running_mean(acc))
         epochs = [e for e in list(run.epochs) if e[3] is not None]
         if epochs:
             self.valid_curve.setData([e[0] for e in epochs], [e[3] for e in epochs])
@@ -481,7 +421,7 @@ class TrainingPanel(QDialog):
         self._draw_curves()
         self._draw_kernels()
         self.progress.setValue(self.progress.maximum())
-        self._show_confusion(result)
+        fill_confusion(self.confusion, self.confusion_caption, result)
         how = "Stopped early" if result.stopped_early else "Done"
         self.status.setText(f"{how}: validation accuracy {100 * result.valid_accuracy:.1f}% "
                             f"({result.seconds:.1f} s).")
@@ -496,114 +436,6 @@ class TrainingPanel(QDialog):
     def _on_cancelled(self):
         self._set_running(False)
         self.status.setText("Cancelled.")
-
-    def _show_confusion(self, result):
-        matrix = result.confusion
-        k = len(matrix)
-        names = result.network.class_names
-        headers = [names[i] if names and i < len(names) else str(i) for i in range(k)]
-        self.confusion.setRowCount(k)
-        self.confusion.setColumnCount(k)
-        self.confusion.setHorizontalHeaderLabels(headers)
-        self.confusion.setVerticalHeaderLabels(headers)
-        peak = max(1, int(matrix.max()))
-        for t in range(k):
-            for p in range(k):
-                item = QTableWidgetItem(str(int(matrix[t, p])))
-                item.setTextAlignment(Qt.AlignCenter)
-                share = matrix[t, p] / peak
-                base = (40, 140, 60) if t == p else (200, 60, 40)
-                tint = [int(255 - share * (255 - c)) for c in base]
-                item.setBackground(QBrush(QColor(*tint)))
-                if share > 0.6:
-                    item.setForeground(QBrush(QColor(255, 255, 255)))
-                self.confusion.setItem(t, p, item)
-        self.confusion_caption.setText(
-            f"Confusion matrix (validation, {int(matrix.sum())} images): rows true, columns "
-            "predicted")
-
-    # -- results -----------------------------------------------------------------------------
-
-    def _conv_layers(self):
-        network = None if self.run is None else self.run.network
-        return [] if network is None else [l for l in network.layers if l.kind == "conv"]
-
-    def _list_conv_layers(self):
-        """One entry per conv layer of the network trained (or being trained)."""
-        count = max(1, len(self._conv_layers()))
-        if self.open_layer.count() != count:
-            self.open_layer.clear()
-            for i in range(count):
-                self.open_layer.addItem(f"Layer {i + 1}", i)
-
-    def learned_bank(self, layer=0):
-        """The learned kernels of conv layer ``layer`` (from 0) as the window should hold them
-        in that layer, or None."""
-        if self.run is None or self.run.kernels is None:
-            return None
-        if layer == 0:
-            bank = self.run.kernels
-        else:
-            convs = self._conv_layers()
-            if layer >= len(convs):
-                return None
-            bank = convs[layer].params["W"].astype(np.float64)
-        stack = self.state.stack()
-        flip = stack[layer].flip if layer < len(stack) else False
-        return bank[::-1, ::-1].copy() if flip else bank.copy()
-
-    def open_in_editor(self, layer=None):
-        """Put the learned kernels of the chosen conv layer into that layer of the window's
-        stack (adding layers when the stack is shorter) and select it; one undo step."""
-        if layer is None or isinstance(layer, bool):
-            layer = max(self.open_layer.currentData() or 0, 0)
-        bank = self.learned_bank(layer)
-        if bank is None:
-            return
-        state = self.state
-        try:
-            with state.one_step():
-                while state.layer_count <= layer:
-                    state.add_layer()
-                state.select_layer(layer)
-                state.kernels = bank
-        except (ValueError, TypeError) as exc:
-            dialogs.show_error(self, "Cannot open the kernels", str(exc))
-            return
-        self.status.setText(f"The learned kernels of layer {layer + 1} are now the window's "
-                            f"layer {layer + 1} kernel bank (Ctrl+Z in the window undoes it).")
-
-    def save_kernels(self):
-        if self.run is None or self.run.network is None:
-            return
-        path = dialogs.ask_save_target(self, "Save the learned kernels",
-                                       "Kernel files (*.json *.npy)", "learned_kernels.json",
-                                       suffix=".json")
-        if not path:
-            return
-        try:
-            export_kernels(path, self.run.network,
-                           name=f"learned: {self.run.network.layers[0].describe()}")
-        except (ValueError, OSError) as exc:
-            dialogs.show_error(self, "Could not save the kernels", f"{exc}\n\nNothing was "
-                               "written.")
-            return
-        self.status.setText(f"Saved the learned kernels to {path}.")
-
-    def save_model(self):
-        if self.result is None:
-            return
-        path = dialogs.ask_save_target(self, "Save the model", "Models (*.npz)", "model.npz",
-                                       suffix=".npz")
-        if not path:
-            return
-        try:
-            save_model(path, self.result.network)
-        except (ValueError, OSError) as exc:
-            dialogs.show_error(self, "Could not save the model", f"{exc}\n\nNothing was "
-                               "written.")
-            return
-        self.status.setText(f"Saved the model to {path}.")
 
     def eventFilter(self, watched, event):  # noqa: N802 - Qt's name
         if watched is self.window and event.type() == QEvent.Close:

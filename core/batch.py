@@ -13,12 +13,9 @@ yields ``(done, total)``. The caller owns the loop, so
 Every file written here is atomic: it is written under a temporary name beside the target and
 renamed only when complete; a cancelled or failed run leaves nothing behind.
 
-Seed layout
------------
-:func:`npz_layout` names processed arrays like the file they came from: processing ``X_train``
-of ``MNIST.npz`` gives an archive with ``X_train`` (the feature maps, ``(m, oh, ow, nc)``) and
-``Y_train`` (the labels, unchanged); processing the ``data`` array of ``animals_1.npz`` gives
-``data``. Code written for the original file therefore reads the processed one unchanged.
+The sizes, chunks and memory checks are :mod:`core.batch_sizes`; the seed's ``.npz`` layout
+(``X_train`` → ``X_train`` + ``Y_train``) is :mod:`core.batch_npz`. Both are part of this
+module's API too.
 """
 
 from __future__ import annotations
@@ -31,6 +28,10 @@ import numpy as np
 
 from ._checks import compute_dtype
 from .atomic import atomic_path, preallocate
+from .batch_npz import label_key_for, npz_layout, npz_layout_many, save_npz
+from .batch_sizes import (CHUNK_BYTES, MEMORY_FRACTION, allocate_output, available_memory,
+                          batch_output_shape, batch_range, check_images, chunk_size,
+                          fits_in_memory, output_nbytes)
 from .pipeline import run_pipeline_into
 
 __all__ = [
@@ -57,146 +58,6 @@ __all__ = [
     "save_npz",
     "Throttle",
 ]
-
-#: Bytes of convolution output computed per chunk (a few MB keeps the work cache-friendly
-#: while making per-chunk Python overhead negligible).
-CHUNK_BYTES = 4 << 20
-
-#: An in-memory output may use at most this fraction of the memory currently available.
-MEMORY_FRACTION = 0.5
-
-
-# --------------------------------------------------------------------------------------------
-# sizes
-
-
-def _check_images(images):
-    if not hasattr(images, "shape") or not hasattr(images, "dtype"):
-        images = np.asarray(images)
-    if images.ndim not in (3, 4):
-        raise ValueError(f"images must be (m, h, w) or (m, h, w, c), got shape {images.shape}")
-    return images
-
-
-def batch_range(count, start=0, stop=None):
-    """Check a ``[start, stop)`` range of image indices and return it as two ints.
-
-    ``stop=None`` means "to the end". Negative indices are not accepted (they are almost always
-    a typo in a range typed by hand).
-
-    Examples
-    --------
-    >>> batch_range(100), batch_range(100, 10, 20)
-    ((0, 100), (10, 20))
-    """
-    stop = count if stop is None else stop
-    for name, value in (("start", start), ("stop", stop)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name} must be an int, got {value!r}")
-    start, stop = int(start), int(stop)
-    if not 0 <= start < count:
-        raise ValueError(f"start must be in 0..{count - 1} (the dataset has {count} images), "
-                         f"got {start}")
-    if not start < stop <= count:
-        raise ValueError(f"stop must be in {start + 1}..{count} (after start={start}, at most "
-                         f"the {count} images), got {stop}")
-    return start, stop
-
-
-def batch_output_shape(images_shape, spec, *, start=0, stop=None):
-    """Shape ``(n, oh, ow, nc)`` of the processed images ``start:stop``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from core.pipeline import PipelineSpec
-    >>> spec = PipelineSpec(np.ones((3, 3, 1, 1)), pool_mode="max")
-    >>> batch_output_shape((50000, 28, 28), spec)
-    (50000, 13, 13, 1)
-    """
-    images_shape = tuple(images_shape)
-    if len(images_shape) not in (3, 4):
-        raise ValueError(f"images must be (m, h, w) or (m, h, w, c), got shape {images_shape}")
-    start, stop = batch_range(images_shape[0], start, stop)
-    channels = 1 if len(images_shape) == 3 else images_shape[3]
-    if spec.kernels.shape[2] != channels:
-        raise ValueError(f"kernels have {spec.kernels.shape[2]} channel(s) but the images have "
-                         f"{channels}")
-    conv_hw, pooled_hw = spec.shapes(images_shape[1:3])
-    out_hw = conv_hw if pooled_hw is None else pooled_hw
-    return (stop - start,) + tuple(out_hw) + (spec.kernels.shape[3],)
-
-
-def output_nbytes(images_shape, spec, *, start=0, stop=None, dtype=np.float32):
-    """Bytes of the processed output (see :func:`batch_output_shape`).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from core.pipeline import PipelineSpec
-    >>> output_nbytes((50000, 28, 28), PipelineSpec(np.ones((3, 3, 1, 1))))
-    135200000
-    """
-    shape = batch_output_shape(images_shape, spec, start=start, stop=stop)
-    return int(np.prod(shape)) * compute_dtype(dtype).itemsize
-
-
-def chunk_size(images_shape, spec, *, dtype=np.float32, chunk_bytes=CHUNK_BYTES):
-    """Images per chunk so that one chunk's convolution output is about ``chunk_bytes``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from core.pipeline import PipelineSpec
-    >>> chunk_size((50000, 28, 28), PipelineSpec(np.ones((3, 3, 1, 1))))
-    1551
-    """
-    conv_hw, _ = spec.shapes(tuple(images_shape)[1:3])
-    per_image = conv_hw[0] * conv_hw[1] * spec.kernels.shape[3] * compute_dtype(dtype).itemsize
-    return int(max(1, min(images_shape[0], chunk_bytes // max(per_image, 1))))
-
-
-def available_memory():
-    """Bytes of memory available to a new allocation now, or ``None`` when unknown.
-
-    Reads ``MemAvailable`` from ``/proc/meminfo`` on Linux, else asks ``os.sysconf``.
-    """
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
-def fits_in_memory(nbytes, *, available=None, fraction=MEMORY_FRACTION):
-    """True when an output of ``nbytes`` may be held in memory.
-
-    It fits when it takes at most ``fraction`` of the available memory (``available``, or
-    :func:`available_memory` when omitted). When the available memory cannot be determined,
-    everything is assumed to fit.
-
-    Examples
-    --------
-    >>> fits_in_memory(10 << 20, available=1 << 30), fits_in_memory(900 << 20, available=1 << 30)
-    (True, False)
-    """
-    available = available_memory() if available is None else available
-    if available is None:
-        return True
-    return int(nbytes) <= fraction * available
-
-
-def allocate_output(images_shape, spec, *, start=0, stop=None, dtype=np.float32):
-    """An uninitialised in-memory output for :func:`iter_batch`."""
-    shape = batch_output_shape(images_shape, spec, start=start, stop=stop)
-    return np.empty(shape, dtype=compute_dtype(dtype))
-
 
 # --------------------------------------------------------------------------------------------
 # the chunked runner
@@ -251,7 +112,7 @@ def iter_batch(images, spec, *, out, start=0, stop=None, chunk=None):
     >>> float(out[0, 0, 0, 0])
     9.0
     """
-    images = _check_images(images)
+    images = check_images(images)
     shape = batch_output_shape(images.shape, spec, start=start, stop=stop)
     start, stop = batch_range(images.shape[0], start, stop)
     if not isinstance(out, np.ndarray) or out.shape != shape or out.dtype not in (np.float32,
@@ -295,7 +156,7 @@ def run_batch(images, spec, *, start=0, stop=None, chunk=None, dtype=np.float32,
     >>> run_batch(np.ones((5, 6, 6)), PipelineSpec(np.ones((2, 2, 1, 3)))).shape
     (5, 5, 5, 3)
     """
-    images = _check_images(images)
+    images = check_images(images)
     if out is None:
         out = allocate_output(images.shape, spec, start=start, stop=stop, dtype=dtype)
     for done, total in iter_batch(images, spec, out=out, start=start, stop=stop, chunk=chunk):
@@ -321,7 +182,7 @@ def iter_batch_to_npy(path, images, spec, *, start=0, stop=None, chunk=None, dty
     >>> steps[-1], np.load(target).shape
     ((6, 6), (6, 3, 3, 1))
     """
-    images = _check_images(images)
+    images = check_images(images)
     shape = batch_output_shape(images.shape, spec, start=start, stop=stop)
     dtype = compute_dtype(dtype)
     folder = os.path.dirname(os.path.abspath(path))
@@ -364,113 +225,6 @@ def open_npy_for_writing(path, shape, dtype, *, name=None):
         preallocate(fh.fileno(), offset + int(np.prod(shape)) * dtype.itemsize,
                     name or os.path.basename(path))
     return np.memmap(path, dtype=dtype, mode="r+", offset=offset, shape=tuple(shape))
-
-
-# --------------------------------------------------------------------------------------------
-# results and the seed's npz layout
-
-
-def label_key_for(key):
-    """The label array's name that goes with image array ``key`` in the seed's files.
-
-    ``X_train`` → ``Y_train``, ``x_test`` → ``y_test``, anything else → ``labels``.
-
-    Examples
-    --------
-    >>> label_key_for("X_valid"), label_key_for("data")
-    ('Y_valid', 'labels')
-    """
-    if key and key[0] in "Xx" and len(key) > 1:
-        return ("Y" if key[0] == "X" else "y") + key[1:]
-    return "labels"
-
-
-def npz_layout(outputs, *, key=None, labels=None, class_names=None):
-    """The arrays of an ``.npz`` in the source file's layout, as a dict.
-
-    Parameters
-    ----------
-    outputs : ndarray, shape (n, oh, ow, nc)
-        The processed images, stored under ``key`` (``"data"`` when the source had no keys,
-        e.g. a ``.npy`` or IDX file).
-    labels : ndarray, shape (n,), optional
-        Stored under :func:`label_key_for` ``(key)``.
-    class_names : list of str, optional
-        Stored as ``class_names`` (a string array).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> sorted(npz_layout(np.zeros((2, 3, 3, 1)), key="X_train", labels=np.array([4, 2])))
-    ['X_train', 'Y_train']
-    """
-    key = key or "data"
-    arrays = {key: outputs}
-    if labels is not None:
-        labels = np.asarray(labels)
-        if labels.shape != (len(outputs),):
-            raise ValueError(f"labels must have shape ({len(outputs)},), got {labels.shape}")
-        label_key = label_key_for(key)
-        if label_key == key:
-            raise ValueError(f"key {key!r} collides with its label array's name")
-        arrays[label_key] = labels
-    if class_names:
-        arrays["class_names"] = np.array([str(n) for n in class_names])
-    return arrays
-
-
-def npz_layout_many(parts, *, class_names=None):
-    """Several processed arrays of one source in its layout: each under its key, with its labels.
-
-    Parameters
-    ----------
-    parts : list of (key, outputs, labels)
-        One entry per processed image array of the source (``labels`` may be None). Processing
-        ``X_train``, ``X_valid`` and ``X_test`` of ``MNIST.npz`` gives all six arrays back.
-    class_names : list of str, optional
-        Stored once as ``class_names``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> parts = [("X_train", np.zeros((2, 3, 3, 1)), np.array([4, 2])),
-    ...          ("X_test", np.zeros((1, 3, 3, 1)), np.array([7]))]
-    >>> sorted(npz_layout_many(parts))
-    ['X_test', 'X_train', 'Y_test', 'Y_train']
-    """
-    if not parts:
-        raise ValueError("parts must hold at least one (key, outputs, labels)")
-    arrays = {}
-    for key, outputs, labels in parts:
-        layout = npz_layout(outputs, key=key, labels=labels)
-        if key in arrays:
-            raise ValueError(f"key {key!r} is given twice")
-        for name, value in layout.items():
-            if name in arrays:
-                name = f"{key}_labels"
-            arrays[name] = value
-    if class_names:
-        arrays["class_names"] = np.array([str(n) for n in class_names])
-    return arrays
-
-
-def save_npz(path, arrays, *, compress=False):
-    """Write ``arrays`` (a dict name → array) to an ``.npz`` file, atomically.
-
-    Memory-mapped arrays are streamed from disk, not copied into memory first.
-
-    Examples
-    --------
-    >>> import numpy as np, os, tempfile
-    >>> target = os.path.join(tempfile.mkdtemp(), "out.npz")
-    >>> save_npz(target, {"data": np.zeros((2, 3, 3, 1))})
-    >>> np.load(target)["data"].shape
-    (2, 3, 3, 1)
-    """
-    if not arrays:
-        raise ValueError("arrays must name at least one array")
-    with atomic_path(path, suffix=".npz") as tmp:
-        (np.savez_compressed if compress else np.savez)(tmp, **arrays)
 
 
 @dataclass

@@ -11,16 +11,22 @@ Examples
 'Max pooling'
 >>> channel_names(3), channel_names(2)
 (('R', 'G', 'B'), ('1', '2'))
+>>> POOLINGS, PADDING_WORDS
+(('off', 'max', 'avg'), ('valid', 'same', 'full'))
 """
 
 from .engine import POOL_MODES
 from .geometry import PADDING_WORDS
 
-__all__ = ["ACTIVATION_CHOICES", "PADDING_CHOICES", "POOL_CHOICES", "ACTIVATIONS",
-           "keys", "label", "channel_names", "CHANNEL_LONG_NAMES"]
+__all__ = ["ACTIVATION_CHOICES", "ACTIVATION_SHORT_LABELS", "PADDING_CHOICES", "POOL_CHOICES",
+           "OPTIMIZER_CHOICES", "CONV1D_MODE_CHOICES", "COLORMAP_CHOICES", "MAPPING_CHOICES",
+           "COLORMAPS", "MAPPINGS", "ACTIVATIONS", "POOLINGS", "PADDING_WORDS", "keys", "label",
+           "channel_names", "channel_long_names", "CHANNEL_LONG_NAMES"]
 
 #: ``(key, label)`` for the activation applied after the convolution.
 ACTIVATION_CHOICES = (("none", "None"), ("relu", "ReLU  max(x, 0)"), ("abs", "Absolute |x|"))
+#: ``(key, label)`` for the activation where space is short: titles of maps, one-line summaries.
+ACTIVATION_SHORT_LABELS = (("none", "none"), ("relu", "ReLU"), ("abs", "|x|"))
 
 _PADDING_LABELS = {"valid": "Valid (no padding)", "same": "Same (keep size)",
                    "full": "Full (k − 1 each side)"}
@@ -32,8 +38,30 @@ _POOL_LABELS = {"max": "Max pooling", "avg": "Average pooling"}
 #: ``(key, label)`` for pooling: ``"off"`` then the core's pooling modes.
 POOL_CHOICES = (("off", "Off"),) + tuple((mode, _POOL_LABELS[mode]) for mode in POOL_MODES)
 
+#: ``(key, label)`` for the 1-D lesson's modes (NumPy's ``np.convolve`` modes), the label saying
+#: what the mode pads.
+CONV1D_MODE_CHOICES = (("full", "k - 1 zeros on each side: every overlap"),
+                       ("same", "as many outputs as signal values (NumPy's centring)"),
+                       ("valid", "no padding: only where the kernel fits"))
+
+#: ``(key, label)`` for the colours of a map (:func:`core.sheets.render_tile`).
+COLORMAP_CHOICES = (("gray", "Gray"), ("viridis", "Viridis (perceptual)"),
+                    ("diverging", "Blue–white–red (diverging)"))
+
+#: ``(key, label)`` for which values of a map are shown (:func:`core.sheets.levels_for`).
+MAPPING_CHOICES = (("minmax", "Min–max"), ("abs", "Absolute value"),
+                   ("clip", "Clip to image range"), ("symmetric", "Symmetric around 0"))
+
+#: ``(key, label)`` for the optimiser that trains a network (:func:`core.nn.make_optimizer`).
+OPTIMIZER_CHOICES = (("adam", "Adam"), ("sgd", "SGD with momentum 0.9"))
+
 #: The activation keys (what :func:`core.pipeline.activate` accepts).
 ACTIVATIONS = tuple(key for key, _ in ACTIVATION_CHOICES)
+#: The pooling keys: ``'off'`` and the pooling modes.
+POOLINGS = tuple(key for key, _ in POOL_CHOICES)
+#: The colormap keys and the value-mapping keys.
+COLORMAPS = tuple(key for key, _ in COLORMAP_CHOICES)
+MAPPINGS = tuple(key for key, _ in MAPPING_CHOICES)
 
 _SHORT = {3: ("R", "G", "B"), 4: ("R", "G", "B", "A")}
 #: Long channel names for prose and generated code.
@@ -60,3 +88,15 @@ def channel_names(channels, *, first=1):
     """Short names of ``channels`` channels: R, G, B (and A) for colour, else numbers from
     ``first``."""
     return _SHORT.get(channels, tuple(str(i + first) for i in range(channels)))
+
+
+def channel_long_names(channels):
+    """Long names of ``channels`` channels (red, green, blue, alpha), or None when they are not
+    colours.
+
+    Examples
+    --------
+    >>> channel_long_names(3), channel_long_names(2)
+    (('red', 'green', 'blue'), None)
+    """
+    return CHANNEL_LONG_NAMES.get(channels)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ._checks import as_pair
+from .choices import channel_long_names
 from .geometry import resolve_padding
 from .pipeline import PipelineSpec
 
@@ -23,9 +24,6 @@ __all__ = ["ImageSource", "format_number", "kernel_literal", "python_snippet", "
 
 #: The folder holding the ``core`` package, so that generated scripts run from anywhere.
 APP_FOLDER = Path(__file__).resolve().parent.parent
-
-_CHANNEL_NAMES = {3: ("red", "green", "blue"), 4: ("red", "green", "blue", "alpha")}
-
 
 @dataclass(frozen=True)
 class ImageSource:
@@ -170,7 +168,7 @@ def kernel_literal(array, comments=None):
 
 
 def _channel_label(c, ch):
-    names = _CHANNEL_NAMES.get(c)
+    names = channel_long_names(c)
     return f"channel {ch} ({names[ch]})" if names else f"channel {ch}"
 
 

@@ -24,12 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import as_array, check_finite
+from .choices import CONV1D_MODE_CHOICES, keys
 
 __all__ = ["MODES", "Step", "Walkthrough", "convolve1d", "convolve1d_steps", "padding1d",
            "parse_sequence"]
 
 #: The modes understood by :func:`convolve1d`.
-MODES = ("full", "same", "valid")
+MODES = keys(CONV1D_MODE_CHOICES)
 
 
 def parse_sequence(text, name="sequence", *, max_values=None):
@@ -213,9 +214,32 @@ class Walkthrough:
     def __getitem__(self, i):
         return self.steps[i]
 
+    def padding_sentence(self):
+        """What the mode padded and how many outputs that gives, with this walk's numbers.
+
+        Examples
+        --------
+        >>> convolve1d_steps([1, 2, 5, 4], [6, 2], 'full').padding_sentence()
+        'full: k − 1 = 1 zero on each side, n + k − 1 = 5 outputs'
+        >>> convolve1d_steps([1, 2, 5, 4], [6, 2], 'valid').padding_sentence()
+        'valid: no padding, n − k + 1 = 4 − 2 + 1 = 3 outputs'
+        """
+        n, k, count = self.signal.size, self.kernel.size, len(self)
+        left, right = self.pad
+        if self.mode == "full":
+            return f"full: k − 1 = {_zeros(left)} on each side, n + k − 1 = {count} outputs"
+        if self.mode == "same":
+            return (f"same: {_zeros(left)} on the left, {_zeros(right)} on the right "
+                    f"(as np.convolve), n = {n} outputs")
+        return f"valid: no padding, n − k + 1 = {n} − {k} + 1 = {count} outputs"
+
     def is_padding(self, position):
         """True when ``padded[position]`` is an added zero, not a value of the signal."""
         return position < self.pad[0] or position >= self.pad[0] + self.signal.size
+
+
+def _zeros(count):
+    return "no zeros" if count == 0 else "1 zero" if count == 1 else f"{count} zeros"
 
 
 def convolve1d_steps(signal, kernel, mode="full"):

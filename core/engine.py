@@ -33,7 +33,8 @@ import threading
 import numpy as np
 
 from ._blas import single_blas_thread
-from ._checks import as_array, as_pair, check_finite, check_ndim, compute_dtype
+from ._checks import as_array, as_pair, check_ndim, compute_dtype
+from .conv_arguments import conv_arguments, raise_non_finite
 from .geometry import output_size, resolve_padding
 from .padding import check_padding_mode, fill_border
 from .spectral import direct_cost, fft_correlate, fft_cost
@@ -92,35 +93,8 @@ def _checkpoint():
         raise Interrupted("the computation was superseded")
 
 
-def _normalise_kernels(kernels, channels):
-    """Return ``(kernels4, squeeze)``: kernels as ``(kh, kw, c, nc)`` and whether nc is dropped."""
-    kernels = as_array(kernels, "kernels")
-    check_ndim(kernels, "kernels", (2, 3, 4), "(kh, kw), (kh, kw, c) or (kh, kw, c, nc)")
-    check_finite(kernels, "kernels")
-    if kernels.ndim == 2:
-        k4, squeeze = kernels[:, :, None, None], True
-    elif kernels.ndim == 3:
-        k4, squeeze = kernels[:, :, :, None], True
-    else:
-        k4, squeeze = kernels, False
-    if k4.shape[2] != channels:
-        raise ValueError(
-            f"kernels has {k4.shape[2]} channel(s) (shape {kernels.shape}) but images have "
-            f"{channels}; a kernel for (m, h, w, c) images must be (kh, kw, c) or (kh, kw, c, nc)"
-        )
-    return k4, squeeze
-
-
 def _block_size(per_image_bytes, target, m):
     return int(max(1, min(m, target // max(per_image_bytes, 1))))
-
-
-def _raise_non_finite(images, start, stop):
-    block = images[start:stop]
-    if block.dtype.kind == "f" and not np.isfinite(block).all():
-        bad = start + int(np.argmax(~np.isfinite(block).reshape(len(block), -1).all(axis=1)))
-        raise ValueError(f"images must hold finite numbers: image {bad} has NaN or infinity")
-    raise ValueError("the result overflowed the compute dtype; use dtype=float64 or smaller values")
 
 
 def _all_finite(block):
@@ -179,18 +153,13 @@ def conv2d(images, kernels, *, padding="valid", stride=(1, 1), dilation=(1, 1), 
     ...        padding_mode='reflect', bias=0.5)
     array([[[5.5, 6.5, 7.5]]])
     """
-    images = as_array(images, "images")
-    check_ndim(images, "images", (3, 4), "(m, h, w) or (m, h, w, c)")
-    m, h, w = images.shape[:3]
-    c = 1 if images.ndim == 3 else images.shape[3]
-    k4, squeeze = _normalise_kernels(kernels, c)
-    kh, kw, _, nc = k4.shape
-    sh, sw = as_pair(stride, "stride")
-    dh, dw = as_pair(dilation, "dilation")
-    dt = compute_dtype(dtype)
+    args = conv_arguments(images, kernels, stride, dilation, dtype, bias)
+    images, k4, squeeze, dt, bias = args.images, args.kernels, args.squeeze, args.dtype, args.bias
+    m, h, w, kh, kw, nc = args.sizes
+    c = args.channels
+    (sh, sw), (dh, dw) = args.stride, args.dilation
     (t, b), (l, r) = resolve_padding(padding, (h, w), (kh, kw), (sh, sw), (dh, dw))
     check_padding_mode(padding_mode, ((t, b), (l, r)), (h, w))
-    bias = _check_bias(bias, nc, squeeze)
     try:
         oh = output_size(h, kh, t + b, sh, dh)
         ow = output_size(w, kw, l + r, sw, dw)
@@ -330,21 +299,6 @@ def _run_all(jobs):
     futures = [_workers().submit(run_interruptible, job) for job in jobs]
     for future in futures:
         future.result()
-
-
-def _check_bias(bias, nc, squeeze):
-    """``bias`` as a float64 array that broadcasts over the output (None when absent or zero)."""
-    if bias is None:
-        return None
-    values = as_array(bias, "bias")
-    check_finite(values, "bias")
-    if values.ndim == 0 or (values.shape == (1,) and squeeze):
-        values = values.reshape(())
-    elif values.shape != (nc,) or squeeze:
-        wanted = "a single number" if squeeze else f"a number or {nc} values, one per kernel"
-        raise ValueError(f"bias must be {wanted}, got shape {values.shape}")
-    values = values.astype(np.float64)
-    return values if values.any() else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -566,9 +520,9 @@ def _tap_loop(images, kernel, out, top_left, padded_hw, geometry, border=None, f
         else:
             out[start:stop] = 0
         if check_images and not _all_finite(images[start:stop]):
-            _raise_non_finite(images, start, stop)
+            raise_non_finite(images, start, stop)
         if not np.isfinite(out[start:stop]).all():
-            _raise_non_finite(images, start, stop)
+            raise_non_finite(images, start, stop)
 
 
 def _flat_pays(padded_hw, geometry):
@@ -724,7 +678,7 @@ def _spectral(images, kernels, out, top_left, padded_hw, geometry, border=None):
         _checkpoint()
         fft_correlate(source.block(start, stop), kernels, geometry, out[start:stop])
         if not np.isfinite(out[start:stop]).all():
-            _raise_non_finite(images, start, stop)
+            raise_non_finite(images, start, stop)
 
 
 # --------------------------------------------------------------------------------------------
@@ -794,7 +748,7 @@ def _im2col(images, kernels, out, top_left, padded_hw, geometry, border=None):
                 cols[...] = taps_view[:, :, :, :, r0:r1]
                 out[start:stop, r0:r1] = multiply(count).reshape(n, r1 - r0, ow, nc)
         if not np.isfinite(out[start:stop]).all():
-            _raise_non_finite(images, start, stop)
+            raise_non_finite(images, start, stop)
 
 
 def _flat_taps_view(src, kernel_hw, dilation, reach):

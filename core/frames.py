@@ -22,6 +22,8 @@ from ._checks import as_pair
 from .explain import explain_pool_pixel, format_number, sum_expression
 from .geometry import (input_window, resolve_padding, resolve_transposed_padding, size_formula,
                        stretched_padding, transposed_size_formula)
+from .choices import (ACTIVATION_SHORT_LABELS, ACTIVATIONS, COLORMAPS, MAPPINGS, channel_names,
+                      label)
 from .padding import fill_border
 from .pipeline import activate, run_pipeline
 from .transpose import insert_zeros
@@ -29,13 +31,6 @@ from .sheets import image_range, levels_for, mapped_values
 
 __all__ = ["COLORMAPS", "MAPPINGS", "Panel", "Frame", "Animation", "crop_box", "step_indices",
            "display_choice"]
-
-#: Colormaps a value panel can use (``'rgb'`` for colour input, ``'weights'`` for kernels).
-COLORMAPS = ("gray", "viridis", "diverging")
-#: Value mappings (see :func:`core.sheets.levels_for`).
-MAPPINGS = ("minmax", "abs", "clip", "symmetric")
-
-_ACTIVATION_NAMES = {"relu": "ReLU", "abs": "abs"}
 
 
 @dataclass(frozen=True)
@@ -349,8 +344,8 @@ class Animation:
             parts.append("convolution (kernel rotated 180°)" if s.flip else "cross-correlation")
         if self.bias:
             parts.append(f"bias {format_number(self.bias)}")
-        if s.activation != "none":
-            parts.append(_ACTIVATION_NAMES[s.activation])
+        if s.activation != ACTIVATIONS[0]:
+            parts.append(label(ACTIVATION_SHORT_LABELS, s.activation))
         if s.pooled:
             parts.append(f"{s.pool_mode} pooling {s.pool_shape[0]}×{s.pool_shape[1]}, stride "
                          f"{s.pool_stride[0]}")
@@ -409,18 +404,18 @@ class Animation:
                         "rgb" if colour else "gray", numbers=not colour, padding=~self._real,
                         window=box, taps=taps)]
         bound = float(np.max(np.abs(self.applied))) or 1.0
-        channel_names = ("R", "G", "B", "A") if colour else None
+        names = channel_names(channels)
         rotated = s.flip != s.transposed
         heading = "Kernel (rotated 180°)" if rotated else "Kernel"
         for ch in range(channels):
-            name = heading if channels == 1 else (
-                f"{heading} {channel_names[ch] if channel_names else ch + 1}")
+            name = heading if channels == 1 else f"{heading} {names[ch]}"
             panels.append(Panel(name, self.applied[:, :, ch], self.applied[:, :, ch],
                                 (-bound, bound), "weights"))
         partial = self._partial(self.activated, step)
         oh, ow = self.activated.shape
-        activation = _ACTIVATION_NAMES.get(s.activation)
-        out_title = f"Output {oh}×{ow}" + (f" after {activation}" if activation else "")
+        activation = label(ACTIVATION_SHORT_LABELS, s.activation)
+        out_title = f"Output {oh}×{ow}" + (
+            f" after {activation}" if s.activation != ACTIVATIONS[0] else "")
         panels.append(Panel(out_title, partial, mapped_values(partial, self.mapping),
                             self._conv_levels, self.colormap, current=(row, col)))
         lines = [f"output[{row}, {col}] = {sum_expression(patch, self.applied, weighted)}"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .choices import ACTIVATIONS
+from .choices import ACTIVATIONS, POOLINGS
 from .engine import conv2d, pool2d
 from .geometry import output_shape
 from .padding import check_padding_mode
@@ -19,21 +19,29 @@ __all__ = ["ACTIVATIONS", "PipelineSpec", "PipelineResult", "run_pipeline", "run
            "activate", "convolve"]
 
 
-def activate(values, activation):
+def activate(values, activation, *, out=None):
     """Apply ``'none'``, ``'relu'`` (max(x, 0)) or ``'abs'`` (|x|) and return the result.
+
+    ``out`` (e.g. ``values`` itself) receives the result instead of a new array.
 
     Examples
     --------
     >>> import numpy as np
     >>> activate(np.array([-2.0, 3.0]), 'relu')
     array([0., 3.])
+    >>> values = np.array([-2.0, 3.0])
+    >>> activate(values, 'abs', out=values) is values, values
+    (True, array([2., 3.]))
     """
     if activation == "none":
-        return values
+        if out is None or out is values:
+            return values
+        out[...] = values
+        return out
     if activation == "relu":
-        return np.maximum(values, 0)
+        return np.maximum(values, 0, out=out)
     if activation == "abs":
-        return np.abs(values)
+        return np.abs(values, out=out)
     raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
 
 
@@ -68,8 +76,8 @@ class PipelineSpec:
         object.__setattr__(self, "kernels", kernels)
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
-        if self.pool_mode not in ("off", "max", "avg"):
-            raise ValueError(f"pool_mode must be 'off', 'max' or 'avg', got {self.pool_mode!r}")
+        if self.pool_mode not in POOLINGS:
+            raise ValueError(f"pool_mode must be one of {POOLINGS}, got {self.pool_mode!r}")
         check_padding_mode(self.padding_mode)
         if self.transposed and self.padding_mode != "zeros":
             raise ValueError("padding_mode must be 'zeros' for a transposed convolution "
@@ -170,15 +178,12 @@ def run_pipeline_into(images, spec, out, *, conv_buffer=None):
     >>> import numpy as np
     >>> spec = PipelineSpec(np.ones((3, 3, 1, 1)), activation="relu", pool_mode="max")
     >>> out = np.empty((2, 3, 3, 1), np.float32)
-    >>> run_pipeline_into(np.ones((2, 8, 8)), spec, out)[0, 0, 0, 0]
-    np.float32(9.0)
+    >>> float(run_pipeline_into(np.ones((2, 8, 8)), spec, out)[0, 0, 0, 0]), out.dtype
+    (9.0, dtype('float32'))
     """
     dtype = out.dtype
     conv = convolve(images, spec, dtype=dtype, out=conv_buffer if spec.pooled else out)
-    if spec.activation == "relu":
-        np.maximum(conv, 0, out=conv)
-    elif spec.activation == "abs":
-        np.abs(conv, out=conv)
+    activate(conv, spec.activation, out=conv)
     if spec.pooled:
         out[...] = pool2d(conv, spec.pool_shape, stride=spec.pool_stride, mode=spec.pool_mode,
                           dtype=dtype)

@@ -15,8 +15,9 @@ phases: no multiplication by an inserted zero.
 
 import numpy as np
 
-from ._checks import as_array, as_pair, check_ndim, compute_dtype
-from .engine import _check_bias, _normalise_kernels, conv2d
+from ._checks import as_array, as_pair, check_ndim
+from .conv_arguments import conv_arguments
+from .engine import conv2d
 from .geometry import resolve_transposed_padding, transposed_output_size
 
 __all__ = ["conv_transpose2d", "insert_zeros"]
@@ -110,18 +111,12 @@ def conv_transpose2d(images, kernels, *, stride=1, padding=0, output_padding=0, 
     ...                  output_padding=1).shape
     (1, 6, 6)
     """
-    images = as_array(images, "images")
-    check_ndim(images, "images", (3, 4), "(m, h, w) or (m, h, w, c)")
-    m, h, w = images.shape[:3]
-    c = 1 if images.ndim == 3 else images.shape[3]
-    k4, squeeze = _normalise_kernels(kernels, c)
-    kh, kw, _, nc = k4.shape
-    sh, sw = as_pair(stride, "stride")
-    dh, dw = as_pair(dilation, "dilation")
+    args = conv_arguments(images, kernels, stride, dilation, dtype, bias)
+    images, k4, squeeze, dt, bias = args.images, args.kernels, args.squeeze, args.dtype, args.bias
+    m, h, w, kh, kw, nc = args.sizes
+    (sh, sw), (dh, dw) = args.stride, args.dilation
     ah, aw = as_pair(output_padding, "output_padding", minimum=0)
     (t, b), (l, r) = resolve_transposed_padding(padding)
-    dt = compute_dtype(dtype)
-    bias = _check_bias(bias, nc, squeeze)
     # Their messages name output_padding or padding.
     oh = transposed_output_size(h, kh, t + b, sh, dh, ah)
     ow = transposed_output_size(w, kw, l + r, sw, dw, aw)

@@ -16,16 +16,11 @@ for path in (ROOT, ROOT / "tests", ROOT / "scripts"):
     sys.path.insert(0, str(path))
 
 import numpy as np  # noqa: E402
-from PyQt5.QtCore import QSettings, QStandardPaths  # noqa: E402
-from PyQt5.QtWidgets import QApplication  # noqa: E402
-from take_screenshots import OUT, pump  # noqa: E402
+from take_screenshots import OUT, isolated_app, pump  # noqa: E402
 
 
 def main():
-    app = QApplication(sys.argv)
-    QStandardPaths.setTestModeEnabled(True)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, tempfile.mkdtemp())
-    QSettings.setDefaultFormat(QSettings.IniFormat)
+    app = isolated_app()
     from convgui.homework_panel import HomeworkDialog
     from convgui.main_window import MainWindow
     from homework_files import write_folder
@@ -51,7 +46,7 @@ def main():
         row = next(r for r, c in rows if c.case.task == task and c.case.label == label)
         dialog.table.selectRow(row)
         pump(app)
-        return dialog._selected
+        return dialog.selected_case
 
     select(0, "uint8 input")
     dialog.table.scrollToTop()

@@ -27,11 +27,17 @@ def pump(app, seconds=0.3):
         time.sleep(0.01)
 
 
-def main():
+def isolated_app():
+    """The QApplication, with settings in a fresh temporary folder (the user's stay untouched)."""
     app = QApplication(sys.argv)
     QStandardPaths.setTestModeEnabled(True)
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, tempfile.mkdtemp())
     QSettings.setDefaultFormat(QSettings.IniFormat)
+    return app
+
+
+def main():
+    app = isolated_app()
     from convgui.main_window import MainWindow
 
     OUT.mkdir(parents=True, exist_ok=True)

@@ -101,14 +101,14 @@ def test_completed_batch_equals_core_and_progress_is_ordered(qtbot, window, answ
     def record_progress(done, total):
         seen.append(("progress", done, total))
 
-    original_run = dialog._run
+    original_run = dialog.run_job
 
     def run(job, on_done, message):
         original_run(job, on_done, message)
         dialog.worker.progress.connect(record_progress)
         dialog.worker.finished.connect(lambda result: seen.append(("finished",)))
 
-    dialog._run = run
+    dialog.run_job = run
     assert run_to_end(qtbot, dialog) == "finished"
     assert seen[-1] == ("finished",) and seen[-2] == ("progress", 240, 240)
     dones = [entry[1] for entry in seen[:-1]]
@@ -160,13 +160,13 @@ def test_cancel_mid_way_leaves_no_file(qtbot, window, answers, tmp_path, monkeyp
     def cancel_on_first_progress(done, total):
         dialog.cancel()
 
-    original_run = dialog._run
+    original_run = dialog.run_job
 
     def run(job, on_done, message):
         original_run(job, on_done, message)
         dialog.worker.progress.connect(cancel_on_first_progress)
 
-    dialog._run = run
+    dialog.run_job = run
     assert run_to_end(qtbot, dialog) == "cancelled"
     assert os.listdir(tmp_path) == []
     assert dialog.result is None

@@ -160,7 +160,9 @@ def test_large_npy_is_memory_mapped(tmp_path, monkeypatch):
     path = tmp_path / "big.npy"
     np.save(path, images)
     assert not isinstance(load_dataset(path).images, np.memmap)
-    monkeypatch.setattr(datasets, "MMAP_BYTES", 1000)
+    from core import dataset_npz
+
+    monkeypatch.setattr(dataset_npz, "MMAP_BYTES", 1000)
     d = load_dataset(path)
     assert isinstance(d.images, np.memmap)
     assert not d.images.flags.writeable
@@ -417,7 +419,9 @@ def test_permission_error_message_even_as_root(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(datasets, "open", refuse, raising=False)
+    from core import dataset_checks
+
+    monkeypatch.setattr(dataset_checks, "open", refuse, raising=False)
     with pytest.raises(PermissionError, match="secret.npy: permission denied"):
         load_dataset(path)
 

@@ -153,11 +153,11 @@ def test_npz_zip_bomb_is_refused_before_inflating(tmp_path):
 
 
 def test_npz_member_larger_than_memory_is_refused(tmp_path, monkeypatch):
-    from core import batch
+    from core import batch_sizes
 
     path = tmp_path / "big.npz"
     np.savez(path, X_train=np.ones((10, 64, 64), np.float32))
-    monkeypatch.setattr(batch, "available_memory", lambda: 200_000)
+    monkeypatch.setattr(batch_sizes, "available_memory", lambda: 200_000)
     with pytest.raises(ValueError, match="big.npz: array X_train declares 160.0 KB of data, "
                                          "more than the memory available"):
         load_dataset(path)
@@ -210,7 +210,7 @@ def test_every_unexpected_decoder_error_names_the_file(tmp_path, monkeypatch):
                   RuntimeError("File is encrypted, password required for extraction")):
         def broken(*args, error=error, **kwargs):
             raise error
-        monkeypatch.setattr(datasets, "_load_npz", broken)
+        monkeypatch.setattr(datasets, "load_npz", broken)
         with pytest.raises(ValueError, match="^odd.npz"):
             load_dataset(path)
 

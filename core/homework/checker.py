@@ -8,7 +8,7 @@ that call, and a fresh child carries on.
 """
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -17,30 +17,30 @@ from .cases import build_cases
 from .rules import read_rules
 from .runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, iter_calls
 from .tasks import TASKS
-from .verdict import ATOL_FACTOR, VERDICTS, compare, worst
+from .verdict import ATOL_FACTOR, VERDICTS, Comparison, compare, worst
 
 __all__ = ["CaseReport", "TaskReport", "Report", "check_folder", "iter_check_folder"]
 
 
 @dataclass(eq=False)
-class CaseReport:
-    """The result of one case: verdict, shapes, differences, timings, and both arrays."""
+class CaseReport(Comparison):
+    """The result of one case: its :class:`~core.homework.verdict.Comparison` (verdict,
+    differences, convention or cause), shapes, timings, what went wrong, and both arrays.
 
-    case: object
-    verdict: str
+    ``verdict`` is also ``'error'``, ``'timeout'`` … when the call did not return an array.
+    """
+
+    case: object = None
     expected: np.ndarray = None
     output: np.ndarray = None
-    max_abs_diff: float = None
-    first_diff: tuple = None
-    convention: str = None
-    convention_label: str = None
-    convention_note: str = None
-    also: list = field(default_factory=list)
-    cause: str = None
     error: str = None
     traceback: list = field(default_factory=list)
     seconds: float = None
     reference_seconds: float = None
+
+    # One case is one object (kept in sets and dicts by the window), not a value to compare.
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
     @property
     def expected_shape(self):
@@ -53,6 +53,18 @@ class CaseReport:
     @property
     def dtype(self):
         return None if self.output is None else str(self.output.dtype)
+
+    @property
+    def difference_text(self):
+        """The largest difference, short (``'0.5'``), or ``'—'`` when there is none."""
+        return "—" if self.max_abs_diff is None else f"{self.max_abs_diff:.3g}"
+
+    @property
+    def timing_text(self):
+        """The student's time and the reference's, ``'12 / 3.4 ms'``, or ``'—'``."""
+        if self.seconds is None or self.reference_seconds is None:
+            return "—"
+        return f"{_ms(self.seconds)} / {_ms(self.reference_seconds)} ms"
 
     @property
     def summary(self):
@@ -89,6 +101,11 @@ class CaseReport:
             "seconds": self.seconds,
             "reference_seconds": self.reference_seconds,
         }
+
+
+def _ms(seconds):
+    ms = seconds * 1000
+    return f"{ms:.0f}" if ms >= 10 else f"{ms:.2g}"
 
 
 def _listed(shape):
@@ -163,17 +180,14 @@ def _timed_reference(case):
 
 
 def _case_report(case, outcome, expected, ref_seconds):
-    report = CaseReport(case, outcome.status, expected=expected, seconds=outcome.seconds,
-                        reference_seconds=ref_seconds, error=outcome.error,
-                        traceback=list(outcome.traceback))
+    timing = dict(case=case, expected=expected, seconds=outcome.seconds,
+                  reference_seconds=ref_seconds, error=outcome.error,
+                  traceback=list(outcome.traceback))
     if outcome.status != "ok":
-        return report
+        return CaseReport(outcome.status, **timing)
     comparison = compare(case, expected, outcome.output)
-    report.output = outcome.output
-    for name in ("verdict", "max_abs_diff", "first_diff", "convention", "convention_label",
-                 "convention_note", "also", "cause"):
-        setattr(report, name, getattr(comparison, name))
-    return report
+    found = {f.name: getattr(comparison, f.name) for f in fields(Comparison)}
+    return CaseReport(**found, output=outcome.output, **timing)
 
 
 def _drain(steps, on_case):
@@ -240,7 +254,7 @@ def _iter_folder(folder, timeout, memory_mb, cases, tasks, cancelled):
         path = folder / task.file
         task_cases = cases.get(task.number, [])
         if not path.is_file():
-            missing = [CaseReport(case, "missing", expected=case.reference(),
+            missing = [CaseReport("missing", case=case, expected=case.reference(),
                                   error=f"{task.file} not found") for case in task_cases]
             reports[task.number] = TaskReport(task, path, missing)
             yield from missing

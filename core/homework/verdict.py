@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..engine import conv2d, pool2d
-from ..geometry import output_size, resolve_padding
+from ..geometry import resolve_padding
 from .conventions import alternatives
 
 __all__ = ["VERDICTS", "ATOL_FACTOR", "Comparison", "close", "compare", "worst"]
@@ -178,16 +178,17 @@ def _diagnose(case, expected, got):
         if close(_wrapped(expected, kind), got):
             return (f"integer overflow on {kind} input: the sums wrapped around modulo 256 "
                     "(the output or the products kept the images' dtype; cast to float first)")
+    swapped = _swapped_axes(case, got)
+    if swapped:
+        return swapped
     if got.shape != expected.shape:
-        if case.task == 6:
-            text = _swapped_pool(case, got)
-            if text:
-                return text
-        if _swapped_stride(case, got):
-            sh, sw = case.stride
-            return f"stride axes swapped: ({sw}, {sh}) was used for ({sh}, {sw})"
         return _size_cause(case, expected, got) or (
             f"wrong output shape: {got.shape} instead of {expected.shape}")
+    return None
+
+
+def _swapped_axes(case, got):
+    """The pooling window/stride or the stride with its two axes swapped, said, or None."""
     if case.task == 6:
         text = _swapped_pool(case, got)
         if text:

@@ -14,7 +14,7 @@ from .data import VALID_KEYS, network_for, training_split
 from .layers import AvgPool, Conv2D, Dense, Flatten, Layer, MaxPool, ReLU, layer_from_config
 from .loss import softmax, softmax_cross_entropy
 from .model_file import MODEL_FORMAT, export_kernels, load_model, save_model
-from .network import Network, build_network, parse_layers, prepare_images
+from .network import DEFAULT_LAYERS, Network, build_network, parse_layers, prepare_images
 from .receptive import Field, input_region, receptive_fields
 from .optim import OPTIMIZERS, SGD, Adam, make_optimizer
 from .training import Progress, accuracy, check_labels, confusion_matrix, train
@@ -25,5 +25,5 @@ __all__ = [
     "prepare_images", "SGD", "Adam", "OPTIMIZERS", "make_optimizer", "Progress", "train",
     "accuracy", "check_labels", "confusion_matrix", "MODEL_FORMAT", "save_model", "load_model",
     "export_kernels", "VALID_KEYS", "network_for", "training_split", "Field", "input_region",
-    "receptive_fields",
+    "receptive_fields", "DEFAULT_LAYERS",
 ]

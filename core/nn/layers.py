@@ -170,7 +170,7 @@ class ReLU(Layer):
         return dy * mask
 
 
-class _Pool(Layer):
+class Pool(Layer):
     mode = ""
 
     def __init__(self, size, stride=None):
@@ -207,7 +207,7 @@ class _Pool(Layer):
         return text if self.stride == self.size else f"{text} stride {self.stride[0]}"
 
 
-class MaxPool(_Pool):
+class MaxPool(Pool):
     """Max pooling; the backward pass routes each window's gradient to its winner only.
 
     When several pixels of a window tie for the maximum (zeros after a ReLU often do), the first
@@ -249,7 +249,7 @@ class MaxPool(_Pool):
         return dx
 
 
-class AvgPool(_Pool):
+class AvgPool(Pool):
     """Average pooling; the backward pass shares each window's gradient equally.
 
     Examples

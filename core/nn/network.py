@@ -13,10 +13,14 @@ A stack is written as comma-separated layers, e.g. ``"conv:8x5x5,relu,maxpool:2"
 
 import numpy as np
 
+from ..choices import PADDING_WORDS
 from .layers import AvgPool, Conv2D, Dense, Flatten, Layer, MaxPool, ReLU
 from .loss import softmax_cross_entropy
 
-__all__ = ["Network", "parse_layers", "build_network", "prepare_images"]
+__all__ = ["Network", "parse_layers", "build_network", "prepare_images", "DEFAULT_LAYERS"]
+
+#: The classic small stack offered when nothing else is given: 8 kernels 5×5, ReLU, 2×2 max pool.
+DEFAULT_LAYERS = "conv:8x5x5,relu,maxpool:2"
 
 
 def _int(text, what, spec):
@@ -92,7 +96,7 @@ def _parse_one(spec):
         filters, kh, kw = _sizes(parts[1], 3, "the size", spec)
         opts = _options(parts[2:], ("padding", "mode", "stride", "dilation", "bias"), spec)
         padding = opts.get("padding", "valid").lower()
-        if padding not in ("valid", "same", "full"):
+        if padding not in PADDING_WORDS:
             padding = tuple(_pair_option(padding, "padding", spec, minimum=0))
         bias = opts.get("bias", "yes").lower()
         if bias not in ("yes", "no", "true", "false", "1", "0"):

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ..choices import OPTIMIZER_CHOICES, keys
+
 __all__ = ["SGD", "Adam", "OPTIMIZERS", "make_optimizer"]
 
 
@@ -92,8 +94,10 @@ class Adam:
             param -= scale * m / (np.sqrt(v) + self.eps)
 
 
-#: Optimiser names understood by :func:`make_optimizer`, with their default learning rates.
-OPTIMIZERS = {"adam": 0.001, "sgd": 0.05}
+_DEFAULT_RATES = {"adam": 0.001, "sgd": 0.05}
+#: Optimiser names understood by :func:`make_optimizer` (those of
+#: :data:`core.choices.OPTIMIZER_CHOICES`), with their default learning rates.
+OPTIMIZERS = {key: _DEFAULT_RATES[key] for key in keys(OPTIMIZER_CHOICES)}
 
 
 def make_optimizer(name, lr=None):

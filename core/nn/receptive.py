@@ -13,7 +13,7 @@ outside the image are padding). Activations and flatten leave the field as it is
 
 from dataclasses import dataclass
 
-from .layers import Conv2D, Dense, Flatten, _Pool
+from .layers import Conv2D, Dense, Flatten, Pool
 
 __all__ = ["Field", "INPUT_FIELD", "grow_field", "receptive_fields", "input_region"]
 
@@ -46,7 +46,7 @@ def _geometry(layer):
                              "only for an input size)")
         return [(d * (k - 1) + 1, s, p[0]) for k, s, d, p in
                 zip(layer.kernel_hw, layer.stride, layer.dilation, pads)]
-    if isinstance(layer, _Pool):
+    if isinstance(layer, Pool):
         return [(k, s, 0) for k, s in zip(layer.size, layer.stride)]
     return None
 
