@@ -624,8 +624,8 @@ def install_layers(window):
     # Esc (the window's "release the pinned pixel") releases the tab's pin too.
     window.inspector.targetChanged.connect(lambda target: tab.unpin() if target is None
                                            else None)
-    # A deep layer's input view shows the map of the channel under edit.
-    state.activeChannelChanged.connect(lambda _: window._redraw() if state.selected_layer
-                                       else None)
+    # A deep layer's input view shows the map of the channel under edit: draw it again.
+    state.activeChannelChanged.connect(lambda _: window.computation.request()
+                                       if state.selected_layer else None)
     window.layer_strip, window.layers_tab = strip, tab
     return strip, tab

@@ -361,7 +361,7 @@ class TrainingPanel(TrainingResults, QDialog):
         has_kernels = self.run is not None and self.run.kernels is not None
         for widget in (self.open_button, self.save_kernels_button, self.open_layer):
             widget.setEnabled(has_kernels and not running)
-        self._list_conv_layers()
+        self.list_conv_layers()
         self.save_model_button.setEnabled(self.result is not None and not running)
 
     def _clear_views(self):

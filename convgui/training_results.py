@@ -25,7 +25,7 @@ class TrainingResults:
         network = None if self.run is None else self.run.network
         return [] if network is None else [l for l in network.layers if l.kind == "conv"]
 
-    def _list_conv_layers(self):
+    def list_conv_layers(self):
         """One entry of ``open_layer`` per conv layer of the network trained (or training)."""
         count = max(1, len(self._conv_layers()))
         if self.open_layer.count() != count:

@@ -328,7 +328,15 @@ def seed_equivalent(spec, channels):
     return _seed(spec, int(channels))[0]
 
 
-def _source_lines(source, index, image_shape):
+def source_lines(source, index, image_shape):
+    """``(lines, loads)``: the script lines that make ``images`` from ``source`` (an
+    :class:`ImageSource`, a Dataset or None for a variable), and whether they load a file.
+
+    Examples
+    --------
+    >>> source_lines(None, 0, (28, 28))[0][-1]
+    '# images: your (m, 28, 28) array of images'
+    """
     if isinstance(source, ImageSource):
         pass
     elif source is None:
@@ -426,8 +434,8 @@ def python_snippet(spec, *, image_source=None, index=0, image_shape=None):
     if image_shape is not None:
         image_shape = tuple(int(v) for v in image_shape)
         channels = image_shape[2] if len(image_shape) == 3 else 1
-    source_lines, loads = _source_lines(image_source, index, image_shape)
-    lines = script_header() + source_lines
+    lines_in, loads = source_lines(image_source, index, image_shape)
+    lines = script_header() + lines_in
     kernel_name, kernel_code = _kernel_code(kernels)
     lines += ["", kernel_code, ""]
 

@@ -8,7 +8,7 @@ from dataclasses import fields
 
 import numpy as np
 
-from .codegen import _source_lines, format_number, kernel_literal, script_header
+from .codegen import format_number, kernel_literal, script_header, source_lines
 from .pipeline import PipelineSpec
 from .stack import check_stack
 
@@ -72,9 +72,9 @@ def stack_snippet(specs, *, image_source=None, index=0, image_shape=None):
     if image_shape is not None:
         image_shape = tuple(int(v) for v in image_shape)
         shapes = check_stack(specs, image_shape)
-    source_lines, loads = _source_lines(image_source, index, image_shape)
+    lines_in, loads = source_lines(image_source, index, image_shape)
     lines = script_header() + ["import core.stack", "from core.pipeline import PipelineSpec"]
-    lines += source_lines
+    lines += lines_in
     lines += ["", f"# A stack of {len(specs)} layers: each convolution → activation → pooling "
               "reads the maps of the layer before."]
     for number, spec in enumerate(specs, start=1):
