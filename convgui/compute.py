@@ -1,5 +1,9 @@
 """Recomputes the current image's feature maps whenever the settings change.
 
+The whole layer stack is computed; ``latest`` describes the selected layer (its input is the
+image for layer 1, the maps of the layer before for deeper layers) and carries every layer's
+result in ``stack``.
+
 Small work (a digit, a small kernel) runs at once on the GUI thread: it takes well under a frame
 and a thread hop would only add latency. Larger work runs on Qt's thread pool through
 :class:`convgui.workers.LatestOnly`: every request carries a generation number, a newer request
@@ -18,6 +22,7 @@ from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 from core.engine import Interrupted, interruptible
 from core.explain import input_picture
 from core.pipeline import run_pipeline
+from core.stack import check_stack, run_stack
 
 from .workers import EXPECTED_ERRORS, LatestOnly
 
@@ -33,7 +38,13 @@ _DISPLAY_ONLY = {"colormap", "mapping", "active_kernel", "active_channel"}
 
 @dataclass
 class LayerResult:
-    """One image's input and pipeline result, with the settings that produced them."""
+    """The selected layer's input and pipeline result, with the settings that produced them.
+
+    ``image`` is what the layer reads: the dataset's image for layer 1 (``layer`` 0), the maps
+    of the layer before (``(h, w, c)``) for deeper ones. ``stack`` holds every layer's
+    :class:`core.pipeline.PipelineResult` (batch of one), ``specs`` their settings and
+    ``source`` the dataset's image.
+    """
 
     image: np.ndarray
     result: object
@@ -41,14 +52,36 @@ class LayerResult:
     index: int
     generation: int
     seconds: float
+    stack: tuple = ()
+    specs: tuple = ()
+    layer: int = 0
+    source: np.ndarray = None
+
     _picture: object = field(default=None, repr=False, compare=False)
 
-    def input_picture(self):
+    def input_picture(self, channel=0):
         """What the input view draws (:func:`core.explain.input_picture`), made once: a large
-        result makes it in the worker, so redraws and hovers never re-pad the image."""
-        if self._picture is None:
-            self._picture = input_picture(self.image, self.spec)
-        return self._picture
+        result makes it in the worker, so redraws and hovers never re-pad the image. For a deep
+        layer, of its input map ``channel``."""
+        key = 0 if self.layer == 0 else min(int(channel), self.image.shape[2] - 1)
+        if self._picture is None or self._picture[0] != key:
+            self._picture = (key, input_picture(self.shown_input(channel), self.spec))
+        return self._picture[1]
+
+    def shown_input(self, channel=0):
+        """The input as the window draws it: the image, or one map (``channel``) of the
+        layer before for a deep layer."""
+        if self.layer == 0:
+            return self.image
+        return self.image[:, :, min(int(channel), self.image.shape[2] - 1)]
+
+    @property
+    def input_range(self):
+        """The value range of a deep layer's input maps, None for layer 1 (the image's own)."""
+        if self.layer == 0:
+            return None
+        low, high = float(np.min(self.image)), float(np.max(self.image))
+        return (low, high if high > low else low + 1.0)
 
 
 def map_major(result):
@@ -78,6 +111,18 @@ def map_major(result):
         return copies[id(stage)]
     return replace(result, conv=relaid(result.conv), activated=relaid(result.activated),
                    pooled=relaid(result.pooled))
+
+
+def _run_stack(image, specs, layer, index, generation):
+    start = time.perf_counter()
+    if len(specs) == 1:
+        results = [run_pipeline(image[None], specs[0], dtype=np.float32)]
+    else:
+        results = run_stack(image[None], specs, dtype=np.float32)
+    layer_input = image if layer == 0 else results[layer - 1].final[0]
+    return LayerResult(layer_input, map_major(results[layer]), specs[layer], index, generation,
+                       time.perf_counter() - start, stack=tuple(results), specs=tuple(specs),
+                       layer=layer, source=image)
 
 
 def _work(image, spec):
@@ -165,36 +210,38 @@ class Computation(QObject):
             return
         image = np.asarray(image)
         try:
-            spec = self.state.spec()
+            specs = self.state.stack()
+            shapes = check_stack(specs, image.shape) if len(specs) > 1 else None
         except (ValueError, TypeError) as exc:
             self.failed.emit(str(exc))
             return
+        layer = min(self.state.selected_layer, len(specs) - 1)
         generation, index = self.generation, self.state.index
-        if _work(image, spec) <= self.sync_limit:
-            start = time.perf_counter()
+        if shapes is None:  # one layer: its input is the image
+            inputs = [image]
+        else:
+            inputs = [np.broadcast_to(np.float32(0), s.input_hw + (s.channels,)) for s in shapes]
+        if sum(_work(x, spec) for x, spec in zip(inputs, specs)) <= self.sync_limit:
             try:
-                result = map_major(run_pipeline(image[None], spec, dtype=np.float32))
+                view = _run_stack(image, specs, layer, index, generation)
             except EXPECTED_ERRORS as exc:
                 self.failed.emit(str(exc))
                 return
-            self._deliver(LayerResult(image, result, spec, index, generation,
-                                       time.perf_counter() - start))
+            self._deliver(view)
             return
-        problem = live_work_problem(image, spec)
-        if problem:
-            self.failed.emit(problem)
-            return
+        for number, (x, spec) in enumerate(zip(inputs, specs), start=1):
+            problem = live_work_problem(x, spec)
+            if problem:
+                self.failed.emit(problem if len(specs) == 1 else f"layer {number}: {problem}")
+                return
 
         def job():
             yield None  # a request superseded while it waited for a thread stops here, unrun
-            start = time.perf_counter()
             try:
                 with interruptible(lambda: self.generation != generation):
-                    result = map_major(run_pipeline(image[None], spec, dtype=np.float32))
+                    view = _run_stack(image, specs, layer, index, generation)
             except Interrupted:  # newer settings superseded it: nobody waits for this result
                 return None
-            view = LayerResult(image, result, spec, index, generation,
-                               time.perf_counter() - start)
             view.input_picture()
             return view
         self._job_generation = generation

@@ -53,6 +53,14 @@ negatives into 0; |x| keeps the strength of an edge whatever its direction.</p>
 <p><b>Pooling.</b> Shrinks a feature map by summarising each window: max pooling keeps the
 strongest response, average pooling the mean. It has no weights and no padding:
 ⌊(size − window) / stride⌋ + 1.</p>
+<p><b>Layers and receptive field.</b> A CNN stacks layers: each convolution reads the feature
+maps of the layer before, with one kernel grid per map. One pixel deep in the stack sees a
+growing square of the input, its <i>receptive field</i>: with kernel k, stride s and
+the jump j (how many input pixels apart neighbouring pixels of the previous map are),
+r<sub>l</sub> = r<sub>l−1</sub> + (k<sub>l</sub> − 1)·j<sub>l−1</sub> and
+j<sub>l</sub> = j<sub>l−1</sub>·s<sub>l</sub>, from r = j = 1 at the input (pooling counts as a
+layer with its window and stride). The Layers strip adds and selects layers (Alt+1 … Alt+4);
+the Layers tab shows them all at one scale and, on hover, the field of any pixel.</p>
 <h3>Keyboard</h3>
 <table>
 <tr><td><b>← / →</b></td><td>previous / next image</td></tr>
@@ -60,6 +68,8 @@ strongest response, average pooling the mean. It has no weights and no padding:
 <tr><td><b>Ctrl+O</b></td><td>open a dataset or image</td></tr>
 <tr><td><b>Ctrl+E</b></td><td>export the feature maps as PNG</td></tr>
 <tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>undo / redo a kernel or setting change</td></tr>
+<tr><td><b>Alt+1 … Alt+4</b></td><td>edit layer 1 … 4 of the stack</td></tr>
+<tr><td><b>Ctrl+Shift+N / Ctrl+Shift+Delete</b></td><td>add a layer / remove the selected layer</td></tr>
 <tr><td><b>F1</b></td><td>this guide</td></tr>
 </table>
 """

@@ -34,6 +34,7 @@ from .step_through import StepControls, StepThrough
 from .history import History
 from .inspector import Inspector, InspectorPanel
 from .kernel_editor import KernelEditor
+from .layers_tab import install_layers
 from .loading import DATA_FILTERS, DatasetLoader
 from .operation_panel import OperationPanel
 from .pipeline_tab import PipelineTab
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._connect()
+        install_layers(self)
         if not (restore and restore_session(self)):
             self.open_sample(DEFAULT_SAMPLE)
         self.history.clear()
@@ -401,9 +403,9 @@ class MainWindow(QMainWindow):
         if view is None:
             return
         s = self.state
-        picture = view.input_picture()
+        picture = view.input_picture(s.active_channel)
         spec = view.spec
-        self.canvas.show_input(picture.values, picture.pads, self.value_range,
+        self.canvas.show_input(picture.values, picture.pads, view.input_range or self.value_range,
                                padded=picture.padded,
                                stretch=spec.stride if spec.transposed else (1, 1),
                                padding_mode=spec.padding_mode)
@@ -629,7 +631,7 @@ class MainWindow(QMainWindow):
             source = ImageSource.sample(origin["name"])
         else:
             source = self.state.dataset
-        code = python_snippet(self.state.spec(), image_source=source, index=int(self.state.index),
+        code = python_snippet(self.state.stack(), image_source=source, index=int(self.state.index),
                               image_shape=tuple(image.shape))
         QApplication.clipboard().setText(code)
         self.statusBar().showMessage("Python code for this output copied to the clipboard", 6000)

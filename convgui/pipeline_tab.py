@@ -97,7 +97,14 @@ def layer_rows(view, k, channel):
         return convolve(images, one, dtype=np.float32)[0, :, :, 0]
 
     conv = view.result.conv[0, :, :, k]
-    layer = [Tile("Input", image, _shape(image), raw=True),
+    deep = getattr(view, "layer", 0) > 0  # a deep layer reads maps: show one as a map
+    channels = kernel.shape[2]
+    names = tuple(f"M{i + 1}" for i in range(channels)) if deep else \
+        channel_names(channels, first=0)
+    first = min(channel, channels - 1)
+    layer = [Tile(f"Input {names[first]} (layer {view.layer})", view.shown_input(channel),
+                  _shape(image), raw=False) if deep else
+             Tile("Input", image, _shape(image), raw=True),
              Tile(f"Conv K{k + 1}", conv, _shape(conv))]
     if spec.activation != "none":
         activated = view.result.activated[0, :, :, k]
@@ -109,12 +116,11 @@ def layer_rows(view, k, channel):
                           f"{spec.pool_shape[0]}×{spec.pool_shape[1]}", pooled,
                           _shape(pooled)))
     rows = [layer]
-    channels = kernel.shape[2]
     if channels > 1:
         partials = []
         for ch in range(channels):
             part = conv_with(image[None, :, :, ch], kernel[:, :, ch:ch + 1], spec.flip)
-            name = channel_names(channels, first=0)[ch]
+            name = names[ch]
             partials.append(Tile(f"{name} ∗ kernel {name}", part, _shape(part)))
         partials.append(Tile("Sum + bias = Conv" if bias else "Sum = Conv", conv,
                              _shape(conv)))
@@ -134,10 +140,13 @@ def layer_rows(view, k, channel):
         Tile("Conv − corr", convolution - correlation, "0 for symmetric kernels"),
     ])
     applied = "true convolution (kernel rotated 180°)" if spec.flip else "cross-correlation"
-    text = (f"<b>One CNN layer</b> for kernel {k + 1}: the input is combined with the "
+    what = f"Layer {view.layer + 1}" if deep else "One CNN layer"
+    source = f"the {channels} maps of layer {view.layer} are" if deep else "the input is"
+    text = (f"<b>{what}</b> for kernel {k + 1}: {source} combined with the "
             f"kernel by {applied}, then the activation and the pooling are applied. ")
     if channels > 1:
-        text += ("Row 2: each colour channel meets its own grid of the kernel, and the "
+        each = "each map of layer " + str(view.layer) if deep else "each colour channel"
+        text += (f"Row 2: {each} meets its own grid of the kernel, and the "
                  "partial maps add up to the feature map. ")
     text += "The last row contrasts correlation with true convolution (kernel rotated 180°)."
     return rows, text

@@ -11,7 +11,9 @@ from core.datasets import load_dataset, load_sample
 from . import remembered
 from .image_io import load_any
 from .loading import interactive_problem
-from .state import COLORMAPS, MAPPINGS, PARAMETER_FIELDS
+from core.stack import check_stack
+
+from .state import COLORMAPS, MAPPINGS, PARAMETER_FIELDS, layer_spec
 
 __all__ = ["settings", "save_session", "restore_session"]
 
@@ -39,6 +41,10 @@ def save_session(window):
     params = {name: _plain(getattr(state, name)) for name in PARAMETER_FIELDS}
     params.update(colormap=state.colormap, mapping=state.mapping)
     store.setValue("session/parameters", json.dumps(params))
+    layers = [{name: _plain(getattr(spec, name)) for name in PARAMETER_FIELDS}
+              for spec in state.stack()]
+    store.setValue("session/layers", json.dumps({"selected": int(state.selected_layer),
+                                                 "layers": layers}))
     origin = window.origin
     store.setValue("session/origin", json.dumps(origin) if origin else "")
     store.setValue("session/index", int(state.index))
@@ -130,6 +136,26 @@ def _restore(window, store, warnings):
     return True
 
 
+def _restore_stack(state, store, warnings):
+    """Put back the remembered layers (the selected one's fields follow from the parameters)."""
+    raw = _checked(warnings, remembered.read_json, store.value("session/layers", ""), "layers")
+    if raw is None:
+        return
+    try:
+        if not isinstance(raw, dict) or not isinstance(raw.get("layers"), list):
+            raise ValueError("not a list of layers")
+        layers = tuple(layer_spec(values, f"layer {i + 1}")
+                       for i, values in enumerate(raw["layers"]))
+        selected = raw.get("selected", 0)
+        if isinstance(selected, bool) or not isinstance(selected, int) or \
+                not 0 <= selected < len(layers):
+            raise ValueError(f"the selected layer {selected!r:.20} is not one of them")
+        state.layers = layers
+        state.selected_layer = selected
+    except (ValueError, TypeError) as exc:
+        warnings.append(f"the remembered layers ({exc})")
+
+
 def _restore_parameters(state, store, warnings):
     params = _checked(warnings, remembered.read_json, store.value("session/parameters", ""),
                       "settings")
@@ -139,6 +165,7 @@ def _restore_parameters(state, store, warnings):
         warnings.append("the remembered settings are not a table of settings")
         return
     before = state.parameters()
+    _restore_stack(state, store, warnings)
     for name in PARAMETER_FIELDS:
         if name in params:
             try:
@@ -152,8 +179,7 @@ def _restore_parameters(state, store, warnings):
                 setattr(state, name, value)
     state.fit_to_dataset(state.dataset)
     try:
-        spec = state.spec()
-        spec.shapes(state.dataset.images.shape[1:3])
+        check_stack(state.stack(), state.dataset.images.shape[1:])
     except (ValueError, TypeError) as exc:
         warnings.append(f"the remembered settings do not fit this dataset ({exc})")
         for name, value in before.items():
