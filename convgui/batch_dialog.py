@@ -261,7 +261,7 @@ class BatchDialog(BatchExports, QDialog):
             self.first.blockSignals(False)
             self.last.blockSignals(False)
         try:
-            spec = self.state.spec()
+            spec = self.state.single_layer_spec()
         except (ValueError, TypeError) as exc:
             self.summary.setText(f"{dataset.name}: {exc}")
             self.start_button.setEnabled(False)
@@ -299,7 +299,7 @@ class BatchDialog(BatchExports, QDialog):
             dialogs.show_error(self, "Nothing to process", "Open a dataset first.")
             return False
         try:
-            spec = self.state.spec()
+            spec = self.state.single_layer_spec()
             start, stop = core_batch.batch_range(len(dataset), *self.selected_range())
             nbytes = core_batch.output_nbytes(dataset.images.shape, spec, start=start,
                                               stop=stop, dtype=self.dtype)

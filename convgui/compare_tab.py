@@ -14,6 +14,7 @@ from core.pipeline import run_pipeline
 
 from .map_board import MapBoard, Tile, shape_text
 from .state import same_value
+from .tab_work import TabWork, busy_label
 from .widgets import choice_combo
 
 __all__ = ["CompareTab", "VARIANTS", "COMBINATIONS", "variant_specs", "combine"]
@@ -91,12 +92,21 @@ def combine(a, b, how):
 
 
 class CompareTab(QWidget):
-    """Variant and combination pickers above a board of three maps: A, B and A∘B."""
+    """Variant and combination pickers above a board of three maps: A, B and A∘B.
+
+    The maps are computed by a :class:`convgui.tab_work.TabWork`: off the GUI thread when they
+    are bigger than a frame, the newest request winning.
+    """
 
     def __init__(self, state, computation, parent=None):
         super().__init__(parent)
         self.state, self.computation = state, computation
         self.snapshot = None
+        self.tiles = []
+        self.work = TabWork(self)
+        self.work.ready.connect(self._show)
+        self.work.failed.connect(self._fail)
+        self.busy = busy_label(self.work)
         self.variant_combo = choice_combo(VARIANTS,
                                           "What B changes compared with the current settings A")
         self.combine_combo = choice_combo(COMBINATIONS, "How the third map combines A and B")
@@ -114,14 +124,15 @@ class CompareTab(QWidget):
         bar.addWidget(self.variant_combo, 2)
         bar.addWidget(QLabel("Show"))
         bar.addWidget(self.combine_combo, 1)
-        message_row = QHBoxLayout()
-        message_row.addWidget(self.message, 1)
-        message_row.addWidget(self.save_button)
+        status = QHBoxLayout()
+        status.addWidget(self.message, 1)
+        status.addWidget(self.busy)
+        status.addWidget(self.save_button)
         self.board = MapBoard()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
-        layout.addLayout(message_row)
+        layout.addLayout(status)
         layout.addWidget(self.board, 1)
         self.variant_combo.currentIndexChanged.connect(lambda _: self.update_view())
         self.combine_combo.currentIndexChanged.connect(lambda _: self.update_view())
@@ -148,12 +159,15 @@ class CompareTab(QWidget):
             self._fail(str(exc))
             return
         how = self.combine_combo.currentData()
-        try:
-            built = compare_tiles(view, specs, k, how)
-        except ValueError as exc:
-            self._fail(str(exc))
-            return
-        self._show(built)
+        computation, settings = self.computation, self.computation.generation
+        self.work.request(lambda: compare_tiles(view, specs, k, how),
+                          cost=compare_work(view, specs, k),
+                          stale=lambda: computation.generation != settings)
+
+    def hideEvent(self, event):
+        if not event.spontaneous():  # another tab picked (not the window minimised): stop
+            self.work.supersede()    # computing; showing the tab again recomputes it
+        super().hideEvent(event)
 
     def _fail(self, message):
         self.message.setText(f"<span style='color:#c33'>{message}</span>")

@@ -1,5 +1,9 @@
 """Recomputes the current image's feature maps whenever the settings change.
 
+The whole layer stack is computed; ``latest`` describes the selected layer (its input is the
+image for layer 1, the maps of the layer before for deeper layers) and carries every layer's
+result in ``stack``.
+
 Small work (a digit, a small kernel) runs at once on the GUI thread: it takes well under a frame
 and a thread hop would only add latency. Larger work runs on Qt's thread pool through
 :class:`convgui.workers.LatestOnly`: every request carries a generation number, a newer request
@@ -10,18 +14,21 @@ one signal, ``failed``.
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PyQt5.QtCore import QObject, QTimer, pyqtSignal
 
 from core.engine import Interrupted, interruptible
+from core.explain import input_picture
 from core.pipeline import run_pipeline
+from core.stack import check_stack, run_stack
 
 from .state import DISPLAY_FIELDS
 from .workers import EXPECTED_ERRORS, LatestOnly
 
-__all__ = ["Computation", "LayerResult", "SYNC_WORK_LIMIT", "MAX_LIVE_VALUES", "live_work_problem"]
+__all__ = ["Computation", "LayerResult", "SYNC_WORK_LIMIT", "MAX_LIVE_VALUES", "live_work_problem",
+           "map_major"]
 
 #: Multiply-adds below which the computation runs synchronously on the GUI thread.
 SYNC_WORK_LIMIT = 4_000_000
@@ -32,7 +39,13 @@ _DISPLAY_ONLY = set(DISPLAY_FIELDS)
 
 @dataclass
 class LayerResult:
-    """One image's input and pipeline result, with the settings that produced them."""
+    """The selected layer's input and pipeline result, with the settings that produced them.
+
+    ``image`` is what the layer reads: the dataset's image for layer 1 (``layer`` 0), the maps
+    of the layer before (``(h, w, c)``) for deeper ones. ``stack`` holds every layer's
+    :class:`core.pipeline.PipelineResult` (batch of one), ``specs`` their settings and
+    ``source`` the dataset's image.
+    """
 
     image: np.ndarray
     result: object
@@ -40,6 +53,77 @@ class LayerResult:
     index: int
     generation: int
     seconds: float
+    stack: tuple = ()
+    specs: tuple = ()
+    layer: int = 0
+    source: np.ndarray = None
+
+    _picture: object = field(default=None, repr=False, compare=False)
+
+    def input_picture(self, channel=0):
+        """What the input view draws (:func:`core.explain.input_picture`), made once: a large
+        result makes it in the worker, so redraws and hovers never re-pad the image. For a deep
+        layer, of its input map ``channel``."""
+        key = 0 if self.layer == 0 else min(int(channel), self.image.shape[2] - 1)
+        if self._picture is None or self._picture[0] != key:
+            self._picture = (key, input_picture(self.shown_input(channel), self.spec))
+        return self._picture[1]
+
+    def shown_input(self, channel=0):
+        """The input as the window draws it: the image, or one map (``channel``) of the
+        layer before for a deep layer."""
+        if self.layer == 0:
+            return self.image
+        return self.image[:, :, min(int(channel), self.image.shape[2] - 1)]
+
+    @property
+    def input_range(self):
+        """The value range of a deep layer's input maps, None for layer 1 (the image's own)."""
+        if self.layer == 0:
+            return None
+        low, high = float(np.min(self.image)), float(np.max(self.image))
+        return (low, high if high > low else low + 1.0)
+
+
+def map_major(result):
+    """``result`` with each stage laid out map by map in memory (same shapes and values).
+
+    The window reads one kernel's map at a time (``stage[0, :, :, k]``); with the maps
+    contiguous, their levels and their rendering read one contiguous run of memory instead of
+    every ``nc``-th value. The copy is made where the result is computed (a worker thread for
+    large work), not where it is drawn.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from core.pipeline import PipelineSpec, run_pipeline
+    >>> result = map_major(run_pipeline(np.ones((1, 6, 6)), PipelineSpec(np.ones((3, 3, 1, 2)))))
+    >>> result.conv.shape, result.conv[0, :, :, 1].flags.c_contiguous
+    ((1, 4, 4, 2), True)
+    """
+    copies = {}
+
+    def relaid(stage):
+        if stage is None or stage.shape[-1] == 1:
+            return stage
+        if id(stage) not in copies:
+            copies[id(stage)] = np.ascontiguousarray(stage.transpose(0, 3, 1, 2)) \
+                .transpose(0, 2, 3, 1)
+        return copies[id(stage)]
+    return replace(result, conv=relaid(result.conv), activated=relaid(result.activated),
+                   pooled=relaid(result.pooled))
+
+
+def _run_stack(image, specs, layer, index, generation):
+    start = time.perf_counter()
+    if len(specs) == 1:
+        results = [run_pipeline(image[None], specs[0], dtype=np.float32)]
+    else:
+        results = run_stack(image[None], specs, dtype=np.float32)
+    layer_input = image if layer == 0 else results[layer - 1].final[0]
+    return LayerResult(layer_input, map_major(results[layer]), specs[layer], index, generation,
+                       time.perf_counter() - start, stack=tuple(results), specs=tuple(specs),
+                       layer=layer, source=image)
 
 
 def _work(image, spec):
@@ -129,36 +213,40 @@ class Computation(QObject):
             return
         image = np.asarray(image)
         try:
-            spec = self.state.spec()
+            specs = self.state.stack()
+            shapes = check_stack(specs, image.shape) if len(specs) > 1 else None
         except (ValueError, TypeError) as exc:
             self._fail(str(exc))
             return
+        layer = min(self.state.selected_layer, len(specs) - 1)
         generation, index = self.generation, self.state.index
-        if _work(image, spec) <= self.sync_limit:
-            start = time.perf_counter()
+        if shapes is None:  # one layer: its input is the image
+            inputs = [image]
+        else:
+            inputs = [np.broadcast_to(np.float32(0), s.input_hw + (s.channels,)) for s in shapes]
+        if sum(_work(x, spec) for x, spec in zip(inputs, specs)) <= self.sync_limit:
             try:
-                result = run_pipeline(image[None], spec, dtype=np.float32)
+                view = _run_stack(image, specs, layer, index, generation)
             except EXPECTED_ERRORS as exc:
                 self._fail(str(exc))
                 return
-            self._deliver(LayerResult(image, result, spec, index, generation,
-                                       time.perf_counter() - start))
+            self._deliver(view)
             return
-        problem = live_work_problem(image, spec)
-        if problem:
-            self._fail(problem)
-            return
+        for number, (x, spec) in enumerate(zip(inputs, specs), start=1):
+            problem = live_work_problem(x, spec)
+            if problem:
+                self._fail(problem if len(specs) == 1 else f"layer {number}: {problem}")
+                return
 
         def job():
             yield None  # a request superseded while it waited for a thread stops here, unrun
-            start = time.perf_counter()
             try:
                 with interruptible(lambda: self.generation != generation):
-                    result = run_pipeline(image[None], spec, dtype=np.float32)
+                    view = _run_stack(image, specs, layer, index, generation)
             except Interrupted:  # newer settings superseded it: nobody waits for this result
                 return None
-            return LayerResult(image, result, spec, index, generation,
-                                time.perf_counter() - start)
+            view.input_picture()
+            return view
         self._job_generation = generation
         self._runner.submit(job)
 

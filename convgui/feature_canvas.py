@@ -14,11 +14,10 @@ from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor, QPainterPath, QPen
 from PyQt5.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QLabel
 
-from core.sheets import image_range
-
 from . import display
 from .board_scale import BoardScale
 from .pixel_numbers import PixelNumbers
+from .map_image import MapImageItem
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
@@ -42,7 +41,7 @@ class MapPlot:
 
     def __init__(self, name):
         self.name = name
-        self.plot = pg.PlotItem()
+        self.plot = pg.PlotItem(enableMenu=False)  # no menus built only to be dropped
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
         self.plot.setMenuEnabled(False)
@@ -50,7 +49,7 @@ class MapPlot:
         self.plot.invertY(True)
         # Square pixels come from the board's one scale (convgui.board_scale), set on both axes.
         self.plot.setAspectLocked(False)
-        self.image_item = pg.ImageItem()
+        self.image_item = MapImageItem()
         self.plot.addItem(self.image_item)
         self.values = None
         self.rect = None  # the map's rectangle in data coordinates (what the board fits)

@@ -55,6 +55,14 @@ negatives into 0; |x| keeps the strength of an edge whatever its direction.</p>
 <p><b>Pooling.</b> Shrinks a feature map by summarising each window: max pooling keeps the
 strongest response, average pooling the mean. It has no weights and no padding:
 ⌊(size − window) / stride⌋ + 1.</p>
+<p><b>Layers and receptive field.</b> A CNN stacks layers: each convolution reads the feature
+maps of the layer before, with one kernel grid per map. One pixel deep in the stack sees a
+growing square of the input, its <i>receptive field</i>: with kernel k, stride s and
+the jump j (how many input pixels apart neighbouring pixels of the previous map are),
+r<sub>l</sub> = r<sub>l−1</sub> + (k<sub>l</sub> − 1)·j<sub>l−1</sub> and
+j<sub>l</sub> = j<sub>l−1</sub>·s<sub>l</sub>, from r = j = 1 at the input (pooling counts as a
+layer with its window and stride). The Layers strip adds and selects layers (Alt+1 … Alt+4);
+the Layers tab shows them all at one scale and, on hover, the field of any pixel.</p>
 """
 
 

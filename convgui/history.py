@@ -7,7 +7,7 @@ several kernel cells), which becomes a single step.
 
 from PyQt5.QtCore import QObject, pyqtSignal
 
-from .state import PARAMETER_FIELDS, same_value
+from .state import PARAMETER_FIELDS, STACK_FIELDS, same_value
 
 __all__ = ["History"]
 
@@ -28,9 +28,11 @@ class History(QObject):
         self._group_depth = 0
         self._group_start = None
         state.changed.connect(self._on_changed)
+        state.stepStarted.connect(self.begin_group)
+        state.stepFinished.connect(self.end_group)
 
     def _on_changed(self, name):
-        if name not in PARAMETER_FIELDS or self._restoring:
+        if name not in PARAMETER_FIELDS + STACK_FIELDS or self._restoring:
             return
         previous, self._current = self._current, self.state.parameters()
         if self._group_depth:

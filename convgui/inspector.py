@@ -15,7 +15,7 @@ from PyQt5.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QTable
                              QHeaderView)
 
 from core.choices import channel_names
-from core.explain import (explain_conv_pixel, explain_pool_pixel, input_picture, spec_pads,
+from core.explain import (explain_conv_pixel, explain_pool_pixel, spec_pads,
                           sum_expression)
 from core.explain import format_number as _fmt
 from core.geometry import input_window, outputs_reading
@@ -131,20 +131,25 @@ class InspectorPanel(QWidget):
             grid.setRowCount(0)
             grid.setColumnCount(0)
 
-    def show_conv(self, pixel, label, shown_value, activation, pinned):
-        self._shown = ("conv", pixel, label, shown_value, activation, pinned)
+    def show_conv(self, pixel, label, shown_value, activation, pinned, trail="", names=None):
+        """Explain a convolution pixel; ``trail`` (text) says where its window comes from,
+        ``names`` name its input channels (the image's by default)."""
         channels = pixel.patch.shape[2]
+        names = tuple(names) if names is not None and len(names) == channels else \
+            channel_names(channels, first=0)
+        self._shown = ("conv", pixel, label, shown_value, activation, pinned, trail, names)
         with QSignalBlocker(self.channel_combo):
-            if self.channel_combo.count() != channels + (1 if channels > 1 else 0):
+            if [self.channel_combo.itemText(i) for i in range(self.channel_combo.count())] != \
+                    [f"Channel {name}" for name in names]:
                 self.channel_combo.clear()
-                names = channel_names(channels, first=0)
                 for i, name in enumerate(names):
                     self.channel_combo.addItem(f"Channel {name}", i)
         self.channel_combo.setVisible(channels > 1)
         self._refresh()
 
-    def show_pool(self, pixel, label, conv_label, shown_value, pinned):
-        self._shown = ("pool", pixel, label, conv_label, shown_value, pinned)
+    def show_pool(self, pixel, label, conv_label, shown_value, pinned, trail=""):
+        """Explain a pooled pixel; ``trail`` (text) says where its window comes from."""
+        self._shown = ("pool", pixel, label, conv_label, shown_value, pinned, trail)
         self.channel_combo.hide()
         self._refresh()
 
@@ -172,7 +177,8 @@ class InspectorPanel(QWidget):
         else:
             self._refresh_pool(*self._shown[1:])
 
-    def _refresh_conv(self, pixel, label, shown_value, activation, pinned):
+    def _refresh_conv(self, pixel, label, shown_value, activation, pinned, trail="",
+                      names=None):
         channel = max(self.channel_combo.currentIndex(), 0)
         channels = pixel.patch.shape[2]
         channel = min(channel, channels - 1)
@@ -192,7 +198,7 @@ class InspectorPanel(QWidget):
             (f" − bias {_fmt(-bias)}" if bias < 0 else "")
         if channels > 1:
             sums = pixel.products.sum(axis=(0, 1))
-            names = channel_names(channels, first=0)
+            names = names or channel_names(channels, first=0)
             lines.append(f"Channel {names[channel]}: "
                          f"{sum_expression(patch, kernel, sums[channel])}")
             parts = " + ".join(f"{names[i]} {_fmt(s)}" for i, s in enumerate(sums))
@@ -207,9 +213,11 @@ class InspectorPanel(QWidget):
             lines.append(f"{name}({_fmt(pixel.total)}) = <b>{_fmt(pixel.activated)}</b>")
         if shown_value is not None:
             lines.append(f"<span style='color:gray'>Feature map shows {_fmt(shown_value)}</span>")
+        if trail:
+            lines.append(trail)
         self.formula.setText("<br>".join(lines))
 
-    def _refresh_pool(self, pixel, label, conv_label, shown_value, pinned):
+    def _refresh_pool(self, pixel, label, conv_label, shown_value, pinned, trail=""):
         winner = None
         if pixel.winner is not None:
             winner = (int(np.flatnonzero(pixel.window.rows == pixel.winner[0])[0]),
@@ -226,7 +234,7 @@ class InspectorPanel(QWidget):
         else:
             text = (f"Mean of the {kh}×{kw} window of {conv_label}: "
                     f"{_fmt(pixel.values.sum())} / {kh * kw} = <b>{_fmt(pixel.result)}</b>")
-        self.formula.setText(text)
+        self.formula.setText(f"{text}<br>{trail}" if trail else text)
 
 
 class Inspector(QObject):
@@ -339,8 +347,9 @@ class Inspector(QObject):
         self._mark_window(self.canvas.input, pixel.window)
         self.canvas.conv[k].mark_cells([(row, col)])
         shown = self.canvas.conv[k].value_at(row, col)
+        names = self.state.channel_labels(first=0) if getattr(view, "layer", 0) else None
         self.panel.show_conv(pixel, self._label(view, "conv", k), shown, view.spec.activation,
-                             self.pinned)
+                             self.pinned, names=names)
 
     def _inspect_pool(self, view, k, row, col):
         feature_map = view.result.activated[0, :, :, k]
@@ -363,7 +372,7 @@ class Inspector(QObject):
 
     def _inspect_input(self, view, row, col):
         # For a transposed convolution the input shown is stretched (zeros inserted).
-        values = input_picture(view.image, view.spec).values
+        values = view.input_picture(self.state.active_channel).values
         h, w = values.shape[:2]
         if not (0 <= row < h and 0 <= col < w):
             return

@@ -209,8 +209,12 @@ class KernelEditor(EditorControls, QWidget):
         self._sync_info()
 
     def _sync_channels(self, channels):
-        names = channel_names(channels)
-        tips = [f"Edit the weights applied to channel {name}" for name in names]
+        names = self.state.channel_labels()
+        if len(names) != channels:
+            names = channel_names(channels)
+        deep = self.state.selected_layer > 0
+        tips = [f"Edit the weights applied to map {name[1:]} of layer {self.state.selected_layer}"
+                if deep else f"Edit the weights applied to channel {name}" for name in names]
         set_tabs(self.channel_tabs, list(names), tips, self.state.active_channel)
         many = channels > 1
         self.channel_tabs.setVisible(many)

@@ -16,7 +16,6 @@ from PyQt5.QtWidgets import (QAction, QApplication, QDockWidget, QLabel, QMainWi
 
 from core import kernels as kernel_library
 from core.atomic import PartialWriteError
-from core.explain import input_picture
 from core.codegen import ImageSource, python_snippet
 from core.explain import explain_conv_pixel
 from core.datasets import DEFAULT_SAMPLE, Dataset, load_samples
@@ -35,6 +34,7 @@ from .step_through import StepControls, StepThrough
 from .history import History
 from .inspector import Inspector, InspectorPanel
 from .kernel_editor import KernelEditor
+from .layers_tab import install_layers
 from .loading import DATA_FILTERS, DatasetLoader
 from .lesson import apply_first_lesson, caption_text
 from .opening import DatasetOrigin
@@ -47,7 +47,7 @@ from .state import ExplorerState
 from .training_panel import install_train_menu
 from .window_layout import available_screen, fit_side_dock, inspector_height, side_dock
 from .workers import Worker
-from .feature_canvas import FeatureCanvas, MapPlot
+from .feature_canvas import FeatureCanvas
 
 __all__ = ["MainWindow"]
 
@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._connect()
+        install_layers(self)
         if not (restore and restore_session(self)):
             self.open_sample(DEFAULT_SAMPLE)
             if first_lesson:
@@ -439,9 +440,9 @@ class MainWindow(QMainWindow):
             return
         self.canvas.show_notice(None)
         s = self.state
-        picture = input_picture(view.image, view.spec)
+        picture = view.input_picture(s.active_channel)
         spec = view.spec
-        self.canvas.show_input(picture.values, picture.pads, self.state.value_range,
+        self.canvas.show_input(picture.values, picture.pads, view.input_range or self.state.value_range,
                                padded=picture.padded,
                                stretch=spec.stride if spec.transposed else (1, 1),
                                padding_mode=spec.padding_mode)
@@ -587,8 +588,11 @@ class MainWindow(QMainWindow):
             lambda chosen: export.stage_paths(chosen, names, count))
         if not path:
             return None
-        return self._export(lambda: export.export_stages(
-            path, stages, self.state.mapping, self.state.colormap, self.state.value_range, scale))
+        settings = (self.state.mapping, self.state.colormap, self.state.value_range, scale)
+        if export.export_cost(stages, scale) > export.SYNC_EXPORT_PIXELS:  # > a frame: worker
+            return self._export_in_background(export.iter_export_stages(path, stages, *settings),
+                                              path)
+        return self._export(lambda: export.export_stages(path, stages, *settings))
 
     def export_view_png(self):
         path = dialogs.ask_save_target(self, "Export the view as PNG", "PNG image (*.png)",
@@ -716,7 +720,7 @@ class MainWindow(QMainWindow):
             source = ImageSource.sample(origin.name)
         else:
             source = self.state.dataset
-        code = python_snippet(self.state.spec(), image_source=source, index=int(self.state.index),
+        code = python_snippet(self.state.stack(), image_source=source, index=int(self.state.index),
                               image_shape=tuple(image.shape))
         QApplication.clipboard().setText(code)
         self.statusBar().showMessage("Python code for this output copied to the clipboard", 6000)

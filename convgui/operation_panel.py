@@ -318,13 +318,18 @@ class OperationPanel(QWidget):
         if s.pool_mode != "off":
             try:
                 oh, ow = output_shape((h, w), (kh, kw), s.padding, s.stride, s.dilation)
-                lines.append(f"<b>Pooled height</b>: "
-                             f"{size_formula(oh, s.pool_shape[0], (), s.pool_stride[0], 1)}")
-                lines.append(f"<b>Pooled width</b>: "
-                             f"{size_formula(ow, s.pool_shape[1], (), s.pool_stride[1], 1)}")
+                lines += self._pooled_lines(oh, ow)
             except ValueError:
                 pass
         self.formula.setText("<br>".join(lines))
+
+    def _pooled_lines(self, oh, ow):
+        """The pooling's size arithmetic over a convolution output of ``oh`` × ``ow``."""
+        s = self.state
+        return [f"<b>Pooled height</b>: "
+                f"{size_formula(oh, s.pool_shape[0], (), s.pool_stride[0], 1)}",
+                f"<b>Pooled width</b>: "
+                f"{size_formula(ow, s.pool_shape[1], (), s.pool_stride[1], 1)}"]
 
     def _transposed_formula(self, h, w, kh, kw):
         s = self.state
@@ -342,10 +347,7 @@ class OperationPanel(QWidget):
             try:
                 oh, ow = output_shape((h, w), (kh, kw), s.padding, s.stride, s.dilation,
                                       transposed=True, output_padding=s.output_padding)
-                lines.append(f"<b>Pooled height</b>: "
-                             f"{size_formula(oh, s.pool_shape[0], (), s.pool_stride[0], 1)}")
-                lines.append(f"<b>Pooled width</b>: "
-                             f"{size_formula(ow, s.pool_shape[1], (), s.pool_stride[1], 1)}")
+                lines += self._pooled_lines(oh, ow)
             except ValueError:
                 pass
         self.formula.setText("<br>".join(lines))

@@ -11,29 +11,41 @@ import html
 from dataclasses import replace
 
 import numpy as np
-from PyQt5.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.choices import ACTIVATION_SHORT_LABELS, POOL_CHOICES, channel_names, label
 from core.pipeline import convolve
 
 from .map_board import MapBoard, Tile, shape_text as _shape
+from .tab_work import TabWork, busy_label
 
 __all__ = ["PipelineTab"]
 
 
-
 class PipelineTab(QWidget):
-    """Shows the current image's layer for the kernel being edited."""
+    """Shows the current image's layer for the kernel being edited.
+
+    Its own maps are computed by a :class:`convgui.tab_work.TabWork`: off the GUI thread when
+    they are bigger than a frame, the newest request winning.
+    """
 
     def __init__(self, state, computation, parent=None):
         super().__init__(parent)
         self.state, self.computation = state, computation
+        self.rows = []
+        self.work = TabWork(self)
+        self.work.ready.connect(self._show)
+        self.work.failed.connect(self._fail)
         self.intro = QLabel()
         self.intro.setWordWrap(True)
+        self.busy = busy_label(self.work)
         self.board = MapBoard()
+        top = QHBoxLayout()
+        top.addWidget(self.intro, 1)
+        top.addWidget(self.busy)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.intro)
+        layout.addLayout(top)
         layout.addWidget(self.board, 1)
 
     def update_view(self):
@@ -50,13 +62,23 @@ class PipelineTab(QWidget):
             return
         k = min(self.state.active_kernel, view.spec.kernels.shape[3] - 1)
         channel = self.state.active_channel
-        self._show(layer_rows(view, k, channel))
+        computation, settings = self.computation, self.computation.generation
+        self.work.request(lambda: layer_rows(view, k, channel), cost=layer_work(view, k),
+                          stale=lambda: computation.generation != settings)
+
+    def hideEvent(self, event):
+        if not event.spontaneous():  # another tab picked (not the window minimised): stop
+            self.work.supersede()    # computing; showing the tab again recomputes it
+        super().hideEvent(event)
 
     def _show(self, built):
         rows, text = built
         self.rows = rows
         self.board.show_rows(rows, self.state.mapping, self.state.colormap, self.state.value_range)
         self.intro.setText(text)
+
+    def _fail(self, message):
+        self.intro.setText(f"<span style='color:#c33'>{message}</span>")
 
 
 def layer_work(view, k):
@@ -82,7 +104,14 @@ def layer_rows(view, k, channel):
         return convolve(images, one, dtype=np.float32)[0, :, :, 0]
 
     conv = view.result.conv[0, :, :, k]
-    layer = [Tile("Input", image, _shape(image), raw=True),
+    deep = getattr(view, "layer", 0) > 0  # a deep layer reads maps: show one as a map
+    channels = kernel.shape[2]
+    names = tuple(f"M{i + 1}" for i in range(channels)) if deep else \
+        channel_names(channels, first=0)
+    first = min(channel, channels - 1)
+    layer = [Tile(f"Input {names[first]} (layer {view.layer})", view.shown_input(channel),
+                  _shape(image), raw=False) if deep else
+             Tile("Input", image, _shape(image), raw=True),
              Tile(f"Conv K{k + 1}", conv, _shape(conv))]
     if spec.activation != "none":
         activated = view.result.activated[0, :, :, k]
@@ -94,12 +123,11 @@ def layer_rows(view, k, channel):
                           f"{spec.pool_shape[0]}×{spec.pool_shape[1]}", pooled,
                           _shape(pooled)))
     rows = [layer]
-    channels = kernel.shape[2]
     if channels > 1:
         partials = []
         for ch in range(channels):
             part = conv_with(image[None, :, :, ch], kernel[:, :, ch:ch + 1], spec.flip)
-            name = channel_names(channels, first=0)[ch]
+            name = names[ch]
             partials.append(Tile(f"{name} ∗ kernel {name}", part, _shape(part)))
         partials.append(Tile("Sum + bias = Conv" if bias else "Sum = Conv", conv,
                              _shape(conv)))
@@ -119,10 +147,13 @@ def layer_rows(view, k, channel):
         Tile("Conv − corr", convolution - correlation, "0 for symmetric kernels"),
     ])
     applied = "true convolution (kernel rotated 180°)" if spec.flip else "cross-correlation"
-    text = (f"<b>One CNN layer</b> for kernel {k + 1}: the input is combined with the "
+    what = f"Layer {view.layer + 1}" if deep else "One CNN layer"
+    source = f"the {channels} maps of layer {view.layer} are" if deep else "the input is"
+    text = (f"<b>{what}</b> for kernel {k + 1}: {source} combined with the "
             f"kernel by {applied}, then the activation and the pooling are applied. ")
     if channels > 1:
-        text += ("Row 2: each colour channel meets its own grid of the kernel, and the "
+        each = "each map of layer " + str(view.layer) if deep else "each colour channel"
+        text += (f"Row 2: {each} meets its own grid of the kernel, and the "
                  "partial maps add up to the feature map. ")
     text += "The last row contrasts correlation with true convolution (kernel rotated 180°)."
     return rows, text

@@ -8,8 +8,10 @@ from PyQt5.QtCore import QSettings
 
 from . import remembered
 from .loading import interactive_problem
+from core.stack import check_stack
+
 from .opening import DatasetOrigin
-from .state import COLORMAPS, MAPPINGS, PARAMETER_FIELDS
+from .state import COLORMAPS, MAPPINGS, PARAMETER_FIELDS, layer_spec
 
 __all__ = ["settings", "save_session", "restore_session"]
 
@@ -37,6 +39,10 @@ def save_session(window):
     params = {name: _plain(getattr(state, name)) for name in PARAMETER_FIELDS}
     params.update(colormap=state.colormap, mapping=state.mapping)
     store.setValue("session/parameters", json.dumps(params))
+    layers = [{name: _plain(getattr(spec, name)) for name in PARAMETER_FIELDS}
+              for spec in state.stack()]
+    store.setValue("session/layers", json.dumps({"selected": int(state.selected_layer),
+                                                 "layers": layers}))
     origin = window.origin
     store.setValue("session/origin", json.dumps(origin.to_dict()) if origin else "")
     store.setValue("session/index", int(state.index))
@@ -120,6 +126,26 @@ def _restore(window, store, warnings):
     return True
 
 
+def _restore_stack(state, store, warnings):
+    """Put back the remembered layers (the selected one's fields follow from the parameters)."""
+    raw = _checked(warnings, remembered.read_json, store.value("session/layers", ""), "layers")
+    if raw is None:
+        return
+    try:
+        if not isinstance(raw, dict) or not isinstance(raw.get("layers"), list):
+            raise ValueError("not a list of layers")
+        layers = tuple(layer_spec(values, f"layer {i + 1}")
+                       for i, values in enumerate(raw["layers"]))
+        selected = raw.get("selected", 0)
+        if isinstance(selected, bool) or not isinstance(selected, int) or \
+                not 0 <= selected < len(layers):
+            raise ValueError(f"the selected layer {selected!r:.20} is not one of them")
+        state.layers = layers
+        state.selected_layer = selected
+    except (ValueError, TypeError) as exc:
+        warnings.append(f"the remembered layers ({exc})")
+
+
 def _restore_parameters(state, store, warnings):
     params = _checked(warnings, remembered.read_json, store.value("session/parameters", ""),
                       "settings")
@@ -129,6 +155,7 @@ def _restore_parameters(state, store, warnings):
         warnings.append("the remembered settings are not a table of settings")
         return
     before = state.parameters()
+    _restore_stack(state, store, warnings)
     for name in PARAMETER_FIELDS:
         if name in params:
             try:
@@ -142,8 +169,7 @@ def _restore_parameters(state, store, warnings):
                 setattr(state, name, value)
     state.fit_to_dataset(state.dataset)
     try:
-        spec = state.spec()
-        spec.shapes(state.dataset.images.shape[1:3])
+        check_stack(state.stack(), state.dataset.images.shape[1:])
     except (ValueError, TypeError) as exc:
         warnings.append(f"the remembered settings do not fit this dataset ({exc})")
         for name, value in before.items():

@@ -17,7 +17,7 @@ from core.nn import (build_network, confusion_matrix, make_optimizer, network_fo
                      receptive_fields, train, training_split)
 
 __all__ = ["START_CHOICES", "TrainingSettings", "TrainingResult", "TrainingRun",
-           "default_layers", "stack_summary"]
+           "default_layers", "stack_layers", "stack_summary"]
 
 #: How layer 1 starts: key → label shown in the panel.
 START_CHOICES = {
@@ -55,6 +55,39 @@ def default_layers(bank, padding="valid", stride=(1, 1), dilation=(1, 1)):
     return ":".join(parts) + ",relu,maxpool:2"
 
 
+def stack_layers(specs):
+    """The layer text of the window's layer stack (one ``PipelineSpec`` per layer): each
+    layer's convolution (padding, stride, dilation, padding mode), its ReLU and its pooling.
+
+    The network knows ReLU only: a layer with |x| gets a ReLU, a layer without activation none.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from core.pipeline import PipelineSpec
+    >>> stack_layers([PipelineSpec(np.zeros((5, 5, 1, 4)), activation="relu", pool_mode="max"),
+    ...               PipelineSpec(np.zeros((3, 3, 4, 8)), padding="same", padding_mode="reflect",
+    ...                            pool_mode="avg", pool_shape=(3, 3), pool_stride=(2, 2))])
+    'conv:4x5x5,relu,maxpool:2,conv:8x3x3:padding=same:mode=reflect,avgpool:3:stride=2'
+    """
+    parts = []
+    for spec in specs:
+        conv = default_layers(spec.kernels, spec.padding, spec.stride, spec.dilation)
+        conv = conv.split(",", 1)[0]
+        if spec.padding_mode != "zeros":
+            conv += f":mode={spec.padding_mode}"
+        parts.append(conv)
+        if spec.activation != "none":
+            parts.append("relu")
+        if spec.pooled:
+            (ph, pw), (sh, sw) = spec.pool_shape, spec.pool_stride
+            pool = f"{spec.pool_mode}pool:{ph}" + (f"x{pw}" if pw != ph else "")
+            if (sh, sw) != (ph, pw):
+                pool += f":stride={sh}" + (f"x{sw}" if sw != sh else "")
+            parts.append(pool)
+    return ",".join(parts)
+
+
 def stack_summary(layers, image_shape, classes):
     """One line of sizes and receptive fields for a layer text, or a ValueError saying why not.
 
@@ -80,7 +113,9 @@ def stack_summary(layers, image_shape, classes):
 @dataclass
 class TrainingSettings:
     """What the panel asks for. ``kernels`` is the hand-made bank ``(kh, kw, c, nc)`` as
-    cross-correlation weights (used when ``start`` is ``'handmade'`` or ``'frozen'``)."""
+    cross-correlation weights (used when ``start`` is ``'handmade'`` or ``'frozen'``);
+    ``later_kernels`` the hand-made banks of the next conv layers, used as their start too when
+    their shapes match (they always learn)."""
 
     layers: str
     epochs: int = 3
@@ -89,6 +124,7 @@ class TrainingSettings:
     lr: float | None = None
     start: str = "random"
     kernels: np.ndarray | None = None
+    later_kernels: tuple = ()
     limit: int | None = None
     seed: int = 0
 
@@ -165,6 +201,10 @@ class TrainingRun:
                     f"make them match, or start from random kernels")
             conv.params["W"][...] = bank
             conv.frozen = s.start == "frozen"
+            later = [layer for layer in network.layers if layer.kind == "conv"][1:]
+            for layer, bank in zip(later, s.later_kernels):
+                if np.shape(bank) == layer.params["W"].shape:
+                    layer.params["W"][...] = bank
         self.sizes = (len(x), len(xv))
         return network, x, y, xv, yv
 

@@ -23,7 +23,7 @@ from core.nn import DEFAULT_LAYERS, OPTIMIZERS
 
 from . import dialogs
 from .training_job import (START_CHOICES, TrainingRun, TrainingSettings, default_layers,
-                           stack_summary)
+                           stack_layers, stack_summary)
 from .training_results import TrainingResults
 from .training_views import fill_confusion, kernel_mosaic, plot_widget, running_mean
 from .workers import Worker
@@ -178,8 +178,12 @@ class TrainingPanel(TrainingResults, QDialog):
         self.save_model_button = QPushButton("Save &model…")
         self.save_model_button.setToolTip("Save the layers and all weights as an .npz model")
         self.save_model_button.clicked.connect(self.save_model)
+        self.open_layer = QComboBox()
+        self.open_layer.setToolTip("Which conv layer's learned kernels to open in the editor")
+        self.open_layer.addItem("Layer 1", 0)
         results = QHBoxLayout()
-        for widget in (self.open_button, self.save_kernels_button, self.save_model_button):
+        for widget in (self.open_layer, self.open_button, self.save_kernels_button,
+                       self.save_model_button):
             results.addWidget(widget)
         results.addStretch(1)
 
@@ -206,13 +210,23 @@ class TrainingPanel(TrainingResults, QDialog):
 
     # -- settings ----------------------------------------------------------------------------
 
+    def _hand_made_banks(self):
+        """Each layer's bank of the window's stack as cross-correlation weights (rotated when
+        the layer is a true convolution)."""
+        return [np.asarray(spec.kernels[::-1, ::-1] if spec.flip else spec.kernels,
+                           dtype=np.float64) for spec in self.state.stack()]
+
     def _hand_made_bank(self):
-        """The window's bank as cross-correlation weights (rotated when it is a convolution)."""
-        bank = np.asarray(self.state.kernels, dtype=np.float64)
-        return bank[::-1, ::-1] if self.state.flip else bank
+        """Layer 1's bank as cross-correlation weights."""
+        return self._hand_made_banks()[0]
 
     def _window_layers(self):
-        s = self.state
+        """The window's layer stack as layer text: several layers as they are, a single one
+        as its convolution followed by ReLU and max pooling."""
+        stack = self.state.stack()
+        if len(stack) > 1:
+            return stack_layers(stack)
+        s = stack[0]
         return default_layers(s.kernels, s.padding, s.stride, s.dilation)
 
     def refresh_settings(self):
@@ -221,7 +235,7 @@ class TrainingPanel(TrainingResults, QDialog):
         The stack starts with the window's kernel bank (its size, padding, stride, dilation);
         a lone 1×1 kernel (nothing chosen yet) gives the classic 8 kernels of 5×5 instead.
         """
-        bank_shape = np.shape(self.state.kernels)
+        bank_shape = np.shape(self._hand_made_bank())
         hand_made = self.start_from.currentData() != "random" or bank_shape[:2] != (1, 1)
         self.layers.setText(self._window_layers() if hand_made else DEFAULT_LAYERS)
         self._describe_data()
@@ -277,6 +291,7 @@ class TrainingPanel(TrainingResults, QDialog):
             layers=self.layers.text(), epochs=self.epochs.value(), batch_size=self.batch.value(),
             optimizer=self.optimizer.currentData(), lr=self.lr.value(),
             start=self.start_from.currentData(), kernels=self._hand_made_bank(),
+            later_kernels=tuple(self._hand_made_banks()[1:]),
             limit=self.limit.value() or None)
 
     # -- running -----------------------------------------------------------------------------
@@ -344,8 +359,9 @@ class TrainingPanel(TrainingResults, QDialog):
                        self.lr, self.limit):
             widget.setEnabled(not running)
         has_kernels = self.run is not None and self.run.kernels is not None
-        for widget in (self.open_button, self.save_kernels_button):
+        for widget in (self.open_button, self.save_kernels_button, self.open_layer):
             widget.setEnabled(has_kernels and not running)
+        self.list_conv_layers()
         self.save_model_button.setEnabled(self.result is not None and not running)
 
     def _clear_views(self):

@@ -18,6 +18,7 @@ import numpy as np
 from ._checks import as_pair
 from .choices import channel_long_names
 from .geometry import resolve_padding
+from .pipeline import PipelineSpec
 
 __all__ = ["ImageSource", "format_number", "kernel_literal", "python_snippet", "seed_equivalent"]
 
@@ -327,7 +328,15 @@ def seed_equivalent(spec, channels):
     return _seed(spec, int(channels))[0]
 
 
-def _source_lines(source, index, image_shape):
+def source_lines(source, index, image_shape):
+    """``(lines, loads)``: the script lines that make ``images`` from ``source`` (an
+    :class:`ImageSource`, a Dataset or None for a variable), and whether they load a file.
+
+    Examples
+    --------
+    >>> source_lines(None, 0, (28, 28))[0][-1]
+    '# images: your (m, 28, 28) array of images'
+    """
     if isinstance(source, ImageSource):
         pass
     elif source is None:
@@ -362,13 +371,30 @@ def _call(name, first, args):
     return f"{name}({first}, " + ", ".join(args) + ")"
 
 
+def script_header():
+    """The first lines of every generated script: how to run it, and where ``core`` is.
+
+    Examples
+    --------
+    >>> script_header()[-2:]
+    ['import numpy as np', 'import core']
+    """
+    return ["# Convolution Explorer: the current output, computed with the app's core.",
+            "# Save it as e.g. convolution.py and run `python convolution.py` from any folder",
+            "# (with the app's Python): the next lines find the app's `core` package.",
+            "import sys",
+            f"sys.path.insert(0, {str(APP_FOLDER)!r})",
+            "import numpy as np", "import core"]
+
+
 def python_snippet(spec, *, image_source=None, index=0, image_shape=None):
     """Runnable Python that reproduces ``spec``'s output with ``core``, ending in ``output``.
 
     Parameters
     ----------
-    spec : core.pipeline.PipelineSpec
-        The kernel bank and the layer's settings.
+    spec : core.pipeline.PipelineSpec, or a list of them
+        The kernel bank and the layer's settings; a list of several is a layer stack, run
+        with :func:`core.stack.run_stack` (see :func:`core.stack_code.stack_snippet`).
     image_source : ImageSource, core.datasets.Dataset or None
         Where the images come from. None (or data that ``core`` cannot read, such as image
         files) means the snippet expects a variable ``images`` to exist already.
@@ -395,20 +421,21 @@ def python_snippet(spec, *, image_source=None, index=0, image_shape=None):
     >>> namespace["output"].shape
     (1, 3, 3)
     """
+    if not isinstance(spec, PipelineSpec):  # a layer stack: one spec per layer
+        specs = list(spec)
+        if len(specs) > 1:
+            from .stack_code import stack_snippet
+            return stack_snippet(specs, image_source=image_source, index=index,
+                                 image_shape=image_shape)
+        spec = specs[0]
     kernels = spec.kernels
     kh, kw, c, nc = kernels.shape
     channels = c
     if image_shape is not None:
         image_shape = tuple(int(v) for v in image_shape)
         channels = image_shape[2] if len(image_shape) == 3 else 1
-    source_lines, loads = _source_lines(image_source, index, image_shape)
-    lines = ["# Convolution Explorer: the current output, computed with the app's core.",
-             "# Save it as e.g. convolution.py and run `python convolution.py` from any folder",
-             "# (with the app's Python): the next lines find the app's `core` package.",
-             "import sys",
-             f"sys.path.insert(0, {str(APP_FOLDER)!r})",
-             "import numpy as np", "import core"]
-    lines += source_lines
+    lines_in, loads = source_lines(image_source, index, image_shape)
+    lines = script_header() + lines_in
     kernel_name, kernel_code = _kernel_code(kernels)
     lines += ["", kernel_code, ""]
 

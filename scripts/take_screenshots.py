@@ -45,6 +45,10 @@ def main():
     window.resize(1500, 940)
     window.show()
     state = window.state
+    if sys.argv[1:] == ["layers"]:  # only the layer-stack picture
+        shoot_layers(app, window)
+        window.close()
+        return
 
     def shoot(name):
         window.computation.compute_now()
@@ -115,6 +119,32 @@ def main():
     window.inspector.inspect("conv", 0, 30, 21)
     shoot("transposed.png")
     window.close()
+
+
+def shoot_layers(app, window):
+    """Three layers on an MNIST digit at 1366×768, a layer-3 pixel pinned on the Layers tab."""
+    from convgui.layers_tab import Spot
+
+    window.resize(1366, 768)
+    state = window.state
+    window.open_sample("MNIST digits")
+    state.index = 7
+    sobel = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+    state.kernels = np.stack([sobel, sobel.T, -sobel, -sobel.T], axis=2)[:, :, None, :]
+    state.activation = "relu"
+    state.pool_mode = "max"
+    window.layer_strip.add_layer()
+    window.layer_strip.add_layer()
+    window.computation.compute_now()
+    pump(app)
+    tab = window.layers_tab
+    spot = Spot(2, "conv", 1, 2, 3)
+    tab.pinned = spot
+    tab.inspect(spot)
+    window.inspector_panel.channel_combo.setCurrentIndex(1)  # the map this kernel reads
+    pump(app)
+    window.grab().save(str(OUT / "layers.png"))
+    print("wrote", OUT / "layers.png")
 
 
 def shoot_training(app, window):

@@ -4,7 +4,6 @@ the other images."""
 
 import numpy as np
 import pytest
-from PyQt5.QtCore import Qt
 
 from conftest import hover, settle
 

@@ -1,5 +1,7 @@
 """Quick edits on a large photo: superseded background work stops, the last edit wins."""
 
+import threading
+
 import numpy as np
 from scipy import ndimage
 
@@ -11,9 +13,11 @@ from core.engine import Interrupted
 
 def test_quick_edits_stop_superseded_work_and_show_the_last(window, qtbot, monkeypatch):
     outcomes = []
+    started = threading.Event()
     original = compute.run_pipeline
 
     def recording(images, spec, **kwargs):
+        started.set()
         try:
             result = original(images, spec, **kwargs)
         except Interrupted:
@@ -28,9 +32,12 @@ def test_quick_edits_stop_superseded_work_and_show_the_last(window, qtbot, monke
     settle(qtbot, window)
     outcomes.clear()
     kernels = [rng.standard_normal((9, 9, 1, 6)) for _ in range(3)]
-    for bank in kernels:  # three edits, each while the previous one is still computing
+    for i, bank in enumerate(kernels):  # three edits, each while the previous one computes
+        started.clear()
         window.state.kernels = bank
         window.computation.compute_now()
+        if i < len(kernels) - 1:
+            assert started.wait(10), "the edit's work never started"
     qtbot.waitUntil(window.computation.is_current, timeout=20000)
     window.computation.wait_idle()
     # Superseded requests either never started (dropped while waiting for a thread) or stopped

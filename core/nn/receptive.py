@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .layers import Conv2D, Dense, Flatten, Pool
 
-__all__ = ["Field", "receptive_fields", "input_region"]
+__all__ = ["Field", "INPUT_FIELD", "grow_field", "receptive_fields", "input_region"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,29 @@ def _geometry(layer):
     return None
 
 
+#: The field of an input pixel: itself.
+INPUT_FIELD = Field(size=(1, 1), jump=(1, 1), start=(0, 0))
+
+
+def grow_field(field, geometry):
+    """The :class:`Field` after one sliding-window step on top of ``field``.
+
+    ``geometry`` is ``(extent, stride, top/left padding)`` per axis ``(rows, cols)``, where the
+    extent of a kernel ``k`` with dilation ``d`` is ``d (k - 1) + 1``.
+
+    Examples
+    --------
+    >>> grow_field(Field((6, 6), (2, 2), (0, 0)), [(3, 1, 1), (3, 1, 1)])
+    Field(size=(10, 10), jump=(2, 2), start=(-2, -2))
+    """
+    size, jump, start = [], [], []
+    for axis, (extent, stride, pad) in enumerate(geometry):
+        size.append(field.size[axis] + (extent - 1) * field.jump[axis])
+        start.append(field.start[axis] - pad * field.jump[axis])
+        jump.append(field.jump[axis] * stride)
+    return Field(tuple(size), tuple(jump), tuple(start))
+
+
 def receptive_fields(layers):
     """The :class:`Field` of each layer's output, up to the first flatten/dense layer.
 
@@ -61,18 +84,15 @@ def receptive_fields(layers):
     >>> [(f.size[0], f.jump[0]) for f in receptive_fields(net.layers)]
     [(5, 1), (5, 1), (6, 2), (10, 4)]
     """
-    size, jump, start = [1, 1], [1, 1], [0, 0]
+    field = INPUT_FIELD
     fields = []
     for layer in layers:
         if isinstance(layer, (Flatten, Dense)):
             break
         geometry = _geometry(layer)
         if geometry is not None:
-            for axis, (extent, stride, pad) in enumerate(geometry):
-                size[axis] += (extent - 1) * jump[axis]
-                start[axis] -= pad * jump[axis]
-                jump[axis] *= stride
-        fields.append(Field(tuple(size), tuple(jump), tuple(start)))
+            field = grow_field(field, geometry)
+        fields.append(field)
     return fields
 
 
