@@ -37,18 +37,32 @@ class BoardScale(QObject):
         self._members = []
         self._zoom = None            # (scale, dx, dy) chosen with the mouse; None: fitted
         self._busy = False
-        self._connected = set()
         self.scale = 1.0
 
     def set_members(self, members):
         """Replace the members: ``[(view_box, content, linked)]``."""
+        old = [box for box, _, _ in self._members]
         self._members = list(members)
-        for box, _, _ in self._members:
-            if id(box) not in self._connected:
-                self._connected.add(id(box))
-                box.sigRangeChangedManually.connect(lambda _, b=box: self._on_manual(b))
-                box.sigResized.connect(lambda _=None: self.apply())
+        new = [box for box, _, _ in self._members]
+        for box in old:
+            if not any(box is kept for kept in new):
+                self._unwatch(box)
+        for box in new:
+            if not any(box is known for known in old):
+                # Bound methods, not lambdas: Qt drops the connection with either object.
+                box.sigRangeChangedManually.connect(self._on_manual)
+                box.sigResized.connect(self._on_resized)
                 box.disableAutoRange()
+
+    def _unwatch(self, box):
+        try:
+            box.sigRangeChangedManually.disconnect(self._on_manual)
+            box.sigResized.disconnect(self._on_resized)
+        except (TypeError, RuntimeError):  # never connected, or its view already deleted
+            pass
+
+    def _on_resized(self, *_):
+        self.apply()
 
     def reset(self):
         """Back to the fitted view."""
@@ -101,9 +115,10 @@ class BoardScale(QObject):
             self._busy = False
         self.scaleChanged.emit(self.scale)
 
-    def _on_manual(self, box):
-        """The user zoomed or panned ``box``: the others follow."""
-        if self._busy:
+    def _on_manual(self, *_):
+        """The user zoomed or panned the sending view box: the others follow."""
+        box = self.sender()
+        if self._busy or box is None:
             return
         member = next((m for m in self._members if m[0] is box), None)
         if member is None or not member[2]:

@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor, QPainterPath, QPen
-from PyQt5.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QLabel
+from PyQt5.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QLabel
 
 from . import display
 from .board_scale import BoardScale
@@ -33,6 +33,27 @@ HOLE_COLOUR = (255, 0, 255, 255)
 COVER_FILL = "#1e1e1e"
 
 
+def _let_title_shrink(label):
+    """Keep a long map title from widening the board: it is clipped to its map instead.
+
+    pyqtgraph's ``LabelItem`` makes its text's width its minimum width on every text change and
+    resize, which at 1024 px pushed the last maps of a board out of the window. A clipped title
+    is aligned left, so it reads "Input 28×28 + padd", and its tooltip holds all of it.
+    """
+    own_minimum = label.updateMin
+
+    def update_min():
+        own_minimum()
+        label.setMinimumWidth(0)
+        drawn = label.itemRect()
+        if drawn.width() > label.rect().width():  # clipped: its start stays readable
+            label.item.moveBy(label.rect().left() - drawn.left(), 0)
+
+    label.updateMin = update_min
+    label.setMinimumWidth(0)
+    label.setFlag(QGraphicsItem.ItemClipsChildrenToShape)
+
+
 class MapPlot:
     """One titled, zoomable image: a PlotItem without axes holding an ImageItem."""
 
@@ -47,6 +68,7 @@ class MapPlot:
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.invertY(True)
+        _let_title_shrink(self.plot.titleLabel)
         # Square pixels come from the board's one scale (convgui.board_scale), set on both axes.
         self.plot.setAspectLocked(False)
         self.image_item = MapImageItem()
@@ -122,7 +144,7 @@ class MapPlot:
 
     def set_title(self, text):
         self.plot.setTitle(text, size=MapPlot.title_size)
-        self.plot.titleLabel.setMinimumWidth(0)  # a long title never widens the board
+        self.plot.titleLabel.setToolTip(text)  # the whole title, when a narrow map clips it
 
     def set_values(self, values, shown, levels, lut=None, origin=(0, 0)):
         """Show ``shown`` (already mapped) at ``origin`` = (top, left); keep ``values`` for

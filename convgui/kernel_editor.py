@@ -95,7 +95,7 @@ class KernelEditor(EditorControls, QWidget):
         self.buttons = {}
         self._stroking = False
         self._hint_timer = QTimer(self, singleShot=True, interval=_HINT_MS)
-        self._hint_timer.timeout.connect(lambda: self._show_hint(""))
+        self._hint_timer.timeout.connect(self._clear_hint)
         self.files = KernelFiles(self)
         self.build_controls()
         self._connect()
@@ -104,11 +104,18 @@ class KernelEditor(EditorControls, QWidget):
         if startup_warnings:
             self._show_hint(startup_warnings[-1])
             self._hint_timer.stop()
-            QTimer.singleShot(0, lambda: self._report(startup_warnings))
+            self._startup_warnings = startup_warnings
+            # A child timer, not QTimer.singleShot with a lambda: it dies with the editor.
+            self._report_timer = QTimer(self, singleShot=True, interval=0)
+            self._report_timer.timeout.connect(self._report)
+            self._report_timer.start()
 
-    def _report(self, warnings):
+    def _clear_hint(self):
+        self._show_hint("")
+
+    def _report(self):
         """Emit warnings found while building, once the owner had a chance to connect."""
-        for warning in warnings:
+        for warning in self._startup_warnings:
             self.warningIssued.emit(warning)
 
     # -- building ----------------------------------------------------------------------------

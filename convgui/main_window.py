@@ -247,7 +247,7 @@ class MainWindow(QMainWindow):
         self.presentation_action = a("&Presentation mode", self.toggle_presentation, Qt.Key_F11,
                                      "Full screen, large fonts, side panels hidden (F11)")
         self.presentation_action.setCheckable(True)
-        self.unpin_action = a("Unpin the inspected pixel", self.inspector.clear, Qt.Key_Escape)
+        self.unpin_action = a("Clear or unpin the inspected pixel", self.inspector.clear, Qt.Key_Escape)
         self.help_action = a("&Concepts and keys", self.show_help, QKeySequence.HelpContents,
                              "What kernels, padding, stride, channels and pooling are")
 

@@ -68,7 +68,10 @@ class PixelNumbers(QGraphicsObject):
         self.setZValue(4)  # above the image, below the step-through cover (5) and marks
         self.drawn = 0     # cells written in the last paint (tests and benchmarks read it)
         self.cells = {}    # (row, col) → (text, dark text?) of the last paint
-        map_plot.view_box.sigRangeChanged.connect(lambda *_: self.update())
+        map_plot.view_box.sigRangeChanged.connect(self._on_range_changed)
+
+    def _on_range_changed(self, *_):
+        self.update()
 
     def boundingRect(self):
         rect = self.map_plot.rect

@@ -53,12 +53,12 @@ class Presentation:
         from .feature_canvas import MapPlot
 
         panel = w.inspector_panel
-        enlarged = [w, panel, panel.heading, panel.formula, w.caption]
+        enlarged = [w, panel, panel.heading, panel.formula, *panel.grid_titles, w.caption]
         self._saved = dict(layout=w.saveState(), full=w.isFullScreen(),
                            fonts=self._own_fonts(enlarged), title=MapPlot.title_size)
         w.setFont(_sized(w.font(), point=CONTROL_PT))
         panel.setFont(_sized(w.font(), pixel=INSPECTOR_PX))
-        for label in (panel.heading, panel.formula):
+        for label in (panel.heading, panel.formula, *panel.grid_titles):
             label.setFont(_sized(w.font(), pixel=INSPECTOR_PX - 8))
         w.caption.setFont(_sized(w.font(), point=CONTROL_PT))
         w.kernel_editor.grid.set_large(True)

@@ -39,13 +39,18 @@ def test_f11_twice_restores_every_font_and_the_layout(make_window, qtbot):
     assert bytes(window.saveState()) == layout
 
 
-def test_presentation_keeps_the_kernel_and_reads_from_the_back(make_window, qtbot):
+def test_presentation_keeps_the_kernel_and_reads_from_the_back(
+        make_window, qtbot, monkeypatch, desktop_font):
     window = make_window(first_lesson=True)
+    # The projector's 1366×768 screen (the offscreen one is 800×600, which full screen would
+    # take): the window is sized by hand instead.
+    monkeypatch.setattr(window, "showFullScreen", window.show)
     window.resize(1366, 768)
     settle(qtbot, window)
     activate(qtbot, window)
     window.toggle_presentation(True)
-    window.resize(1366, 768)                                 # the projector's screen
+    window.resize(1366, 768)
+    qtbot.waitUntil(lambda: window.size().width() == 1366)
     qtbot.wait(50)
     grid = window.kernel_editor.grid
     assert window.right_dock.isVisible() and grid.isVisible()
@@ -55,6 +60,7 @@ def test_presentation_keeps_the_kernel_and_reads_from_the_back(make_window, qtbo
     panel = window.inspector_panel
     qtbot.waitUntil(lambda: panel.details.isVisible())
     assert QFontInfo(panel.patch_grid.font()).pixelSize() >= 32
+    check_numbers_fit_and_never_overlap(qtbot, panel)
     assert not window.left_dock.isVisible()
     activate(qtbot, window)
     qtbot.keyClick(window, Qt.Key_1, Qt.ControlModifier)   # the panel from the keyboard
@@ -65,3 +71,32 @@ def test_presentation_keeps_the_kernel_and_reads_from_the_back(make_window, qtbo
     assert play.text() == "Pause" and not play.icon().isNull()
     qtbot.keyClick(window.canvas, Qt.Key_Space)
     window.toggle_presentation(False)
+
+
+def drawn_text(grid, row, col):
+    """The text the grid's delegate draws in cell (row, col), in the cell's real rectangle."""
+    from PyQt5.QtWidgets import QStyleOptionViewItem
+
+    option = QStyleOptionViewItem()
+    option.initFrom(grid.viewport())
+    index = grid.model().index(row, col)
+    option.rect = grid.visualRect(index)
+    grid.itemDelegate().initStyleOption(option, index)
+    return option, option.text
+
+
+def check_numbers_fit_and_never_overlap(qtbot, panel):
+    """Large digits: every cell draws a number that fits, never an elided "0.…", with at least
+    two significant digits; rows as tall as the font; the sum below the grids, not over them."""
+    qtbot.wait(50)
+    for grid in (panel.patch_grid, panel.kernel_grid, panel.product_grid):
+        for row in range(grid.rowCount()):
+            assert grid.rowHeight(row) >= grid.fontMetrics().height()
+            for col in range(grid.columnCount()):
+                option, text = drawn_text(grid, row, col)
+                value = float(grid.item(row, col).text())
+                assert "…" not in text
+                assert option.fontMetrics.horizontalAdvance(text) <= option.rect.width()
+                assert abs(float(text) - value) <= 0.006 * max(1.0, abs(value))
+    grids_bottom = max(g.geometry().bottom() for g in (panel.patch_grid, panel.product_grid))
+    assert panel.formula.geometry().top() > grids_bottom
