@@ -743,6 +743,10 @@ class MainWindow(QMainWindow):
         """Fit the side panels to their controls again (after fonts or sizes changed)."""
         for dock in (self.left_dock, self.right_dock):
             fit_side_dock(dock)
+        self.refold_inspector()
+
+    def refold_inspector(self):
+        """Give the inspector the height it takes now (open or folded; after a font change)."""
         self._fold_inspector(self.inspector.is_open)
 
     # -- misc ------------------------------------------------------------------------------

@@ -54,8 +54,10 @@ class Presentation:
 
         panel = w.inspector_panel
         enlarged = [w, panel, panel.heading, panel.formula, *panel.grid_titles, w.caption]
+        docks = (w.left_dock, w.right_dock)
         self._saved = dict(layout=w.saveState(), full=w.isFullScreen(),
-                           fonts=self._own_fonts(enlarged), title=MapPlot.title_size)
+                           fonts=self._own_fonts(enlarged), title=MapPlot.title_size,
+                           minimum_widths={dock: dock.minimumWidth() for dock in docks})
         w.setFont(_sized(w.font(), point=CONTROL_PT))
         panel.setFont(_sized(w.font(), pixel=INSPECTOR_PX))
         for label in (panel.heading, panel.formula, *panel.grid_titles):
@@ -81,10 +83,15 @@ class Presentation:
             widget.setFont(font if font is not None else QFont())
         w.kernel_editor.grid.set_large(False)
         MapPlot.title_size = saved["title"]
+        # The panels' widths from before, not refitted: their controls' size hints still
+        # carry the large fonts until Qt lays them out again, and a panel never shrinks below
+        # its minimum width, so a refit here left both side panels wider than before.
+        for dock, width in saved["minimum_widths"].items():
+            dock.setMinimumWidth(width)
         if not saved["full"]:
             w.showNormal()
         w.restoreState(saved["layout"])
-        QTimer.singleShot(0, w.refit_panels)
+        QTimer.singleShot(0, w.refold_inspector)
 
     @staticmethod
     def fonts_of(window):

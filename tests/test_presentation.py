@@ -24,6 +24,7 @@ def test_f11_twice_restores_every_font_and_the_layout(make_window, qtbot):
     layout = bytes(window.saveState())
     visible = {d.objectName(): d.isVisible()
                for d in (window.left_dock, window.right_dock, window.inspector_dock)}
+    widths = (window.left_dock.width(), window.right_dock.width())
     window.canvas.setFocus()
     qtbot.keyClick(window.canvas, Qt.Key_F11)
     assert window.presentation_action.isChecked()
@@ -37,6 +38,8 @@ def test_f11_twice_restores_every_font_and_the_layout(make_window, qtbot):
     assert {d.objectName(): d.isVisible()
             for d in (window.left_dock, window.right_dock, window.inspector_dock)} == visible
     assert bytes(window.saveState()) == layout
+    qtbot.wait(100)                                          # the side panels as wide as before
+    assert (window.left_dock.width(), window.right_dock.width()) == widths
 
 
 def test_presentation_keeps_the_kernel_and_reads_from_the_back(
@@ -100,3 +103,20 @@ def check_numbers_fit_and_never_overlap(qtbot, panel):
                 assert abs(float(text) - value) <= 0.006 * max(1.0, abs(value))
     grids_bottom = max(g.geometry().bottom() for g in (panel.patch_grid, panel.product_grid))
     assert panel.formula.geometry().top() > grids_bottom
+
+
+def test_leaving_gives_the_side_panels_back_their_width(
+        make_window, qtbot, monkeypatch, desktop_font):
+    window = make_window(first_lesson=True)
+    monkeypatch.setattr(window, "showFullScreen", window.show)   # a 1366×768 projector
+    window.resize(1366, 768)
+    settle(qtbot, window)
+    qtbot.wait(50)
+    widths = (window.left_dock.width(), window.right_dock.width())
+    maps_width = window.canvas.width()
+    window.toggle_presentation(True)
+    qtbot.wait(100)
+    window.toggle_presentation(False)
+    qtbot.wait(100)
+    assert (window.left_dock.width(), window.right_dock.width()) == widths
+    assert window.canvas.width() == maps_width
