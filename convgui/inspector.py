@@ -8,7 +8,7 @@ current pixel (the panel stops following the mouse); Esc or a second click on it
 """
 
 import numpy as np
-from PyQt5.QtCore import QEvent, QObject, QSignalBlocker, Qt, pyqtSignal
+from PyQt5.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor
 from PyQt5.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QGridLayout, QHBoxLayout,
                              QHeaderView, QLabel, QScrollArea, QStyledItemDelegate,
@@ -99,6 +99,12 @@ class _Grid(QTableWidget):
         super().changeEvent(event)
         if event.type() == QEvent.FontChange:  # presentation mode in or out
             self._fit_height()
+
+    def sizeHint(self):
+        # As tall as the rows need, no more: the panel's scroll area asks its content for the
+        # height it prefers at its width, and QTableWidget's default (192 px) made the panel
+        # scroll at 1366×768 with the sum hidden below. Spare height still goes to the grids.
+        return QSize(max(120, self.minimumWidth()), self.minimumHeight())
 
     def _fit_height(self):
         """Rows tall enough for the font (large in presentation mode): the panel scrolls

@@ -216,6 +216,9 @@ class StepControls(QWidget):
             self.where.setText("")
 
     def _on_position(self, position, count):
+        if not self.stepper.active:  # a seek while off: no counter of a walk nobody sees
+            self.where.setText("")
+            return
         with QSignalBlocker(self.slider):
             self.slider.setRange(0, count - 1)
             self.slider.setValue(position)

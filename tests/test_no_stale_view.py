@@ -24,6 +24,8 @@ def test_opening_another_dataset_ends_step_through_and_its_counter(window, qtbot
     window.open_sample("MNIST digits")
     settle(qtbot, window)
     assert not window.stepper.active and window.step_controls.where.text() == ""
+    window.stepper.seek(0)                      # a seek while off writes no counter either
+    assert window.step_controls.where.text() == ""
 
 
 def test_the_readout_follows_the_image_under_the_mouse(window, qtbot):
