@@ -83,7 +83,9 @@ def run_gui(args):
         window.open_sample(args.sample)
     if args.open:
         window.open_path(args.open)
-    window.resize(1500, 900)
+    from .window_layout import fit_to_screen
+
+    fit_to_screen(window, restored=window.geometry_restored)
     window.show()
     if args.quit_after is not None:
         QTimer.singleShot(args.quit_after, window.close)

@@ -8,7 +8,7 @@ earlier settings.
 from dataclasses import fields, replace
 
 import numpy as np
-from PyQt5.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PyQt5.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from core.pipeline import run_pipeline
 
@@ -98,9 +98,9 @@ class CompareTab(QWidget):
     are bigger than a frame, the newest request winning.
     """
 
-    def __init__(self, state, computation, value_range, parent=None):
+    def __init__(self, state, computation, parent=None):
         super().__init__(parent)
-        self.state, self.computation, self.value_range = state, computation, value_range
+        self.state, self.computation = state, computation
         self.snapshot = None
         self.tiles = []
         self.work = TabWork(self)
@@ -116,15 +116,18 @@ class CompareTab(QWidget):
         self.save_button.clicked.connect(self.save_snapshot)
         self.message = QLabel("")
         self.message.setWordWrap(True)
+        for combo in (self.variant_combo, self.combine_combo):
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Compare"))
         bar.addWidget(self.variant_combo, 2)
         bar.addWidget(QLabel("Show"))
         bar.addWidget(self.combine_combo, 1)
-        bar.addWidget(self.save_button)
         status = QHBoxLayout()
         status.addWidget(self.message, 1)
         status.addWidget(self.busy)
+        status.addWidget(self.save_button)
         self.board = MapBoard()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -141,6 +144,12 @@ class CompareTab(QWidget):
 
     def update_view(self):
         view = self.computation.latest
+        if self.computation.failure is not None:
+            self.tiles = []
+            self.board.show_rows([], self.state.mapping, self.state.colormap,
+                                 self.state.value_range)
+            self._fail(f"Cannot compute with these settings: {self.computation.failure}")
+            return
         if view is None:
             return
         k = min(self.state.active_kernel, view.spec.kernels.shape[3] - 1)
@@ -168,7 +177,7 @@ class CompareTab(QWidget):
         self.message.setText(message)
         self.tiles = tiles
         self.board.show_rows([tiles], self.state.mapping, self.state.colormap,
-                             self.value_range())
+                             self.state.value_range)
 
 
 def compare_work(view, specs, k):

@@ -24,6 +24,7 @@ from core.explain import input_picture
 from core.pipeline import run_pipeline
 from core.stack import check_stack, run_stack
 
+from .state import DISPLAY_FIELDS
 from .workers import EXPECTED_ERRORS, LatestOnly
 
 __all__ = ["Computation", "LayerResult", "SYNC_WORK_LIMIT", "MAX_LIVE_VALUES", "live_work_problem",
@@ -33,7 +34,7 @@ __all__ = ["Computation", "LayerResult", "SYNC_WORK_LIMIT", "MAX_LIVE_VALUES", "
 SYNC_WORK_LIMIT = 4_000_000
 
 #: State fields that do not change the numbers (only how they are shown or edited).
-_DISPLAY_ONLY = {"colormap", "mapping", "active_kernel", "active_channel"}
+_DISPLAY_ONLY = set(DISPLAY_FIELDS)
 
 
 @dataclass
@@ -166,7 +167,8 @@ class Computation(QObject):
         A new result for the current settings.
     failed(str)
         The current settings cannot be computed (e.g. the kernel is larger than the padded
-        image); the message says why. ``latest`` keeps the last good result.
+        image); the message says why. ``latest`` keeps the last good result and ``failure``
+        holds the message until a new result arrives, so views can show why instead.
     busyChanged(bool)
         A background computation started or finished.
     """
@@ -180,6 +182,7 @@ class Computation(QObject):
         self.state = state
         self.sync_limit = sync_limit
         self.latest = None
+        self.failure = None  # why the current settings cannot be computed, or None
         self.generation = 0
         self._job_generation = None
         self._runner = LatestOnly(self)
@@ -213,7 +216,7 @@ class Computation(QObject):
             specs = self.state.stack()
             shapes = check_stack(specs, image.shape) if len(specs) > 1 else None
         except (ValueError, TypeError) as exc:
-            self.failed.emit(str(exc))
+            self._fail(str(exc))
             return
         layer = min(self.state.selected_layer, len(specs) - 1)
         generation, index = self.generation, self.state.index
@@ -225,14 +228,14 @@ class Computation(QObject):
             try:
                 view = _run_stack(image, specs, layer, index, generation)
             except EXPECTED_ERRORS as exc:
-                self.failed.emit(str(exc))
+                self._fail(str(exc))
                 return
             self._deliver(view)
             return
         for number, (x, spec) in enumerate(zip(inputs, specs), start=1):
             problem = live_work_problem(x, spec)
             if problem:
-                self.failed.emit(problem if len(specs) == 1 else f"layer {number}: {problem}")
+                self._fail(problem if len(specs) == 1 else f"layer {number}: {problem}")
                 return
 
         def job():
@@ -254,9 +257,14 @@ class Computation(QObject):
 
     def _on_job_error(self, _runner_generation, message):
         if self._job_generation == self.generation:
-            self.failed.emit(message)
+            self._fail(message)
+
+    def _fail(self, message):
+        self.failure = message
+        self.failed.emit(message)
 
     def _deliver(self, view):
+        self.failure = None
         self.latest = view
         self.resultReady.emit(view)
 

@@ -16,7 +16,7 @@ keeps the previous values.
 
 from PyQt5.QtCore import Qt, QTimer, pyqtSignal
 from PyQt5.QtGui import QFont
-from PyQt5.QtWidgets import (QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
+from PyQt5.QtWidgets import (QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QStyle,
                              QPushButton, QSlider, QToolButton, QVBoxLayout, QWidget)
 
 from core.choices import CONV1D_MODE_CHOICES
@@ -141,7 +141,8 @@ class Conv1DTab(QWidget):
         self.mode_label.setWordWrap(True)
 
         self.prev_button = QPushButton("◀ Previous")
-        self.play_button = QPushButton("▶ Play")
+        self.play_button = QPushButton("Play")
+        self.play_button.setIcon(self.style().standardIcon(QStyle.SP_MediaPlay))
         self.next_button = QPushButton("Next ▶")
         for button, slot, tip in ((self.prev_button, self.previous_step, "Previous step (←)"),
                                   (self.play_button, self.toggle_play, "Play / pause (Space)"),
@@ -254,14 +255,16 @@ class Conv1DTab(QWidget):
         if self._step >= len(self._walk) - 1:
             self.set_step(0)
         self._timer.start()
-        self.play_button.setText("⏸ Pause")
+        self.play_button.setText("Pause")   # a drawn icon: fonts may lack the ⏸ glyph
+        self.play_button.setIcon(self.style().standardIcon(QStyle.SP_MediaPause))
         self.playingChanged.emit(True)
 
     def pause(self):
         if not self.is_playing():
             return
         self._timer.stop()
-        self.play_button.setText("▶ Play")
+        self.play_button.setText("Play")
+        self.play_button.setIcon(self.style().standardIcon(QStyle.SP_MediaPlay))
         self.playingChanged.emit(False)
 
     def toggle_play(self):

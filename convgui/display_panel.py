@@ -1,7 +1,8 @@
 """Colormap, value mapping and the levels histogram of the selected feature map."""
 
+import numpy as np
 import pyqtgraph as pg
-from PyQt5.QtCore import QSignalBlocker
+from PyQt5.QtCore import QSignalBlocker, QTimer
 from PyQt5.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from . import display
@@ -28,6 +29,8 @@ class DisplayPanel(QWidget):
         self.histogram.setMinimumHeight(140)
         self.selected_label = QLabel("")
         self._attached = None
+        self._attached_plot = None
+        self._syncing = False
         form = QFormLayout()
         form.addRow("Colours", self.colormap_combo)
         form.addRow("Values", self.mapping_combo)
@@ -40,6 +43,7 @@ class DisplayPanel(QWidget):
             lambda _: setattr(state, "colormap", self.colormap_combo.currentData()))
         self.mapping_combo.currentIndexChanged.connect(
             lambda _: setattr(state, "mapping", self.mapping_combo.currentData()))
+        self.histogram.item.sigLevelChangeFinished.connect(self._on_q_levels)
         state.colormapChanged.connect(self._sync)
         state.mappingChanged.connect(self._sync)
         self._sync()
@@ -50,14 +54,36 @@ class DisplayPanel(QWidget):
             self.mapping_combo.setCurrentIndex(self.mapping_combo.findData(self.state.mapping))
         self.histogram.item.gradient.setColorMap(display.colormap(self.state.colormap))
 
+    def _on_q_levels(self, item):
+        """Levels dragged by hand become the state's ``display_levels`` (kept across redraws).
+
+        Read once the histogram settled: moving its region reports each edge on the way."""
+        if not self._syncing and self._attached is not None:
+            QTimer.singleShot(0, self._store_levels)
+
+    def _store_levels(self):
+        if self._attached is None:
+            return
+        low, high = (float(v) for v in self.histogram.item.getLevels())
+        automatic = self._attached_plot.auto_levels
+        if automatic is not None and np.allclose((low, high), automatic, rtol=1e-6, atol=0):
+            self.state.display_levels = None       # back on the map's own levels
+        elif high > low:
+            self.state.display_levels = (low, high)
+
     def attach(self, map_plot, title):
         """Let the histogram show and control ``map_plot``'s levels (keeping its current ones)."""
         self.selected_label.setText(f"Levels of: <b>{title}</b>")
         item = map_plot.image_item
         levels = item.getLevels()
-        if self._attached is not item:
-            self._attached = item
-            self.histogram.setImageItem(item)
-            self.histogram.item.gradient.setColorMap(display.colormap(self.state.colormap))
-        if levels is not None:
-            self.histogram.item.setLevels(*levels)
+        self._attached_plot = map_plot
+        self._syncing = True
+        try:
+            if self._attached is not item:
+                self._attached = item
+                self.histogram.setImageItem(item)
+                self.histogram.item.gradient.setColorMap(display.colormap(self.state.colormap))
+            if levels is not None:
+                self.histogram.item.setLevels(*levels)
+        finally:
+            self._syncing = False

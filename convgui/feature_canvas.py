@@ -12,23 +12,46 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor, QPainterPath, QPen
-from PyQt5.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
-
-from core.sheets import image_range
+from PyQt5.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QLabel
 
 from . import display
+from .board_scale import BoardScale
+from .pixel_numbers import PixelNumbers
 from .map_image import MapImageItem
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
-__all__ = ["MapPlot", "FeatureCanvas", "image_range"]
+__all__ = ["MapPlot", "FeatureCanvas"]
 
 PAD_FILL = QColor(80, 160, 255, 70)
 PAD_EDGE = QColor(255, 170, 0)
 MARK_EDGE = QColor(0, 230, 120)
 MARK_FILL = QColor(0, 230, 120, 60)
+#: NaN and ±inf pixels: magenta, a colour no colormap of the app uses.
+HOLE_COLOUR = (255, 0, 255, 255)
 #: The canvas background: outputs not yet computed in step-through look empty.
 COVER_FILL = "#1e1e1e"
+
+
+def _let_title_shrink(label):
+    """Keep a long map title from widening the board: it is clipped to its map instead.
+
+    pyqtgraph's ``LabelItem`` makes its text's width its minimum width on every text change and
+    resize, which at 1024 px pushed the last maps of a board out of the window. A clipped title
+    is aligned left, so it reads "Input 28×28 + padd", and its tooltip holds all of it.
+    """
+    own_minimum = label.updateMin
+
+    def update_min():
+        own_minimum()
+        label.setMinimumWidth(0)
+        drawn = label.itemRect()
+        if drawn.width() > label.rect().width():  # clipped: its start stays readable
+            label.item.moveBy(label.rect().left() - drawn.left(), 0)
+
+    label.updateMin = update_min
+    label.setMinimumWidth(0)
+    label.setFlag(QGraphicsItem.ItemClipsChildrenToShape)
 
 
 class MapPlot:
@@ -45,10 +68,14 @@ class MapPlot:
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.invertY(True)
-        self.plot.setAspectLocked(True)
+        _let_title_shrink(self.plot.titleLabel)
+        # Square pixels come from the board's one scale (convgui.board_scale), set on both axes.
+        self.plot.setAspectLocked(False)
         self.image_item = MapImageItem()
         self.plot.addItem(self.image_item)
         self.values = None
+        self.rect = None  # the map's rectangle in data coordinates (what the board fits)
+        self.auto_levels = None  # the levels the map got from its mapping (before any by hand)
         self.origin = (0, 0)
         self.marked, self.marked_outline = [], None
         self.marks = QGraphicsPathItem()
@@ -70,6 +97,13 @@ class MapPlot:
         self.cover.setBrush(QBrush(QColor(COVER_FILL)))
         self.cover.setZValue(5)
         self.view_box.addItem(self.cover, ignoreBounds=True)
+        self.numbers = PixelNumbers(self)
+        self.view_box.addItem(self.numbers, ignoreBounds=True)
+        # NaN and ±inf pixels, drawn in a colour no colormap uses.
+        self.holes = pg.ImageItem()
+        self.holes.setZValue(3)
+        self.view_box.addItem(self.holes, ignoreBounds=True)
+        self.hole_count = 0
 
     def cover_after(self, row, col, shape):
         """Hide every cell after ``(row, col)`` in raster order of a map of ``shape``
@@ -110,18 +144,57 @@ class MapPlot:
 
     def set_title(self, text):
         self.plot.setTitle(text, size=MapPlot.title_size)
+        self.plot.titleLabel.setToolTip(text)  # the whole title, when a narrow map clips it
 
-    def set_values(self, values, shown, levels, lut=None, origin=(0, 0), fit=True):
-        """Show ``shown`` (already mapped) at ``origin`` = (top, left); keep ``values`` for read-out."""
+    def set_values(self, values, shown, levels, lut=None, origin=(0, 0)):
+        """Show ``shown`` (already mapped) at ``origin`` = (top, left); keep ``values`` for
+        read-out. The board this map belongs to sets the view (:class:`BoardScale`)."""
         self.values = values
         self.origin = origin
-        old_shape = None if self.image_item.image is None else self.image_item.image.shape
+        self.auto_levels = None if levels is None else tuple(float(v) for v in levels)
+        shown = np.asarray(shown)
+        bad = None
+        if shown.dtype.kind == "f":
+            finite = np.isfinite(shown)
+            if not finite.all():
+                bad = ~finite if finite.ndim == 2 else ~finite.all(axis=2)
+                low, high = (0.0, 1.0) if levels is None else levels
+                shown = np.nan_to_num(shown, nan=low, posinf=high, neginf=low)
         self.image_item.setImage(shown, levels=levels, lut=lut, autoLevels=False)
         top, left = origin
-        rect = QRectF(left, top, shown.shape[1], shown.shape[0])
-        self.image_item.setRect(rect)
-        if fit and old_shape != shown.shape:
-            self.view_box.setRange(rect, padding=0.02)
+        self.rect = QRectF(left, top, shown.shape[1], shown.shape[0])
+        self.image_item.setRect(self.rect)
+        self._show_holes(bad)
+        self.numbers.refresh()
+
+    def _show_holes(self, bad):
+        self.hole_count = 0 if bad is None else int(bad.sum())
+        if not self.hole_count:
+            self.holes.clear()
+            self.holes.setVisible(False)
+            return
+        rgba = np.zeros(bad.shape + (4,), dtype=np.uint8)
+        rgba[bad] = HOLE_COLOUR
+        self.holes.setImage(rgba, autoLevels=False, levels=(0, 255))
+        self.holes.setRect(self.rect)
+        self.holes.setVisible(True)
+
+    def clear_values(self):
+        """Show nothing (the values could not be computed)."""
+        self.values = None
+        self.rect = None
+        self.auto_levels = None
+        self.image_item.clear()
+        self._show_holes(None)
+        self.mark_cells([])
+        self.cover_after(None, None, (0, 0))
+        self.numbers.refresh()
+
+    def screen_pixel_size(self):
+        """On-screen width of one data pixel (scene px per column)."""
+        if self.rect is None or self.rect.width() == 0:
+            return None
+        return self.image_item.sceneBoundingRect().width() / self.rect.width()
 
     def value_at(self, row, col):
         """The raw value at (row, col) in this map's coordinates, or None outside it."""
@@ -146,9 +219,12 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         ``(kind, kernel)`` of a clicked output map (selects it for the levels control).
     pixelClicked(str, int, int, int)
         ``(kind, kernel, row, col)`` of a left click on any map (pins the inspector).
+    mouseLeft()
+        The mouse left the canvas.
     """
 
     hovered = pyqtSignal(str, int, int, int, object)
+    mouseLeft = pyqtSignal()
     mapClicked = pyqtSignal(str, int)
     pixelClicked = pyqtSignal(str, int, int, int)
 
@@ -161,6 +237,15 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         self._layout_key = None
         self._pad_items = []
         self._input_shown = None  # (image, key) on screen, see show_input
+        self.board_scale = BoardScale(self)
+        self._fitted_rects = None
+        self.notice = QLabel(self)
+        self.notice.setObjectName("canvasNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setAlignment(Qt.AlignCenter)
+        self.notice.setStyleSheet("background: rgba(120, 0, 0, 220); color: white; "
+                                  "padding: 10px; border-radius: 6px;")
+        self.notice.hide()
         self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=60,
                                      slot=self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
@@ -178,15 +263,78 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         self.pooled = [self.pooled[k] if k < len(self.pooled) else MapPlot("pooled")
                        for k in range(count)] if pooled else []
         pairs_per_row = 1 if count <= 3 else 2
-        rows = math.ceil(count / pairs_per_row)
-        self.addItem(self.input.plot, row=0, col=0, rowspan=max(rows, 1))
+        # The input takes one cell like every map (all boxes to one scale), above the others.
+        self.addItem(self.input.plot, row=0, col=0)
         for k in range(count):
             row, slot = divmod(k, pairs_per_row)
             col = 1 + slot * (2 if pooled else 1)
             self.addItem(self.conv[k].plot, row=row, col=col)
             if pooled:
                 self.addItem(self.pooled[k].plot, row=row, col=col + 1)
-        self.ci.layout.setColumnStretchFactor(0, 2 if count <= 3 else 3)
+        self.board_scale.set_members([(plot.view_box, (lambda p=plot: p.rect), True)
+                                      for _, _, plot in self.maps()])
+
+    def _fit_board(self):
+        """Give each column room in proportion to its maps' widths, and refit the one scale
+        when a map's size changed (a zoom survives edits that keep the sizes)."""
+        rects = tuple((p.rect.x(), p.rect.y(), p.rect.width(), p.rect.height())
+                      for _, _, p in self.maps() if p.rect is not None)
+        layout = self.ci.layout
+        widths = {}
+        for _, _, plot in self.maps():
+            if plot.rect is None:
+                continue
+            index = self.ci.items.get(plot.plot)
+            if index:
+                _, col = index[0]
+                widths[col] = max(widths.get(col, 0), plot.rect.width())
+        for col, width in widths.items():
+            layout.setColumnStretchFactor(col, max(1, int(round(width))))
+        if rects != self._fitted_rects:
+            self._fitted_rects = rects
+            self.board_scale.reset()
+        else:
+            self.board_scale.apply()
+
+    def show_notice(self, text):
+        """Write ``text`` over the maps (None hides it): why nothing can be shown."""
+        self.notice.setText(text or "")
+        self.notice.setVisible(bool(text))
+        self._place_notice()
+
+    def _place_notice(self):
+        width = max(200, int(self.width() * 0.7))
+        self.notice.setFixedWidth(min(width, self.width()))
+        self.notice.adjustSize()
+        self.notice.move((self.width() - self.notice.width()) // 2,
+                         max(8, self.height() - self.notice.height() - 16))
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        notice = getattr(self, "notice", None)  # resized once while being built
+        if notice is not None and notice.isVisible():
+            self._place_notice()
+
+    def show_failure(self, message, image, value_range):
+        """The settings cannot be computed: only the input (unpadded), the outputs cleared,
+        and the reason written over the maps."""
+        self.clear_marks()
+        for plot in self.conv + self.pooled:
+            plot.clear_values()
+            plot.set_title("—")
+        self._input_shown = None
+        if image is not None:
+            self.show_input(image, ((0, 0), (0, 0)), value_range)
+        self.show_notice(f"Cannot compute: {message}")
+
+    def refresh_titles(self):
+        """Draw every title again at ``MapPlot.title_size`` (presentation mode changes it)."""
+        for _, _, plot in self.maps():
+            plot.set_title(plot.plot.titleLabel.text)
+
+    def reset_zoom(self):
+        """Back to the fitted view of every map."""
+        self.board_scale.reset()
 
     def maps(self):
         """All MapPlots currently shown, as ``(kind, kernel, MapPlot)``."""
@@ -230,10 +378,12 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         if tuple(stretch) != (1, 1):
             kind = f"stretched ×{stretch[0]}" + (f"×{stretch[1]}" if stretch[1] != stretch[0]
                                                  else "") + f" (zeros inserted) {kind}"
-        fill = "" if padding_mode == "zeros" else f" {padding_mode}"
-        extra = f" +{fill} padding ({t},{b}) ({l},{r})" if (t or b or l or r) else ""
+        fill = "" if padding_mode == "zeros" else f"{padding_mode} "
+        amounts = f"{t}" if t == b == l == r else f"({t},{b}) ({l},{r})"
+        extra = f" + {fill}padding {amounts}" if (t or b or l or r) else ""
         self.input.set_title(f"Input {kind}{extra}")
         self._draw_padding(h, w, pads, stretch)
+        self._fit_board()
 
     def _draw_padding(self, h, w, pads, stretch=(1, 1)):
         for item in self._pad_items:
@@ -291,6 +441,7 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
                 self._show_map(self.pooled[k], pooled[:, :, k], mapping, lut, value_range)
                 self.pooled[k].set_title(
                     self._title(f"{spec.pool_mode} pool", k, count, pooled.shape[:2]))
+        self._fit_board()
 
     @staticmethod
     def _title(label, k, count, hw):
@@ -324,6 +475,10 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
                 return kind, k, plot, int(math.floor(point.y())), int(math.floor(point.x()))
         return None
 
+    def leaveEvent(self, event):
+        super().leaveEvent(event)
+        self.mouseLeft.emit()
+
     def _on_mouse_moved(self, event):
         hit = self._map_under(event[0])
         if hit is None:
@@ -332,6 +487,9 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         self.hovered.emit(kind, k, row, col, plot.value_at(row, col))
 
     def _on_mouse_clicked(self, event):
+        if event.double() and event.button() == Qt.LeftButton:
+            self.reset_zoom()
+            return
         hit = self._map_under(event.scenePos())
         if hit is None or event.button() != Qt.LeftButton:
             return

@@ -1,6 +1,8 @@
 """The short guide behind F1: the concepts in the app's own words, and the keyboard."""
 
-__all__ = ["CONCEPTS_HTML"]
+import html
+
+__all__ = ["CONCEPTS_HTML", "shortcut_rows", "keyboard_html", "help_html"]
 
 CONCEPTS_HTML = """
 <h2>Convolution Explorer — the ideas in one page</h2>
@@ -61,15 +63,41 @@ r<sub>l</sub> = r<sub>l−1</sub> + (k<sub>l</sub> − 1)·j<sub>l−1</sub> and
 j<sub>l</sub> = j<sub>l−1</sub>·s<sub>l</sub>, from r = j = 1 at the input (pooling counts as a
 layer with its window and stride). The Layers strip adds and selects layers (Alt+1 … Alt+4);
 the Layers tab shows them all at one scale and, on hover, the field of any pixel.</p>
-<h3>Keyboard</h3>
-<table>
-<tr><td><b>← / →</b></td><td>previous / next image</td></tr>
-<tr><td><b>Ctrl+R</b></td><td>random image</td></tr>
-<tr><td><b>Ctrl+O</b></td><td>open a dataset or image</td></tr>
-<tr><td><b>Ctrl+E</b></td><td>export the feature maps as PNG</td></tr>
-<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>undo / redo a kernel or setting change</td></tr>
-<tr><td><b>Alt+1 … Alt+4</b></td><td>edit layer 1 … 4 of the stack</td></tr>
-<tr><td><b>Ctrl+Shift+N / Ctrl+Shift+Delete</b></td><td>add a layer / remove the selected layer</td></tr>
-<tr><td><b>F1</b></td><td>this guide</td></tr>
-</table>
 """
+
+
+def shortcut_rows(actions):
+    """``[(keys, what)]`` for every action with a shortcut, sorted by what it does, once each.
+
+    ``keys`` is the shortcut as the platform writes it; ``what`` the action's text without
+    mnemonics. Read from the actions themselves, so the list cannot drift from the keys.
+    """
+    from PyQt5.QtGui import QKeySequence
+
+    rows = {}
+    for action in actions:
+        keys = [k.toString(QKeySequence.NativeText) for k in action.shortcuts() if not k.isEmpty()]
+        if not keys:
+            continue
+        what = action.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+        what = what.rstrip("…").strip()
+        rows.setdefault((" / ".join(keys), what), None)
+    return sorted(rows, key=lambda row: (row[1].lower(), row[0]))
+
+
+def keyboard_html(window_rows, grid_rows):
+    """The keyboard section: the window's keys, then the kernel grid's (with focus on it)."""
+    def table(rows):
+        cells = "".join(f"<tr><td><b>{html.escape(keys)}</b></td><td>{html.escape(what)}</td>"
+                        "</tr>" for keys, what in rows)
+        return f"<table cellspacing='4'>{cells}</table>"
+
+    return ("<h3>Keyboard</h3>" + table(window_rows)
+            + "<h4>In the kernel grid</h4><p>Type a number (or a fraction such as 1/9) and "
+            "Enter; Tab moves to the next cell, Esc cancels the edit, Delete sets 0; and:</p>"
+            + table(grid_rows))
+
+
+def help_html(window_rows, grid_rows):
+    """The whole F1 page: the concepts, then every key."""
+    return CONCEPTS_HTML + keyboard_html(window_rows, grid_rows)

@@ -8,11 +8,11 @@ current pixel (the panel stops following the mouse); Esc or a second click on it
 """
 
 import numpy as np
-from PyQt5.QtCore import QObject, QSignalBlocker, Qt, pyqtSignal
+from PyQt5.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor
-from PyQt5.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QTableWidget,
-                             QTableWidgetItem, QVBoxLayout, QWidget, QAbstractItemView,
-                             QHeaderView)
+from PyQt5.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QGridLayout, QHBoxLayout,
+                             QHeaderView, QLabel, QScrollArea, QStyledItemDelegate,
+                             QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from core.choices import channel_names
 from core.explain import (explain_conv_pixel, explain_pool_pixel, spec_pads,
@@ -20,7 +20,36 @@ from core.explain import (explain_conv_pixel, explain_pool_pixel, spec_pads,
 from core.explain import format_number as _fmt
 from core.geometry import input_window, outputs_reading
 
-__all__ = ["InspectorPanel", "Inspector", "sum_expression"]
+__all__ = ["InspectorPanel", "Inspector", "sum_expression", "IDLE_HINT"]
+
+#: What the folded inspector says while nothing is hovered or pinned.
+IDLE_HINT = "Hover a pixel to see how it is computed; click to pin it."
+
+
+class _DigitsThatFit(QStyledItemDelegate):
+    """Draws a cell's number as precisely as its width allows (4 significant digits down to 1
+    decimal): a narrow cell (large presentation digits) shows "0.25", never an elided "0.…".
+    The item's text keeps 4 digits and its tooltip 8."""
+
+    def initStyleOption(self, option, index):
+        super().initStyleOption(option, index)
+        value = index.data(Qt.UserRole)
+        if value is None:
+            return
+        room = option.rect.width() - 8
+        for text in _shorter_numbers(value):
+            if option.fontMetrics.horizontalAdvance(text) <= room:
+                break
+        option.text = text
+
+
+def _shorter_numbers(value):
+    """Ever shorter ways to write ``value``: 4, 3, 2 significant digits, then 2 and 1 decimals
+    (0.0314 becomes "0.03", not "0.031")."""
+    yield from (_fmt(value, digits=digits) for digits in (4, 3, 2))
+    if float(value) != int(value):
+        for decimals in (2, 1):
+            yield f"{value:.{decimals}f}"
 
 
 class _Grid(QTableWidget):
@@ -37,15 +66,19 @@ class _Grid(QTableWidget):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.verticalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.setMinimumSize(120, 90)
+        self.setItemDelegate(_DigitsThatFit(self))
 
     def show_values(self, values, mask=None, highlight=None):
         values = np.atleast_2d(values)
         self.setRowCount(values.shape[0])
         self.setColumnCount(values.shape[1])
+        self._fit_height()
         scale = float(np.max(np.abs(values))) or 1.0
         for r in range(values.shape[0]):
             for c in range(values.shape[1]):
                 item = QTableWidgetItem(_fmt(values[r, c]))
+                item.setData(Qt.UserRole, float(values[r, c]))
+                item.setToolTip(_fmt(values[r, c], digits=8))
                 item.setTextAlignment(Qt.AlignCenter)
                 strength = int(90 * abs(values[r, c]) / scale)
                 if values[r, c] > 0:
@@ -62,6 +95,24 @@ class _Grid(QTableWidget):
                     item.setFont(font)
                 self.setItem(r, c, item)
 
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:  # presentation mode in or out
+            self._fit_height()
+
+    def sizeHint(self):
+        # As tall as the rows need, no more: the panel's scroll area asks its content for the
+        # height it prefers at its width, and QTableWidget's default (192 px) made the panel
+        # scroll at 1366×768 with the sum hidden below. Spare height still goes to the grids.
+        return QSize(max(120, self.minimumWidth()), self.minimumHeight())
+
+    def _fit_height(self):
+        """Rows tall enough for the font (large in presentation mode): the panel scrolls
+        instead of squeezing the digits."""
+        rows = max(1, self.rowCount())
+        self.setMinimumHeight(max(90, rows * (self.fontMetrics().height() + 6)
+                                  + 2 * self.frameWidth()))
+
     def cell_text(self, row, col):
         item = self.item(row, col)
         return None if item is None else item.text()
@@ -72,8 +123,8 @@ class InspectorPanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.heading = QLabel("Hover over an output pixel to see how it is computed; "
-                              "click to pin it.")
+        self.heading = QLabel(IDLE_HINT)
+        self.heading.setMinimumWidth(1)  # a long heading wraps or is cut, never widens the dock
         self.heading.setWordWrap(True)
         self.heading.setObjectName("inspectorHeading")
         self.channel_combo = QComboBox()
@@ -91,6 +142,7 @@ class InspectorPanel(QWidget):
             self.grid_titles.append(title)
             grids.addWidget(title, 0, col)
             grids.addWidget(grid, 1, col)
+            grids.setColumnStretch(col, 1)
         self.formula = QLabel("")
         self.formula.setWordWrap(True)
         self.formula.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -98,11 +150,22 @@ class InspectorPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
         top.addWidget(self.channel_combo)
+        # Everything below the heading line: hidden while the inspector is folded; it scrolls
+        # when its numbers need more height than the panel has (presentation mode, 7×7 kernels).
+        self.details = QScrollArea()
+        self.details.setWidgetResizable(True)
+        self.details.setFrameShape(QFrame.NoFrame)
+        self.details.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        content = QWidget()
+        self.details.setWidget(content)
+        details = QVBoxLayout(content)
+        details.setContentsMargins(0, 0, 0, 0)
+        details.addLayout(grids, 1)
+        details.addWidget(self.formula)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setContentsMargins(4, 2, 4, 2)
         layout.addLayout(top)
-        layout.addLayout(grids, 1)
-        layout.addWidget(self.formula)
+        layout.addWidget(self.details, 1)
         self._shown = None
         self.channel_combo.hide()
 
@@ -113,9 +176,10 @@ class InspectorPanel(QWidget):
             grid.setVisible(i < count)
             self.grid_titles[i].setVisible(i < count)
 
-    def clear(self, message="Hover over an output pixel to see how it is computed; "
-                            "click to pin it."):
+    def clear(self, message=None):
+        message = IDLE_HINT if message is None else message
         self._shown = None
+        self.channel_combo.hide()
         self.heading.setText(message)
         self.formula.setText("")
         for grid in (self.patch_grid, self.kernel_grid, self.product_grid):
@@ -238,19 +302,39 @@ class Inspector(QObject):
     """
 
     targetChanged = pyqtSignal(object)
+    openChanged = pyqtSignal(bool)
 
     def __init__(self, state, computation, canvas, panel, parent=None):
         super().__init__(parent)
         self.state, self.computation, self.canvas, self.panel = state, computation, canvas, panel
         self.target = None
         self.pinned = False
+        self.hovering = False        # the mouse is over the maps
+        self.is_open = False         # the panel has something to say (see openChanged)
         canvas.hovered.connect(self._on_hover)
         canvas.pixelClicked.connect(self._on_click)
+        canvas.mouseLeft.connect(self._on_left)
+        self.targetChanged.connect(lambda _: self._update_open())
+
+    def _on_left(self):
+        self.hovering = False
+        self._update_open()
+
+    def _update_open(self):
+        """Open while it explains a pixel; folded to its heading line when it has none.
+
+        Leaving the maps keeps it open: the mouse can go down to read the numbers, and a panel
+        that opened under the mouse (it takes height from the maps) cannot flicker shut again.
+        """
+        is_open = self.target is not None
+        if is_open != self.is_open:
+            self.is_open = is_open
+            self.openChanged.emit(is_open)
 
     def _on_hover(self, kind, k, row, col, value):
-        if self.pinned:
-            return
-        if value is None:
+        self.hovering = True
+        if self.pinned or value is None:
+            self._update_open()
             return
         self.inspect(kind, k, row, col)
 
@@ -268,6 +352,7 @@ class Inspector(QObject):
         self.pinned = False
         if self.target is not None:
             self.inspect(*self.target)
+        self._update_open()
 
     def refresh(self):
         """Re-inspect the current target after a new result (or clear if it no longer exists)."""

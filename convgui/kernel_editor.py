@@ -95,7 +95,7 @@ class KernelEditor(EditorControls, QWidget):
         self.buttons = {}
         self._stroking = False
         self._hint_timer = QTimer(self, singleShot=True, interval=_HINT_MS)
-        self._hint_timer.timeout.connect(lambda: self._show_hint(""))
+        self._hint_timer.timeout.connect(self._clear_hint)
         self.files = KernelFiles(self)
         self.build_controls()
         self._connect()
@@ -104,11 +104,18 @@ class KernelEditor(EditorControls, QWidget):
         if startup_warnings:
             self._show_hint(startup_warnings[-1])
             self._hint_timer.stop()
-            QTimer.singleShot(0, lambda: self._report(startup_warnings))
+            self._startup_warnings = startup_warnings
+            # A child timer, not QTimer.singleShot with a lambda: it dies with the editor.
+            self._report_timer = QTimer(self, singleShot=True, interval=0)
+            self._report_timer.timeout.connect(self._report)
+            self._report_timer.start()
 
-    def _report(self, warnings):
+    def _clear_hint(self):
+        self._show_hint("")
+
+    def _report(self):
         """Emit warnings found while building, once the owner had a chance to connect."""
-        for warning in warnings:
+        for warning in self._startup_warnings:
             self.warningIssued.emit(warning)
 
     # -- building ----------------------------------------------------------------------------
@@ -120,8 +127,8 @@ class KernelEditor(EditorControls, QWidget):
             self._on_q_normalise, "N")
         act("flip", "Flip 180°", "Rotate the weights shown by 180° (what true convolution does)",
             self._on_q_flip, "F")
-        act("transpose", "Transpose", "Swap rows and columns of a square kernel (x edges ↔ y "
-            "edges)", self._on_q_transpose, "T")
+        act("transpose", "Transpose", "Swap rows and columns (x edges ↔ y edges); a kh×kw "
+            "kernel becomes kw×kh, with every kernel of the bank", self._on_q_transpose, "T")
         act("negate", "Negate", "Change the sign of every weight shown", self._on_q_negate, "I")
         act("random", "Random", "Random weights between -1 and 1", self._on_q_random, "R")
         act("clear", "Clear", "Set every weight shown to 0", self._on_q_clear, "C")
@@ -155,6 +162,12 @@ class KernelEditor(EditorControls, QWidget):
         self.grid.editRejected.connect(self._show_hint)
 
     # -- the preset list ---------------------------------------------------------------------
+
+    def kernel_name(self):
+        """The name of the preset (or saved kernel) the bank equals, or None (a custom one)."""
+        if self.preset_combo.currentIndex() <= 0:
+            return None
+        return self.preset_combo.currentText().strip()
 
     def preset_index(self, key):
         """Combo index of a preset id (``"sobel_x"``) or of ``"mine:<name>"``; -1 if absent."""
@@ -190,8 +203,10 @@ class KernelEditor(EditorControls, QWidget):
                   state.active_kernel)
         self._sync_channels(channels)
         self.preset_combo.show_matching(bank)
+        about = getattr(self, "_hint_about", None)
+        if about is not None and about is not bank:
+            self._show_hint("")  # the hint spoke of a kernel no longer shown
         self.actions["remove"].setEnabled(count > 1)
-        self.actions["transpose"].setEnabled(kh == kw)
         full = count >= MAX_BANK_SIZE
         for name in ("add", "duplicate"):
             self.actions[name].setEnabled(not full)
@@ -315,7 +330,9 @@ class KernelEditor(EditorControls, QWidget):
     def _on_q_transpose(self):
         values = self._slice()
         if values.shape[0] != values.shape[1]:
-            self._show_hint("Only a square kernel can be transposed here.")
+            # A kh×kw kernel becomes kw×kh: every slice of the bank shares the shape, so the
+            # whole bank is transposed (each channel and kernel its own transpose).
+            self.replace_bank(self.state.kernels.transpose(1, 0, 2, 3).copy())
             return
         self._replace_slice(values.T)
 
@@ -358,7 +375,9 @@ class KernelEditor(EditorControls, QWidget):
     # -- messages ----------------------------------------------------------------------------
 
     def _show_hint(self, text):
-        """Show (or with ``""`` hide) the hint line under the grid."""
+        """Show (or with ``""`` hide) the hint line under the grid. A hint is about the kernel
+        shown when it appeared: another kernel (undo, a file, a preset) removes it."""
+        self._hint_about = self.state.kernels if text else None
         self.hint_label.setText(text)
         self.hint_label.setVisible(bool(text))
         if text:
@@ -367,5 +386,6 @@ class KernelEditor(EditorControls, QWidget):
     def warn(self, message):
         """Show ``message`` on the hint line (until the next edit) and emit ``warningIssued``."""
         self._show_hint(message)
+        self._hint_about = None  # a warning is not about one kernel: it stays until it times out
         self._hint_timer.stop()
         self.warningIssued.emit(message)

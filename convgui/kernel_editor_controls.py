@@ -21,6 +21,7 @@ def _tab_bar(tip):
     bar.setExpanding(False)
     bar.setDrawBase(False)
     bar.setUsesScrollButtons(True)
+    bar.setMinimumWidth(48)  # scroll buttons appear rather than widening the panel
     bar.setToolTip(tip)
     return bar
 
@@ -77,6 +78,7 @@ class EditorControls:
         layout.setSpacing(4)
         layout.addLayout(self._build_top())
         self.grid = KernelGrid()
+        self.grid.setObjectName("kernelGrid")
         layout.addWidget(self.grid, 1)
         self.info_label = QLabel()
         self.info_label.setToolTip("Shape of the bank and the sum of the weights shown")

@@ -22,6 +22,9 @@ _GRID_LINE = QColor(175, 175, 175)
 _REJECTED = QColor(255, 120, 120)
 _MAX_CELL = 96
 _MIN_CELL = 16
+#: Kernels up to 5×5 never get cells smaller than this (digits readable across a room);
+#: larger kernels share the extent of five such cells, down to ``_MIN_CELL``.
+_READABLE_CELL = 40
 _HINT_CELL = 64
 _HINT_EXTENT = 280
 _FLASH_MS = 700
@@ -46,6 +49,15 @@ def _text_colour(background):
     return Qt.white if background.lightnessF() < 0.55 else Qt.black
 
 
+def _typed_here(event):
+    """True for keys a text field keeps: plain or shifted characters, Escape, editing keys."""
+    if event.modifiers() & (Qt.ControlModifier | Qt.AltModifier | Qt.MetaModifier):
+        return False
+    return bool(event.text().strip()) or event.key() in (
+        Qt.Key_Escape, Qt.Key_Backspace, Qt.Key_Delete, Qt.Key_Left, Qt.Key_Right, Qt.Key_Home,
+        Qt.Key_End, Qt.Key_Space)
+
+
 class _CellLineEdit(QLineEdit):
     """The inline editor of one cell: Enter commits, Tab commits and moves, Escape cancels."""
 
@@ -57,6 +69,11 @@ class _CellLineEdit(QLineEdit):
     def event(self, event):
         if event.type() == event.KeyPress and event.key() in (Qt.Key_Tab, Qt.Key_Backtab):
             self.tabbed.emit(-1 if event.key() == Qt.Key_Backtab else 1)
+            return True
+        if event.type() == event.ShortcutOverride and _typed_here(event):
+            # Typed text and Escape belong to the cell: never a panel or window shortcut
+            # ("c" is Clear, Esc unpins the inspector).
+            event.accept()
             return True
         return super().event(event)
 
@@ -105,6 +122,7 @@ class KernelGrid(QWidget):
         self._editing = None
         self._flash = set()
         self.draw_mode = False
+        self.large = False
         self.brush_value = 1.0
         self.cell_editor = _CellLineEdit(self)
         self.cell_editor.hide()
@@ -153,7 +171,7 @@ class KernelGrid(QWidget):
     def _cell_size(self):
         rows, cols = self._values.shape
         size = min((self.width() - 2) // cols, (self.height() - 2) // rows)
-        return max(4, min(size, _MAX_CELL))
+        return max(4, min(size, _MAX_CELL if not self.large else 2 * _MAX_CELL))
 
     def _origin(self):
         rows, cols = self._values.shape
@@ -184,7 +202,9 @@ class KernelGrid(QWidget):
 
     def minimumSizeHint(self):
         rows, cols = self._values.shape
-        return QSize(cols * _MIN_CELL + 2, rows * _MIN_CELL + 2)
+        readable = _READABLE_CELL * (2 if self.large else 1)
+        cell = max(_MIN_CELL, min(readable, 5 * readable // max(rows, cols)))
+        return QSize(cols * cell + 2, rows * cell + 2)
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
@@ -194,8 +214,18 @@ class KernelGrid(QWidget):
 
     def _font_for(self, size):
         font = QFont(self.font())
-        font.setPixelSize(int(max(7, min(24, size * 0.3))))
+        if self.large:
+            font.setPixelSize(int(max(7, min(56, size * 0.42))))
+        else:
+            font.setPixelSize(int(max(7, min(24, size * 0.3))))
         return font
+
+    def set_large(self, on):
+        """Presentation size: cells of at least 80 px up to 5×5 and digits of about 0.4 of a
+        cell (≥ 32 px), for the back of a room."""
+        self.large = bool(on)
+        self.updateGeometry()
+        self.update()
 
     @staticmethod
     def _short_texts(value):

@@ -9,7 +9,8 @@ from PyQt5.QtCore import QObject, Qt, pyqtSignal
 from PyQt5.QtWidgets import QApplication
 
 from . import dialogs
-from .image_io import MAX_PIXELS, ImageTooLarge, MixedSizes, load_any
+from .image_io import MAX_PIXELS, ImageTooLarge, MixedSizes
+from .opening import DatasetOrigin
 from .workers import LatestOnly
 
 __all__ = ["DATA_FILTERS", "DatasetLoader", "interactive_problem"]
@@ -67,13 +68,14 @@ class DatasetLoader(QObject):
 
     Signals
     -------
-    loaded(object, str)
-        ``(dataset, path)`` once a file was read.
+    loaded(object, object)
+        ``(dataset, origin)`` once a file was read; ``origin`` is the
+        :class:`convgui.opening.DatasetOrigin` to remember (with the array shown as its key).
     busyChanged(bool)
         Reading started / ended (however it ended).
     """
 
-    loaded = pyqtSignal(object, str)
+    loaded = pyqtSignal(object, object)
     busyChanged = pyqtSignal(bool)
 
     def __init__(self, parent=None, *, synchronous=False):
@@ -94,23 +96,27 @@ class DatasetLoader(QObject):
         self._runner.synchronous = bool(value)
 
     def open(self, path, *, grayscale=False, downscale=False, resize_to=None):
-        """Start reading ``path``; ``loaded`` follows, or an error dialog.
+        """Start reading the file or folder at ``path``; ``loaded`` follows, or an error dialog.
 
         A photo above the size guard asks whether to downscale it, a folder of mixed sizes
         whether to resize them to the most common size; files of a folder that could not be
         read are listed after it opened.
         """
-        path = str(path)
+        self.open_origin(DatasetOrigin.file(path), grayscale=grayscale, downscale=downscale,
+                         resize_to=resize_to)
+
+    def open_origin(self, origin, *, grayscale=False, downscale=False, resize_to=None):
+        """Start reading ``origin`` (a :class:`~convgui.opening.DatasetOrigin`), as :meth:`open`."""
 
         def job():
             try:
-                return load_any(path, grayscale=grayscale, downscale=downscale,
-                                resize_to=resize_to)
+                return origin.load(grayscale=grayscale, downscale=downscale,
+                                   resize_to=resize_to)
             except (ImageTooLarge, MixedSizes) as exc:
                 return exc
 
         # Recorded before submitting: a synchronous job finishes inside submit().
-        self._requests = {self._runner.generation + 1: (path, grayscale, downscale)}
+        self._requests = {self._runner.generation + 1: (origin, grayscale, downscale)}
         self._runner.submit(job)
 
     def is_busy(self):
@@ -121,23 +127,25 @@ class DatasetLoader(QObject):
         return self._runner.wait_idle(timeout_ms)
 
     def _on_finished(self, generation, outcome):
-        path, grayscale, downscale = self._requests.pop(generation, (None, False, False))
-        if path is None:
+        origin, grayscale, downscale = self._requests.pop(generation, (None, False, False))
+        if origin is None:
             return
         if isinstance(outcome, ImageTooLarge):
             if _ask_downscale(self._parent, outcome):
-                self.open(path, grayscale=grayscale, downscale=True)
+                self.open_origin(origin, grayscale=grayscale, downscale=True)
             return
         if isinstance(outcome, MixedSizes):
             if _ask_resize(self._parent, outcome):
-                self.open(path, grayscale=grayscale, downscale=downscale,
-                          resize_to=outcome.common_size)
+                self.open_origin(origin, grayscale=grayscale, downscale=downscale,
+                                 resize_to=outcome.common_size)
             return
         problem = interactive_problem(outcome)
         if problem:
             _show_failure(self._parent, f"{outcome.name}: {problem}")
             return
-        self.loaded.emit(outcome, path)
+        if origin.kind == "file" and origin.key is None:
+            origin = origin.with_key(outcome.key)
+        self.loaded.emit(outcome, origin)
         if outcome.skipped:
             _show_skipped(self._parent, outcome)
 

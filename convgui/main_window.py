@@ -18,7 +18,7 @@ from core import kernels as kernel_library
 from core.atomic import PartialWriteError
 from core.codegen import ImageSource, python_snippet
 from core.explain import explain_conv_pixel
-from core.datasets import DEFAULT_SAMPLE, Dataset, load_sample, load_samples
+from core.datasets import DEFAULT_SAMPLE, Dataset, load_samples
 from core.frames import crop_box
 
 from . import dialogs, export
@@ -28,7 +28,7 @@ from .compute import Computation
 from .conv1d_tab import Conv1DTab
 from .data_panel import DataPanel
 from .display_panel import DisplayPanel
-from .help_text import CONCEPTS_HTML
+from .help_text import help_html, shortcut_rows
 from .homework_panel import homework_action
 from .step_through import StepControls, StepThrough
 from .history import History
@@ -36,36 +36,23 @@ from .inspector import Inspector, InspectorPanel
 from .kernel_editor import KernelEditor
 from .layers_tab import install_layers
 from .loading import DATA_FILTERS, DatasetLoader
+from .lesson import apply_first_lesson, caption_text
+from .opening import DatasetOrigin
 from .operation_panel import OperationPanel
 from .pipeline_tab import PipelineTab
+from .presentation import Presentation
 from .slides_export import animation_action, figure_action
 from .session import restore_session, save_session
 from .state import ExplorerState
 from .training_panel import install_train_menu
+from .window_layout import available_screen, fit_side_dock, inspector_height, side_dock
 from .workers import Worker
-from .feature_canvas import FeatureCanvas, MapPlot, image_range
+from .feature_canvas import FeatureCanvas
 
 __all__ = ["MainWindow"]
 
 APP_TITLE = "Convolution Explorer"
 
-PRESENTATION_STYLE = """
-QWidget { font-size: 17pt; }
-QDockWidget::title { font-size: 17pt; }
-QTableWidget { font-size: 15pt; }
-"""
-
-
-def _dock(title, widget, name):
-    scroll = QScrollArea()
-    scroll.setWidgetResizable(True)
-    scroll.setWidget(widget)
-    scroll.setFrameShape(QScrollArea.NoFrame)
-    dock = QDockWidget(title)
-    dock.setObjectName(name)
-    dock.setWidget(scroll)
-    dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
-    return dock
 
 
 class _ArrowKeysStayInTables(QObject):
@@ -86,19 +73,26 @@ class MainWindow(QMainWindow):
     ----------
     restore : bool
         Reopen the last dataset, kernel and settings (``QSettings``) when True.
+    load_in_background : bool
+        Read files off the GUI thread (the app); False reads them in place (scripts, tests).
+    first_lesson : bool
+        Without a remembered session, open on the first lesson (a digit, the vertical-edge
+        kernel, 'same' padding, ReLU, 2×2 max pooling, diverging colours); False keeps the
+        plain defaults of :class:`ExplorerState` (a 1×1 identity kernel, no padding).
     """
 
-    def __init__(self, *, restore=True, load_in_background=False, parent=None):
+    def __init__(self, *, restore=True, load_in_background=False, first_lesson=True,
+                 parent=None):
         super().__init__(parent)
         self.setWindowTitle(APP_TITLE)
         self.setAcceptDrops(True)
         self.state = ExplorerState(self)
-        self.value_range = (0.0, 1.0)
-        self._presentation = None
+        self.presentation = Presentation(self)
         self._before_crop = None
-        self.origin = None  # where the dataset came from (a dict), remembered for the next start
+        self.origin = None  # a DatasetOrigin: where the dataset came from, for the next start
         self.restore_warnings = []  # remembered values ignored at start, and why
-        self.selected_map = ("conv", 0)
+        self.geometry_restored = False  # the last run's size and place came back
+        self._hovered = None  # (kind, kernel, row, col) under the mouse, for the read-out
         self.computation = Computation(self.state, self)
         self.loader = DatasetLoader(self, synchronous=not load_in_background)
         self.loader.loaded.connect(self._on_loaded)
@@ -111,6 +105,8 @@ class MainWindow(QMainWindow):
         install_layers(self)
         if not (restore and restore_session(self)):
             self.open_sample(DEFAULT_SAMPLE)
+            if first_lesson:
+                apply_first_lesson(self.state)
         self.history.clear()
         self.computation.compute_now()
 
@@ -118,21 +114,35 @@ class MainWindow(QMainWindow):
 
     def _build_views(self):
         self.canvas = FeatureCanvas()
-        value_range = lambda: self.value_range  # noqa: E731  (read when drawing)
-        self.pipeline_tab = PipelineTab(self.state, self.computation, value_range)
-        self.compare_tab = CompareTab(self.state, self.computation, value_range)
+        self.canvas.setObjectName("featureCanvas")
+        self.pipeline_tab = PipelineTab(self.state, self.computation)
+        self.compare_tab = CompareTab(self.state, self.computation)
         self.conv1d_tab = Conv1DTab()
-        self.conv1d_tab.setMinimumSize(420, 300)  # let the inspector dock grow beneath the tabs
+        self.conv1d_tab.setMinimumSize(300, 200)  # let the inspector dock grow beneath the tabs
         self.tabs = QTabWidget()
         self.tabs.addTab(self.canvas, "Feature maps")
         self.tabs.addTab(self.pipeline_tab, "Pipeline")
         self.tabs.addTab(self.compare_tab, "Compare")
-        self.tabs.addTab(self.conv1d_tab, "1-D convolution")
+        conv1d_scroll = QScrollArea()
+        conv1d_scroll.setWidgetResizable(True)
+        conv1d_scroll.setFrameShape(QScrollArea.NoFrame)
+        conv1d_scroll.setWidget(self.conv1d_tab)
+        self.tabs.addTab(conv1d_scroll, "1-D convolution")
         self.tabs.setTabToolTip(1, "Input → convolution → activation → pooling; channels; "
                                    "correlation vs. convolution")
         self.tabs.setTabToolTip(2, "Two settings side by side with their difference")
         self.tabs.setTabToolTip(3, "The lesson's 1-D convolution, step by step")
-        self.setCentralWidget(self.tabs)
+        self.caption = QLabel("")
+        self.caption.setObjectName("caption")
+        self.caption.setWordWrap(True)
+        self.caption.setToolTip("What the maps below show: image, kernel, settings and sizes")
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 2, 0, 0)
+        central_layout.setSpacing(2)
+        central_layout.addWidget(self.caption)
+        central_layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
         samples = [sample.name for sample in load_samples()]
         self.data_panel = DataPanel(self.state, samples)
         self.operation_panel = OperationPanel(self.state)
@@ -146,19 +156,21 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(self.kernel_editor)
         right_layout.addWidget(self.display_panel, 1)
-        self.left_dock = _dock("Data & operation", left, "leftDock")
-        self.right_dock = _dock("Kernel & display", right, "rightDock")
-        self.left_dock.setMinimumWidth(320)
-        self.right_dock.setMinimumWidth(330)
+        self.left_dock = side_dock("Data & operation", left, "leftDock")
+        self.right_dock = side_dock("Kernel & display", right, "rightDock")
+        # The side panels run the full height; the inspector sits under the maps only.
+        self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)
+        self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
         self.addDockWidget(Qt.LeftDockWidgetArea, self.left_dock)
         self.addDockWidget(Qt.RightDockWidgetArea, self.right_dock)
         self.inspector_panel = InspectorPanel()
+        self.inspector_panel.setObjectName("inspector")
         self.inspector = Inspector(self.state, self.computation, self.canvas,
                                    self.inspector_panel, self)
         self.stepper = StepThrough(self.state, self.computation, self.canvas, self.inspector,
                                    self)
         self.step_controls = StepControls(self.stepper)
-        bottom = QWidget()
+        bottom = self.inspector_body = QWidget()
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.setContentsMargins(4, 0, 4, 0)
         bottom_layout.addWidget(self.step_controls)
@@ -168,10 +180,12 @@ class MainWindow(QMainWindow):
         self.inspector_dock.setWidget(bottom)
         self.inspector_dock.setFeatures(QDockWidget.DockWidgetMovable
                                         | QDockWidget.DockWidgetFloatable)
+        self.inspector_dock.toggleViewAction().setText("&Inspector")
         self.addDockWidget(Qt.BottomDockWidgetArea, self.inspector_dock)
-        self.resizeDocks([self.inspector_dock], [260], Qt.Vertical)
+        self.inspector.openChanged.connect(self._fold_inspector)
+        self._fold_inspector(False)
         self.readout = QLabel("")
-        self.readout.setMinimumWidth(360)
+        self.readout.setMinimumWidth(240)
         self.timing = QLabel("")
         self.statusBar().addPermanentWidget(self.readout)
         self.statusBar().addPermanentWidget(self.timing)
@@ -227,10 +241,13 @@ class MainWindow(QMainWindow):
                                "Jump to a random image")
         self.copy_code_action = a("Copy as &code", self.copy_as_code, "Ctrl+Shift+C",
                                   "Put Python code that reproduces this output on the clipboard")
+        self.reset_zoom_action = a("Reset &zoom", self.reset_zoom, "Ctrl+0",
+                                   "Show every map whole again, at one scale (or double-click "
+                                   "a map)")
         self.presentation_action = a("&Presentation mode", self.toggle_presentation, Qt.Key_F11,
                                      "Full screen, large fonts, side panels hidden (F11)")
         self.presentation_action.setCheckable(True)
-        self.unpin_action = a("Unpin the inspected pixel", self.inspector.clear, Qt.Key_Escape)
+        self.unpin_action = a("Clear or unpin the inspected pixel", self.inspector.clear, Qt.Key_Escape)
         self.help_action = a("&Concepts and keys", self.show_help, QKeySequence.HelpContents,
                              "What kernels, padding, stride, channels and pooling are")
 
@@ -273,10 +290,23 @@ class MainWindow(QMainWindow):
                        self.play_action):
             view_menu.addAction(action)
         view_menu.addSeparator()
+        view_menu.addAction(self.reset_zoom_action)
         view_menu.addAction(self.presentation_action)
-        view_menu.addAction(self.left_dock.toggleViewAction())
-        view_menu.addAction(self.right_dock.toggleViewAction())
-        view_menu.addAction(self.inspector_dock.toggleViewAction())
+        self.panel_actions = []
+        for key, dock, text in (("Ctrl+1", self.left_dock, "&Data && operation"),
+                                ("Ctrl+2", self.right_dock, "&Kernel && display"),
+                                ("Ctrl+3", self.inspector_dock, "&Inspector")):
+            # The window's own action (a dock's toggle action is disabled while the dock is
+            # hidden, so its shortcut could never bring it back).
+            toggle = self._action(text, lambda on, d=dock: d.setVisible(on), key,
+                                  f"Show or hide the {text.replace('&&', '&').strip('&')} "
+                                  f"panel ({key})")
+            toggle.setCheckable(True)
+            toggle.setChecked(True)
+            dock.visibilityChanged.connect(
+                lambda _=None, t=toggle, d=dock: t.setChecked(not d.isHidden()))
+            view_menu.addAction(toggle)
+            self.panel_actions.append(toggle)
         install_train_menu(self)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.help_action)
@@ -291,6 +321,9 @@ class MainWindow(QMainWindow):
         s.activeKernelChanged.connect(lambda _: self._redraw())
         s.activeChannelChanged.connect(lambda _: self._update_side_tabs())
         s.mappingChanged.connect(lambda _: self._redraw())
+        s.valueRangeChanged.connect(lambda _: self._redraw())
+        s.selectedMapChanged.connect(lambda _: self._redraw())
+        s.displayLevelsChanged.connect(lambda _: self._redraw())
         s.datasetChanged.connect(self._on_dataset_changed)
         self.history.availabilityChanged.connect(self._on_history_changed)
         self.stepper.activeChanged.connect(lambda on: None if on else self._redraw())
@@ -310,23 +343,26 @@ class MainWindow(QMainWindow):
     # -- data ------------------------------------------------------------------------------
 
     def set_dataset(self, dataset, origin=None):
-        """Show ``dataset``; ``origin`` (a dict) is remembered for the next start."""
+        """Show ``dataset``; ``origin`` (a :class:`DatasetOrigin`) is remembered for the next
+        start."""
         self.origin = origin
         self._before_crop = None  # a new dataset ends any lesson crop
         with QSignalBlocker(self.step_controls.crop_check):
             self.step_controls.crop_check.setChecked(False)
-        self.value_range = image_range(dataset.images)
-        self.state.index = 0
-        self.state.dataset = dataset
+        self.state.show_dataset(dataset)
         self.setWindowTitle(f"{dataset.name} — {APP_TITLE}")
 
     def open_sample(self, name):
+        """Open the bundled sample ``name`` (small: read at once); True when it opened."""
+        return self._open_now(DatasetOrigin.sample(name), "Could not open the sample")
+
+    def _open_now(self, origin, title):
         try:
-            dataset = load_sample(name)
+            dataset = origin.load()
         except (ValueError, OSError) as exc:
-            self.report_error("Could not open the sample", str(exc))
+            self.report_error(title, str(exc))
             return False
-        self.set_dataset(dataset, {"kind": "sample", "name": name})
+        self.set_dataset(dataset, origin)
         return True
 
     def open_path(self, path):
@@ -336,8 +372,8 @@ class MainWindow(QMainWindow):
         """
         self.loader.open(path, grayscale=self.grayscale_action.isChecked())
 
-    def _on_loaded(self, dataset, path):
-        self.set_dataset(dataset, {"kind": "file", "path": path, "key": dataset.key})
+    def _on_loaded(self, dataset, origin):
+        self.set_dataset(dataset, origin)
 
     def _on_loading(self, busy):
         if busy:
@@ -346,18 +382,11 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
 
     def open_array(self, key):
-        dataset = self.state.dataset
-        try:
-            other = dataset.load_alternative(key)
-        except (ValueError, OSError) as exc:
-            self.report_error("Could not open that array", str(exc))
-            self.data_panel.refresh()
+        """Show array ``key`` of the current file (read off the GUI thread, like a file)."""
+        if self.origin is None:
             return
-        origin = dict(self.origin or {})
-        if origin.get("kind") == "sample":
-            other.name = f"{origin['name']}: {key}"
-        origin["key"] = key
-        self.set_dataset(other, origin)
+        self.loader.open_origin(self.origin.with_key(key))
+        self.data_panel.refresh()  # the picker shows what is open until the array arrives
 
     def open_file_dialog(self):
         path = dialogs.ask_open_path(self, "Open a dataset or image", DATA_FILTERS)
@@ -377,8 +406,11 @@ class MainWindow(QMainWindow):
             self.data_panel.step(delta)
 
     def _on_dataset_changed(self, dataset):
-        self.selected_map = ("conv", 0)
+        """Nothing shown may still speak of the previous dataset."""
+        self.stepper.set_active(False)
         self.inspector.clear()
+        self._hovered = None
+        self.readout.setText("")
 
     # -- drag and drop ---------------------------------------------------------------------
 
@@ -399,21 +431,63 @@ class MainWindow(QMainWindow):
         self._redraw()
 
     def _redraw(self):
+        """Draw every view from the state and the latest result (or the reason there is none)."""
+        if self.computation.failure is not None:
+            self._show_failure(self.computation.failure)
+            return
         view = self.computation.latest
         if view is None:
             return
+        self.canvas.show_notice(None)
         s = self.state
         picture = view.input_picture(s.active_channel)
         spec = view.spec
-        self.canvas.show_input(picture.values, picture.pads, view.input_range or self.value_range,
+        self.canvas.show_input(picture.values, picture.pads, view.input_range or self.state.value_range,
                                padded=picture.padded,
                                stretch=spec.stride if spec.transposed else (1, 1),
                                padding_mode=spec.padding_mode)
-        self.canvas.show_outputs(view.result, s.mapping, s.colormap, self.value_range)
+        self.canvas.show_outputs(view.result, s.mapping, s.colormap, self.state.value_range)
         self._attach_histogram()
         self.inspector.refresh()
         self.stepper.apply()
         self._update_side_tabs()
+        self._update_caption()
+        self._update_readout()
+
+    def _show_failure(self, message):
+        """Nothing computed for these settings: clear the maps and say why, in the view."""
+        self.stepper.set_active(False)
+        self.inspector.clear()
+        self.canvas.show_failure(message, self.state.image, self.state.value_range)
+        self.caption.setText(f"Cannot compute: {message}")
+        self._update_side_tabs()
+        self._update_readout()
+
+    def reset_zoom(self):
+        """Every board back to its fitted view."""
+        self.canvas.reset_zoom()
+        for tab in (self.pipeline_tab, self.compare_tab):
+            tab.board.board_scale.reset()
+
+    def _fold_inspector(self, is_open):
+        """The inspector shows its details while it has something to say, else one line."""
+        panel = self.inspector_panel
+        panel.details.setVisible(is_open)
+        panel.heading.setWordWrap(is_open)
+        body = self.inspector_body
+        if is_open:
+            body.setMaximumHeight(16777215)
+            self.resizeDocks([self.inspector_dock], [inspector_height(self)], Qt.Vertical)
+        else:
+            line = max(panel.heading.sizeHint().height(), panel.channel_combo.sizeHint().height())
+            margins = body.layout().contentsMargins()
+            body.setMaximumHeight(self.step_controls.sizeHint().height() + line
+                                  + 2 * body.layout().spacing() + margins.top()
+                                  + margins.bottom() + 8)
+
+    def _update_caption(self):
+        view = self.computation.latest
+        self.caption.setText(caption_text(self.state, view, self.kernel_editor.kernel_name()))
 
     def _update_side_tabs(self):
         """Recompute the pipeline or compare tab, only while it is the one shown."""
@@ -422,18 +496,19 @@ class MainWindow(QMainWindow):
             current.update_view()
 
     def _attach_histogram(self):
-        kind, k = self.selected_map
+        kind, k = self.state.selected_map
         plots = self.canvas.pooled if kind == "pooled" else self.canvas.conv
         if not plots:
             plots, kind = self.canvas.conv, "conv"
         if not plots:
             return
         k = min(k, len(plots) - 1)
+        if self.state.display_levels is not None:
+            plots[k].image_item.setLevels(self.state.display_levels)
         self.display_panel.attach(plots[k], plots[k].plot.titleLabel.text)
 
     def _on_map_clicked(self, kind, k):
-        self.selected_map = (kind, k)
-        self._attach_histogram()
+        self.state.selected_map = (kind, k)
 
     def _on_compute_busy(self, busy):
         # A finished job replaces the text with its timing; a failed one must not leave it on.
@@ -446,8 +521,22 @@ class MainWindow(QMainWindow):
         if self.timing.text() == "computing…":
             self.timing.setText("")
         self.statusBar().showMessage(f"Cannot compute with these settings: {message}", 8000)
+        self._show_failure(message)
 
     def _on_hover(self, kind, k, row, col, value):
+        self._hovered = (kind, k, row, col)
+        self._show_readout(kind, k, row, col, value)
+
+    def _update_readout(self):
+        """The read-out of the pixel under the mouse, from what the maps show now."""
+        if self._hovered is None:
+            self.readout.setText("")
+            return
+        kind, k, row, col = self._hovered
+        plot = self.canvas.plot_for(kind, k)
+        self._show_readout(kind, k, row, col, None if plot is None else plot.value_at(row, col))
+
+    def _show_readout(self, kind, k, row, col, value):
         if value is None:
             self.readout.setText("")
             return
@@ -499,7 +588,7 @@ class MainWindow(QMainWindow):
             lambda chosen: export.stage_paths(chosen, names, count))
         if not path:
             return None
-        settings = (self.state.mapping, self.state.colormap, self.value_range, scale)
+        settings = (self.state.mapping, self.state.colormap, self.state.value_range, scale)
         if export.export_cost(stages, scale) > export.SYNC_EXPORT_PIXELS:  # > a frame: worker
             return self._export_in_background(export.iter_export_stages(path, stages, *settings),
                                               path)
@@ -626,9 +715,9 @@ class MainWindow(QMainWindow):
         image = self.state.image
         if image is None:
             return None
-        origin = self.origin or {}
-        if origin.get("kind") == "sample" and not origin.get("key"):
-            source = ImageSource.sample(origin["name"])
+        origin = self.origin
+        if origin is not None and origin.kind == "sample" and not origin.key:
+            source = ImageSource.sample(origin.name)
         else:
             source = self.state.dataset
         code = python_snippet(self.state.stack(), image_source=source, index=int(self.state.index),
@@ -638,30 +727,27 @@ class MainWindow(QMainWindow):
         return code
 
     def toggle_presentation(self, on=None):
-        """Full screen with large fonts and the side panels hidden, for a projector; again to
-        restore the previous layout."""
+        """Full screen with large fonts for a projector (the kernel stays, the data panel
+        steps aside); again to restore the previous layout and fonts exactly."""
         if on is None:
-            on = self._presentation is None
-        if on and self._presentation is None:
-            self._presentation = (self.saveState(), self.isFullScreen(), self.styleSheet())
-            self.left_dock.hide()
-            self.right_dock.hide()
-            self.inspector_dock.show()
-            self.setStyleSheet(PRESENTATION_STYLE)
-            MapPlot.title_size = "18pt"
-            self.showFullScreen()
-            QTimer.singleShot(0, lambda: self.resizeDocks([self.inspector_dock], [460],
-                                                          Qt.Vertical))
-        elif not on and self._presentation is not None:
-            layout, was_full, style = self._presentation
-            self._presentation = None
-            MapPlot.title_size = "11pt"
-            self.setStyleSheet(style)
-            if not was_full:
-                self.showNormal()
-            self.restoreState(layout)
-        self.presentation_action.setChecked(self._presentation is not None)
+            on = not self.presentation.active
+        if on:
+            self.presentation.enter()
+        else:
+            self.presentation.leave()
+        self.presentation_action.setChecked(self.presentation.active)
+        self.canvas.refresh_titles()
         self._redraw()
+
+    def refit_panels(self):
+        """Fit the side panels to their controls again (after fonts or sizes changed)."""
+        for dock in (self.left_dock, self.right_dock):
+            fit_side_dock(dock)
+        self.refold_inspector()
+
+    def refold_inspector(self):
+        """Give the inspector the height it takes now (open or folded; after a font change)."""
+        self._fold_inspector(self.inspector.is_open)
 
     # -- misc ------------------------------------------------------------------------------
 
@@ -671,11 +757,22 @@ class MainWindow(QMainWindow):
         dialogs.show_error(self, title, message)
 
     def show_help(self):
+        """The F1 guide: concepts, then every shortcut read from the actions; it fits on the
+        screen it opens on."""
         if not hasattr(self, "_help"):
             self._help = QTextBrowser()
-            self._help.setWindowTitle(f"{APP_TITLE} — concepts")
-            self._help.setHtml(CONCEPTS_HTML)
-            self._help.resize(640, 720)
+            self._help.setWindowTitle(f"{APP_TITLE} — concepts and keys")
+        grid_actions = list(self.kernel_editor.actions.values())
+        window_actions = [a for a in self.findChildren(QAction) if a not in grid_actions]
+        self._help.setHtml(help_html(shortcut_rows(window_actions),
+                                     shortcut_rows(grid_actions)))
+        area = available_screen(self).adjusted(10, 10, -10, -10)  # room for the frame
+        width, height = min(680, area.width() - 20), min(760, area.height() - 40)
+        self._help.resize(width, height)
+        centre = self.frameGeometry().center()
+        left = min(max(centre.x() - width // 2, area.left()), area.right() - width)
+        top = min(max(centre.y() - height // 2, area.top()), area.bottom() - height)
+        self._help.move(left, top)
         self._help.show()
         self._help.raise_()
         return self._help

@@ -9,6 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from . import display
+from .board_scale import BoardScale
 from .feature_canvas import MapPlot
 
 __all__ = ["Tile", "MapBoard", "shape_text"]
@@ -24,13 +25,16 @@ class Tile:
     """One picture: ``values`` (h, w) or an RGB image (h, w, 3), a title and a caption.
 
     ``raw=True`` shows the values as an image in ``value_range`` (the input); otherwise they are
-    a feature map, shown with the current mapping and colormap.
+    a feature map, shown with the current mapping and colormap. Every tile with ``to_scale``
+    is drawn with the same screen size per data pixel (:class:`convgui.board_scale.BoardScale`).
     """
 
     title: str
     values: np.ndarray
     caption: str = ""
     raw: bool = False
+    #: Drawn at the board's one scale (a map); False for a kernel, fitted on its own.
+    to_scale: bool = True
 
 
 class MapBoard(pg.GraphicsLayoutWidget):
@@ -41,6 +45,13 @@ class MapBoard(pg.GraphicsLayoutWidget):
         self.setBackground("#1e1e1e")
         self.plots = []
         self._shape = None
+        self.board_scale = BoardScale(self)
+        self._fitted = None
+        self.scene().sigMouseClicked.connect(self._on_click)
+
+    def _on_click(self, event):
+        if event.double():
+            self.board_scale.reset()
 
     def show_rows(self, rows, mapping, colormap_name, value_range):
         """Display ``rows`` (a list of lists of Tile); reuse plots when the layout is the same."""
@@ -72,6 +83,23 @@ class MapBoard(pg.GraphicsLayoutWidget):
                                     levels=levels, lut=lut)
                 plot.set_title(tile.title)
                 caption.setText(tile.caption)
+        self.board_scale.set_members([
+            (self.plots[r][c][0].view_box, (lambda p=self.plots[r][c][0]: p.rect), tile.to_scale)
+            for r, row in enumerate(rows) for c, tile in enumerate(row)])
+        fitted = tuple((tile.to_scale, np.shape(tile.values)) for row in rows for tile in row)
+        if fitted != self._fitted:
+            self._fitted = fitted
+            self.board_scale.reset()
+        else:
+            self.board_scale.apply()
+
+    def scaled_plots(self):
+        """The MapPlots drawn to the board's one scale."""
+        return [plot for r, row in enumerate(self.plots) for c, (plot, _) in enumerate(row)
+                if self._fitted is not None and self._fitted[self._index(r, c)][0]]
+
+    def _index(self, r, c):
+        return sum(len(row) for row in self.plots[:r]) + c
 
     def tile_values(self, row, col):
         """The raw values of the tile at (row, col) (for tests and read-outs)."""

@@ -54,14 +54,16 @@ class OperationPanel(QWidget):
             "It undoes the shape of a strided convolution, not its values. (F1 explains.)")
         form.addRow("Operation", self.operation_combo)
         self.padding_combo = _combo(PADDING_CHOICES, "Zeros added around the image before sliding "
-                                    "the kernel. 'Same' keeps the size (TensorFlow's rule).")
+                                    "the kernel. 'Same' pads so the output has ⌈input / stride⌉ "
+                                    "pixels (TensorFlow's rule): the input's size at stride 1, "
+                                    "half of it (rounded up) at stride 2.")
         form.addRow("Padding", self.padding_combo)
         self.pad_h = _spin(0, 64, "Rows of zeros added at the top and at the bottom")
         self.pad_w = _spin(0, 64, "Columns of zeros added at the left and at the right")
         self.pad_label = QLabel("  ph, pw")
         self.pad_rows = [self.pad_label, self._pair(self.pad_h, self.pad_w)]
         form.addRow(*self.pad_rows)
-        self.asymmetric_check = QCheckBox("Other amounts at the bottom / right")
+        self.asymmetric_check = QCheckBox("Own bottom / right amounts")
         self.asymmetric_check.setToolTip(
             "Pad the bottom and the right by their own amounts, e.g. 'same' with the extra row "
             "at the top/left (scipy.ndimage) is top 1, bottom 0 for a 2×2 kernel")

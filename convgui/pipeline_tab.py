@@ -7,6 +7,7 @@ Row 3: correlation vs. true convolution: the kernel as drawn, as applied when fl
 and their difference.
 """
 
+import html
 from dataclasses import replace
 
 import numpy as np
@@ -28,10 +29,9 @@ class PipelineTab(QWidget):
     they are bigger than a frame, the newest request winning.
     """
 
-    def __init__(self, state, computation, value_range, parent=None):
+    def __init__(self, state, computation, parent=None):
         super().__init__(parent)
         self.state, self.computation = state, computation
-        self.value_range = value_range
         self.rows = []
         self.work = TabWork(self)
         self.work.ready.connect(self._show)
@@ -51,6 +51,13 @@ class PipelineTab(QWidget):
     def update_view(self):
         """Recompute the breakdown for the latest result (call when the tab is visible)."""
         view = self.computation.latest
+        if self.computation.failure is not None:
+            self.rows = []
+            self.board.show_rows([], self.state.mapping, self.state.colormap,
+                                 self.state.value_range)
+            self.intro.setText("<span style='color:#c33'>Cannot compute with these settings: "
+                               f"{html.escape(self.computation.failure)}</span>")
+            return
         if view is None:
             return
         k = min(self.state.active_kernel, view.spec.kernels.shape[3] - 1)
@@ -67,7 +74,7 @@ class PipelineTab(QWidget):
     def _show(self, built):
         rows, text = built
         self.rows = rows
-        self.board.show_rows(rows, self.state.mapping, self.state.colormap, self.value_range())
+        self.board.show_rows(rows, self.state.mapping, self.state.colormap, self.state.value_range)
         self.intro.setText(text)
 
     def _fail(self, message):
@@ -132,9 +139,9 @@ def layer_rows(view, k, channel):
     correlation = conv if not spec.flip else conv_with(images, kernel, False, bias)
     convolution = conv if spec.flip else conv_with(images, kernel, True, bias)
     rows.append([
-        Tile("Kernel", drawn, _shape(drawn)),
+        Tile("Kernel", drawn, _shape(drawn), to_scale=False),
         Tile("Rotated 180°", drawn[::-1, ::-1],
-             "applied now" if spec.flip else "used by convolution"),
+             "applied now" if spec.flip else "used by convolution", to_scale=False),
         Tile("Correlation", correlation, _shape(correlation)),
         Tile("Convolution", convolution, _shape(convolution)),
         Tile("Conv − corr", convolution - correlation, "0 for symmetric kernels"),

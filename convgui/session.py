@@ -6,13 +6,11 @@ import sys
 import numpy as np
 from PyQt5.QtCore import QSettings
 
-from core.datasets import load_dataset, load_sample
-
 from . import remembered
-from .image_io import load_any
 from .loading import interactive_problem
 from core.stack import check_stack
 
+from .opening import DatasetOrigin
 from .state import COLORMAPS, MAPPINGS, PARAMETER_FIELDS, layer_spec
 
 __all__ = ["settings", "save_session", "restore_session"]
@@ -46,22 +44,11 @@ def save_session(window):
     store.setValue("session/layers", json.dumps({"selected": int(state.selected_layer),
                                                  "layers": layers}))
     origin = window.origin
-    store.setValue("session/origin", json.dumps(origin) if origin else "")
+    store.setValue("session/origin", json.dumps(origin.to_dict()) if origin else "")
     store.setValue("session/index", int(state.index))
     store.setValue("window/geometry", window.saveGeometry())
     store.setValue("window/state", window.saveState())
     store.sync()
-
-
-def _load_origin(origin):
-    if origin["kind"] == "sample":
-        dataset = load_sample(origin["name"])
-        if origin.get("key") and origin["key"] != dataset.key:
-            dataset = dataset.load_alternative(origin["key"])
-        return dataset
-    if origin.get("key"):
-        return load_dataset(origin["path"], key=origin["key"])
-    return load_any(origin["path"])
 
 
 def restore_session(window):
@@ -109,8 +96,9 @@ def _restore(window, store, warnings):
     origin = None if raw is None else _checked(warnings, remembered.check_origin, raw)
     if origin is None:
         return False
+    origin = DatasetOrigin.from_dict(origin)
     try:
-        dataset = _load_origin(origin)
+        dataset = origin.load()
     except (ValueError, OSError, TypeError, KeyError) as exc:
         warnings.append(f"the last dataset could not be reopened ({exc})")
         return False
@@ -133,6 +121,8 @@ def _restore(window, store, warnings):
         layout = _checked(warnings, remembered.check_layout, value, what)
         if layout is not None and not restore(layout):
             warnings.append(f"the remembered {what} could not be used")
+        elif layout is not None and key == "window/geometry":
+            window.geometry_restored = True
     return True
 
 

@@ -52,7 +52,7 @@ def open_animation_dialog(window):
     h, w = np.shape(view.image)[:2]
     source = AnimationSource(image=view.image, spec=view.spec, kernel_index=k,
                              colormap=window.state.colormap, mapping=window.state.mapping,
-                             value_range=tuple(window.value_range), kernel_name=name,
+                             value_range=tuple(window.state.value_range), kernel_name=name,
                              centre=window.lesson_centre(h, w),
                              name=(name or "kernel").replace(" ", "_").lower() + "_steps")
     previous = window.animation_dialog

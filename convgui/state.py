@@ -26,12 +26,18 @@ from core._checks import as_flag, as_pair
 from core.choices import channel_names
 from core.kernels import MAX_KERNEL_SIZE, check_kernel
 from core.pipeline import ACTIVATIONS, PipelineSpec
+from core.sheets import image_range
 from core.stack import MAX_LAYERS, check_stack
 
 __all__ = ["ExplorerState", "same_value", "ACTIVATIONS", "POOLING", "COLORMAPS", "MAPPINGS",
-           "MAX_KERNEL_SIZE", "PARAMETER_FIELDS", "STACK_FIELDS", "MAX_LAYERS", "layer_spec"]
+           "MAX_KERNEL_SIZE", "PARAMETER_FIELDS", "DISPLAY_FIELDS", "STACK_FIELDS", "MAX_LAYERS",
+           "layer_spec"]
 
 POOLING = POOLINGS
+
+#: The fields that only say how results are shown (they never trigger a recomputation).
+DISPLAY_FIELDS = ("colormap", "mapping", "active_kernel", "active_channel", "value_range",
+                  "selected_map", "display_levels")
 
 #: The fields that define the computation (what undo/redo and exports record).
 PARAMETER_FIELDS = ("kernels", "padding", "stride", "dilation", "flip", "activation",
@@ -89,6 +95,25 @@ def _fit_channels(state, bank):
         bank = np.repeat(bank, channels, axis=2)
         bank.flags.writeable = False
     return bank
+
+
+def _check_range(value, name):
+    low, high = (float(v) for v in value)
+    if not (np.isfinite(low) and np.isfinite(high) and high > low):
+        raise ValueError(f"{name} must be finite (low, high) with high > low, got {value!r}")
+    return (low, high)
+
+
+def _check_levels(value, name):
+    return None if value is None else _check_range(value, name)
+
+
+def _check_selected(value, name):
+    kind, k = value
+    if kind not in ("conv", "pooled"):
+        raise ValueError(f"{name} must be ('conv' or 'pooled', kernel), got {value!r}")
+    return (kind, int(k))
+
 
 
 def _check_bias(value, name):
@@ -231,6 +256,9 @@ class ExplorerState(QObject):
     poolStrideChanged = pyqtSignal(object)
     colormapChanged = pyqtSignal(str)
     mappingChanged = pyqtSignal(str)
+    valueRangeChanged = pyqtSignal(object)
+    selectedMapChanged = pyqtSignal(object)
+    displayLevelsChanged = pyqtSignal(object)
 
     dataset = _Field(None)
     index = _Field(0, lambda v, n: int(v))
@@ -253,12 +281,22 @@ class ExplorerState(QObject):
     selected_layer = _Field(0, _check_layer_index)
     colormap = _Field("gray", _choice(COLORMAPS))
     mapping = _Field("minmax", _choice(MAPPINGS))
+    #: The range the dataset's pixel values are meant in (finite values only): how the input
+    #: is drawn and what the 'clip' mapping clips to.
+    value_range = _Field((0.0, 1.0), _check_range)
+    #: The output map whose levels the histogram shows and controls: ``(kind, kernel)``.
+    selected_map = _Field(("conv", 0), _check_selected)
+    #: Levels set by hand (histogram) for the selected map, or None for the mapping's own.
+    display_levels = _Field(None, _check_levels)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._values = {}
         self.datasetChanged.connect(self.fit_to_dataset)
         self.kernelsChanged.connect(self._clamp_active)
+        # Levels set by hand belong to one map under one mapping.
+        self.selectedMapChanged.connect(lambda _: setattr(self, "display_levels", None))
+        self.mappingChanged.connect(lambda _: setattr(self, "display_levels", None))
 
     # -- convenience -------------------------------------------------------------------------
 
@@ -450,6 +488,15 @@ class ExplorerState(QObject):
             self.layers = tuple(stack)
             self.selected_layer = selected
             self._load_layer(stack[selected])
+
+    def show_dataset(self, dataset):
+        """Switch to ``dataset`` at its first image, with the display facts that belong to it
+        (its value range; the first kernel's map selected, automatic levels)."""
+        self.value_range = image_range(dataset.images)
+        self.selected_map = ("conv", 0)
+        self.display_levels = None
+        self.index = 0
+        self.dataset = dataset
 
     # -- invariants --------------------------------------------------------------------------
 

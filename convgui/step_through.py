@@ -8,12 +8,15 @@ Play/pause, single steps, a scrub slider and a speed control drive it; Space, �
 
 import numpy as np
 from PyQt5.QtCore import QObject, QSignalBlocker, Qt, QTimer, pyqtSignal
-from PyQt5.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSlider, QSpinBox,
+from PyQt5.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QStyle,
                              QWidget)
 
-from .widgets import tool_button
+from .widgets import icon_button
 
-__all__ = ["StepThrough", "StepControls"]
+__all__ = ["StepThrough", "StepControls", "WATCHABLE_STEPS"]
+
+#: More steps than this and step-through suggests the 8×8 crop.
+WATCHABLE_STEPS = 1000
 
 
 class StepThrough(QObject):
@@ -158,27 +161,33 @@ class StepControls(QWidget):
         self.enable_check = QCheckBox("Step-through")
         self.enable_check.setToolTip("Slide the kernel across the input one step at a time; "
                                      "the output fills in as it goes (Space plays, ←/→ step)")
-        self.first_button = tool_button("|◀", "Back to the first position",
-                                        lambda: stepper.seek(0))
-        self.prev_button = tool_button("◀", "One step back (←)", lambda: stepper.step(-1))
-        self.play_button = tool_button("▶", "Play / pause (Space)", stepper.toggle_play)
-        self.next_button = tool_button("▶|", "One step forward (→)", lambda: stepper.step(1))
+        # Standard icons, drawn by the style: no font needs the ⏸ glyph.
+        self.first_button = icon_button(QStyle.SP_MediaSkipBackward, "First",
+                                        "Back to the first position", lambda: stepper.seek(0))
+        self.prev_button = icon_button(QStyle.SP_MediaSeekBackward, "Back", "One step back (←)",
+                                       lambda: stepper.step(-1))
+        self.play_button = icon_button(QStyle.SP_MediaPlay, "Play", "Play / pause (Space)",
+                                       stepper.toggle_play)
+        self.next_button = icon_button(QStyle.SP_MediaSeekForward, "Forward",
+                                       "One step forward (→)", lambda: stepper.step(1))
         self.slider = QSlider(Qt.Horizontal)
+        self.slider.setMinimumWidth(40)
         self.slider.setToolTip("Scrub through the kernel's positions")
         self.slider.valueChanged.connect(stepper.seek)
         self.speed = QSpinBox()
         self.speed.setRange(1, 60)
         self.speed.setValue(stepper.speed)
-        self.speed.setSuffix(" steps/s")
-        self.speed.setToolTip("Playing speed")
+        self.speed.setSuffix(" /s")
+        self.speed.setToolTip("Playing speed: steps per second")
         self.speed.valueChanged.connect(stepper.set_speed)
         self.crop_check = QCheckBox("8×8 crop")
         self.crop_check.setToolTip("Work on an 8×8 piece of the image around the kernel (or the "
                                    "centre), so every number is readable; untick to go back")
         self.where = QLabel("")
-        self.where.setMinimumWidth(150)
+        self.where.setMinimumWidth(0)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
         layout.addWidget(self.enable_check)
         layout.addWidget(self.crop_check)
         for widget in (self.first_button, self.prev_button, self.play_button,
@@ -190,9 +199,13 @@ class StepControls(QWidget):
         self.enable_check.toggled.connect(stepper.set_active)
         stepper.activeChanged.connect(self._on_active)
         stepper.positionChanged.connect(self._on_position)
-        stepper.playingChanged.connect(
-            lambda playing: self.play_button.setText("⏸" if playing else "▶"))
+        stepper.playingChanged.connect(self._on_playing)
         self._on_active(False)
+
+    def _on_playing(self, playing):
+        self.play_button.setText("Pause" if playing else "Play")
+        self.play_button.setIcon(self.style().standardIcon(
+            QStyle.SP_MediaPause if playing else QStyle.SP_MediaPlay))
 
     def _on_active(self, on):
         with QSignalBlocker(self.enable_check):
@@ -203,8 +216,16 @@ class StepControls(QWidget):
             self.where.setText("")
 
     def _on_position(self, position, count):
+        if not self.stepper.active:  # a seek while off: no counter of a walk nobody sees
+            self.where.setText("")
+            return
         with QSignalBlocker(self.slider):
             self.slider.setRange(0, count - 1)
             self.slider.setValue(position)
         row, col = self.stepper.row_col(position)
-        self.where.setText(f"step {position + 1} / {count} — output [{row}, {col}]")
+        text = f"step {position + 1:,} / {count:,} — output [{row}, {col}]"
+        if count > WATCHABLE_STEPS and not self.crop_check.isChecked():
+            # Nobody watches a photo's 238,004 steps: point at the readable crop.
+            text = f"{count:,} steps: tick “8×8 crop” to follow each one · " + text
+        self.where.setText(text)
+        self.where.setToolTip(text)

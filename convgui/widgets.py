@@ -1,8 +1,9 @@
 """Small widget builders shared by the panels: a combo box of keyed choices, a tool button."""
 
+from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import QComboBox, QSpinBox, QToolButton
 
-__all__ = ["choice_combo", "tool_button", "spin_box"]
+__all__ = ["choice_combo", "tool_button", "icon_button", "spin_box"]
 
 
 def choice_combo(choices, tip):
@@ -22,6 +23,16 @@ def tool_button(text, tip, slot):
     button.setText(text)
     button.setToolTip(tip)
     button.clicked.connect(slot)
+    return button
+
+
+def icon_button(standard_icon, text, tip, slot):
+    """A small button showing the style's ``standard_icon`` (a ``QStyle.SP_…`` value), with
+    ``text`` as its accessible name, a tooltip, calling ``slot`` when clicked."""
+    button = tool_button(text, tip, slot)
+    button.setIcon(button.style().standardIcon(standard_icon))
+    button.setToolButtonStyle(Qt.ToolButtonIconOnly)
+    button.setAccessibleName(text)
     return button
 
 

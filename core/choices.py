@@ -28,7 +28,7 @@ ACTIVATION_CHOICES = (("none", "None"), ("relu", "ReLU  max(x, 0)"), ("abs", "Ab
 #: ``(key, label)`` for the activation where space is short: titles of maps, one-line summaries.
 ACTIVATION_SHORT_LABELS = (("none", "none"), ("relu", "ReLU"), ("abs", "|x|"))
 
-_PADDING_LABELS = {"valid": "Valid (no padding)", "same": "Same (keep size)",
+_PADDING_LABELS = {"valid": "Valid (no padding)", "same": "Same (size ÷ stride)",
                    "full": "Full (k − 1 each side)"}
 #: ``(key, label)`` for padding: the core's words, then explicit amounts (``"custom"``).
 PADDING_CHOICES = (tuple((word, _PADDING_LABELS[word]) for word in PADDING_WORDS)

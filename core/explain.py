@@ -192,18 +192,19 @@ def explain_pool_pixel(feature_map, spec, row, col):
     return PoolPixel(row, col, window, values, "avg", float(values.mean()))
 
 
-def format_number(value):
-    """A number as the inspector writes it: integers without a point, others with 4 digits.
+def format_number(value, digits=4):
+    """A number as the inspector writes it: integers without a point, others with ``digits``
+    significant digits (4 unless a narrow cell asks for fewer).
 
     Examples
     --------
-    >>> format_number(3.0), format_number(0.123456)
-    ('3', '0.1235')
+    >>> format_number(3.0), format_number(0.123456), format_number(0.123456, digits=2)
+    ('3', '0.1235', '0.12')
     """
     value = float(value)
     if value == int(value) and abs(value) < 1e6:
         return str(int(value))
-    return f"{value:.4g}"
+    return f"{value:.{int(digits)}g}"
 
 
 def sum_expression(patch, kernel, total):

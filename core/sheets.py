@@ -30,11 +30,12 @@ __all__ = [
     "encode_png",
     "write_png",
     "feature_levels",
+    "finite_range",
+    "image_range",
     "to_gray",
     "render_tile",
     "mapped_values",
     "levels_for",
-    "image_range",
     "draw_label",
     "contact_sheet",
     "png_names",
@@ -144,6 +145,54 @@ def feature_levels(outputs, *, chunk=4096):
     return np.stack([low, high], axis=1)
 
 
+def finite_range(values):
+    """``(low, high)`` of the finite values (NaN and ±inf ignored), or None when there are none.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> finite_range(np.array([np.nan, -2.0, np.inf, 3.0]))
+    (-2.0, 3.0)
+    >>> finite_range(np.array([np.nan])) is None
+    True
+    """
+    values = np.asarray(values)
+    if values.dtype.kind in "uib":
+        return (float(values.min()), float(values.max())) if values.size else None
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return None
+    return (float(finite.min()), float(finite.max()))
+
+
+def image_range(images, *, sample=64):
+    """The value range images are meant in: ``(0, 1)`` for float data in [0, 1], ``(0, 255)``
+    for 8-bit data (or float data within it), else the finite range of the first ``sample``
+    images widened to include 0. NaN and ±inf never widen it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> image_range(np.array([[[0.2, np.inf], [np.nan, 0.9]]]))
+    (0.0, 1.0)
+    >>> image_range(np.zeros((1, 2, 2), dtype=np.uint8))
+    (0.0, 255.0)
+    """
+    images = np.asarray(images[: min(len(images), sample)])
+    if images.dtype == np.uint8:
+        return (0.0, 255.0)
+    if images.dtype.kind in "ui":
+        high = float(images.max()) if images.size else 0.0
+        return (0.0, float(np.iinfo(images.dtype).max) if high > 255 else 255.0)
+    found = finite_range(images)
+    if found is None:
+        return (0.0, 1.0)
+    low, high = found
+    if low >= 0 and high <= 1.0:
+        return (0.0, 1.0)
+    return (min(low, 0.0), max(high, 255.0))
+
+
 def to_gray(values, levels):
     """Scale ``values`` linearly so ``levels = (low, high)`` maps to 0..255; return uint8.
 
@@ -183,38 +232,27 @@ def levels_for(values, mapping, image_range=(0.0, 255.0)):
     """Display levels ``(low, high)`` for ``values`` under ``mapping``.
 
     ``image_range`` is the value range of the source images ((0, 1) for float data in [0, 1],
-    (0, 255) for 8-bit), which ``'clip'`` uses.
+    (0, 255) for 8-bit), which ``'clip'`` uses. Only finite values count: a NaN or an inf
+    never blacks out the rest (all non-finite gives ``(0, 1)``).
 
     Examples
     --------
     >>> import numpy as np
     >>> levels_for(np.array([-2.0, 1.0]), 'symmetric')
     (-2.0, 2.0)
+    >>> levels_for(np.array([np.nan, 3.0, np.inf, 5.0]), 'minmax')
+    (3.0, 5.0)
     """
     if mapping == "clip":
         return (float(image_range[0]), float(image_range[1]))
-    shown = mapped_values(np.asarray(values), mapping)
-    low, high = float(np.min(shown)), float(np.max(shown))
+    found = finite_range(mapped_values(np.asarray(values), mapping))
+    low, high = (0.0, 1.0) if found is None else found
     if mapping == "symmetric":
         bound = max(abs(low), abs(high))
         low, high = -bound, bound
     if high <= low:
         high = low + 1.0
     return (low, high)
-
-
-def image_range(images):
-    """The value range images are meant in: (0, 1) for float data in [0, 1], else integer range."""
-    images = np.asarray(images[: min(len(images), 64)])
-    if images.dtype == np.uint8:
-        return (0.0, 255.0)
-    if images.dtype.kind in "ui":
-        return (0.0, float(np.iinfo(images.dtype).max if images.max() > 255 else 255))
-    high = float(np.nanmax(images)) if images.size else 1.0
-    low = float(np.nanmin(images)) if images.size else 0.0
-    if low >= 0 and high <= 1.0:
-        return (0.0, 1.0)
-    return (min(low, 0.0), max(high, 255.0))
 
 
 def draw_label(canvas, text, row, col, *, scale=1, value=255):

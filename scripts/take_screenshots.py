@@ -42,7 +42,7 @@ def main():
 
     OUT.mkdir(parents=True, exist_ok=True)
     window = MainWindow(restore=False)
-    window.resize(1500, 940)
+    window.resize(1366, 768)  # the most common laptop and projector size
     window.show()
     state = window.state
     if sys.argv[1:] == ["layers"]:  # only the layer-stack picture
@@ -57,6 +57,8 @@ def main():
         window.grab().save(str(OUT / name))
         print("wrote", OUT / name)
 
+    shoot("first_screen.png")  # a fresh start, untouched
+
     state.index = 7
     state.kernels = np.array([[1.0, 0.0, -1.0]] * 3)
     state.padding = "same"
@@ -66,6 +68,14 @@ def main():
     window.inspector.pinned = True
     window.inspector.inspect("conv", 0, 12, 14)
     shoot("mnist_inspector.png")
+
+    window.toggle_presentation(True)
+    pump(app, 1.0)
+    window.inspector.pinned = True
+    window.inspector.inspect("conv", 0, 12, 14)
+    shoot("presentation.png")
+    window.toggle_presentation(False)
+    pump(app)
 
     window.inspector.clear()
     window.open_sample("Chelsea the cat")

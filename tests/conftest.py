@@ -23,6 +23,18 @@ def _fresh_settings(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture
+def desktop_font():
+    """The usual desktop UI font size (the offscreen platform defaults to a larger one)."""
+    from PyQt5.QtGui import QFont
+    from PyQt5.QtWidgets import QApplication
+
+    before = QApplication.font()
+    QApplication.setFont(QFont("DejaVu Sans", 9))
+    yield
+    QApplication.setFont(before)
+
+
+@pytest.fixture
 def errors(monkeypatch):
     """Record error dialogs instead of showing them: a list of ``(title, message)``."""
     from convgui import dialogs
@@ -40,8 +52,9 @@ def make_window(qtbot):
 
     windows = []
 
-    def make(restore=False):
-        window = MainWindow(restore=restore)
+    def make(restore=False, first_lesson=False):
+        # Tests build on the plain defaults unless they are about the first screen.
+        window = MainWindow(restore=restore, first_lesson=first_lesson)
         qtbot.addWidget(window)
         window.resize(1400, 900)
         window.show()

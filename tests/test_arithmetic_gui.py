@@ -71,7 +71,7 @@ def test_transposed_convolution_view_formula_and_stretched_input(window, qtbot):
     assert panel.padding_mode_combo.isVisible() and not panel.output_pad_h.isVisible()
 
 
-def test_impossible_output_padding_says_why_and_keeps_the_last_view(window, qtbot):
+def test_impossible_output_padding_says_why_in_the_view_and_recovers(window, qtbot):
     window.state.kernels = BLUR
     switch_to_transposed(window, qtbot, output_pad="0")
     before = window.canvas.conv[0].values.copy()
@@ -79,7 +79,12 @@ def test_impossible_output_padding_says_why_and_keeps_the_last_view(window, qtbo
     assert "must be smaller than the stride" in window.operation_panel.formula.text()
     qtbot.waitUntil(lambda: "output_padding" in window.statusBar().currentMessage(),
                     timeout=3000)
+    assert "output_padding" in window.canvas.notice.text()      # said in the view itself
+    assert window.canvas.conv[0].values is None                  # no map of other settings
+    type_into_spin(qtbot, window.operation_panel.output_pad_h, "0")
+    qtbot.waitUntil(lambda: window.canvas.conv[0].values is not None, timeout=3000)
     np.testing.assert_array_equal(window.canvas.conv[0].values, before)
+    assert not window.canvas.notice.isVisible()
 
 
 def test_hover_on_a_transposed_output_marks_its_window_on_the_stretched_input(window, qtbot):

@@ -44,7 +44,7 @@ def answers(monkeypatch):
 
 @pytest.fixture
 def window(qtbot):
-    window = MainWindow(restore=False)
+    window = MainWindow(restore=False, first_lesson=False)
     qtbot.addWidget(window)
     rng = np.random.default_rng(5)
     images = rng.random((300, 20, 20)).astype(np.float32)
@@ -98,16 +98,23 @@ def test_completed_batch_equals_core_and_progress_is_ordered(qtbot, window, answ
     seen = []
     dialog.set_range(20, 260)
 
+    on_progress = dialog._on_progress
+
     def record_progress(done, total):
         seen.append(("progress", done, total))
+        on_progress(done, total)
 
     original_run = dialog.run_job
 
     def run(job, on_done, message):
-        original_run(job, on_done, message)
-        dialog.worker.progress.connect(record_progress)
-        dialog.worker.finished.connect(lambda result: seen.append(("finished",)))
+        # Recorders connected before the worker starts (a fast job may end before any
+        # connection made after start() would exist).
+        def done(result):
+            seen.append(("finished",))
+            on_done(result)
+        original_run(job, done, message)
 
+    dialog._on_progress = record_progress
     dialog.run_job = run
     assert run_to_end(qtbot, dialog) == "finished"
     assert seen[-1] == ("finished",) and seen[-2] == ("progress", 240, 240)

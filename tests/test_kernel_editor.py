@@ -300,7 +300,9 @@ def test_flip_negate_clear_and_transpose(make_editor, qtbot, state):
     np.testing.assert_array_equal(state.kernel_2d, [[3, 4, -1], [0, 2, 1]])
     _click(qtbot, editor, "negate")
     np.testing.assert_array_equal(state.kernel_2d, [[-3, -4, 1], [0, -2, -1]])
-    assert not editor.actions["transpose"].isEnabled()
+    _click(qtbot, editor, "transpose")                      # rectangular: 2×3 becomes 3×2
+    np.testing.assert_array_equal(state.kernel_2d, [[-3, 0], [-4, -2], [1, -1]])
+    _click(qtbot, editor, "transpose")
     _click(qtbot, editor, "clear")
     np.testing.assert_array_equal(state.kernel_2d, np.zeros((2, 3)))
     state.kernels = [[1, 2], [3, 4]]

@@ -70,7 +70,7 @@ def test_play_advances_and_pause_stops(window, qtbot):
     stopped_at = window.stepper.position
     qtbot.wait(150)
     assert window.stepper.position == stopped_at
-    assert window.step_controls.play_button.text() == "▶"
+    assert window.step_controls.play_button.text() == "Play"
 
 
 def test_scrubbing_and_turning_off_restores_the_full_map(window, qtbot):
