@@ -47,14 +47,22 @@ from PyQt5.QtWidgets import QApplication  # noqa: E402
 def until_current(app, window, also=lambda: True):
     """Process events until the window shows the current settings' result (and ``also()``);
     a refused or failed computation ends the run with its message instead of spinning."""
+    from PyQt5.QtCore import QEventLoop, QTimer
+
     failures = []
     window.computation.failed.connect(failures.append)
+    # Wait for events like the window's own event loop does, instead of spinning: a spinning
+    # loop here would take one of the cores (and the GIL) from the computation it waits for.
+    # The timer only guarantees a wake-up now and then.
+    keepalive = QTimer()
+    keepalive.start(5)
     try:
         while not (window.computation.is_current() and also()):
             if failures:
                 raise RuntimeError(f"the window could not compute: {failures[0]}")
-            app.processEvents()
+            app.processEvents(QEventLoop.AllEvents | QEventLoop.WaitForMoreEvents)
     finally:
+        keepalive.stop()
         window.computation.failed.disconnect(failures.append)
 
 
