@@ -159,6 +159,12 @@ def finite_range(values):
     values = np.asarray(values)
     if values.dtype.kind in "uib":
         return (float(values.min()), float(values.max())) if values.size else None
+    if values.size:
+        # Both ends finite means every value is (NaN reaches min and max): two passes over the
+        # values instead of a mask, a copy of the finite ones and two passes over that.
+        low, high = float(values.min()), float(values.max())
+        if np.isfinite(low) and np.isfinite(high):
+            return (low, high)
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return None
