@@ -91,3 +91,19 @@ def test_levels_ignore_non_finite_values_wherever_they_are(bad, dtype):
     assert levels_for(flat, "symmetric") == (-max(abs(min(finite)), abs(max(finite))),
                                              max(abs(min(finite)), abs(max(finite))))
     assert finite_range(np.full((2, 2), np.nan, dtype)) is None
+
+
+@pytest.mark.parametrize("layout", ["channels last", "map major", "gray"])
+@pytest.mark.parametrize("mode", ["max", "avg"])
+def test_a_photo_is_pooled_in_row_bands_on_two_cores(monkeypatch, layout, mode):
+    import core.pooling as pooling
+
+    monkeypatch.setattr(pooling, "_POOL_BLOCK_BYTES", 2_000)  # bands of a few rows
+    monkeypatch.setattr(pooling, "_PARALLEL_OUTPUTS", 0)
+    rng = np.random.default_rng(11)
+    shape = (1, 47, 33) if layout == "gray" else (1, 47, 33, 3)
+    photo = empty_map_major(shape, np.float64) if layout == "map major" else np.empty(shape)
+    photo[...] = rng.standard_normal(shape)
+    got = pool2d(photo, (3, 3), stride=(2, 2), mode=mode)
+    np.testing.assert_allclose(got, reference_pool(photo, (3, 3), (2, 2), mode),
+                               rtol=1e-12, atol=1e-12)
