@@ -44,6 +44,7 @@ from .presentation import Presentation
 from .slides_export import animation_action, figure_action
 from .session import restore_session, save_session
 from .state import ExplorerState
+from .steady_label import SteadyLabel
 from .training_panel import install_train_menu
 from .window_layout import available_screen, fit_side_dock, inspector_height, side_dock
 from .workers import Worker
@@ -184,7 +185,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.BottomDockWidgetArea, self.inspector_dock)
         self.inspector.openChanged.connect(self._fold_inspector)
         self._fold_inspector(False)
-        self.readout = QLabel("")
+        self.readout = SteadyLabel("")  # changes on every mouse move: no window relayout
+        self.readout.setWordWrap(False)
         self.readout.setMinimumWidth(240)
         self.timing = QLabel("")
         self.statusBar().addPermanentWidget(self.readout)
