@@ -12,7 +12,7 @@ Measures, in one run on this machine:
 2. one step-through frame on a 2048×2048 photo (a → key press to the frame processed), and one
    hover over an output pixel of a 4000×6000 photo (the inspector's arithmetic and marks).
 3. event-loop lateness: a 10 ms timer runs on the GUI thread while kernel edits are recomputed
-   with the Feature maps, Pipeline and Compare tab shown (2048×2048 photo, 3 kernels); the
+   with the Feature maps, Pipeline, Compare and Layers tab shown (2048×2048 photo, 3 kernels); the
    worst delay of a tick is how long the window was frozen. Also three kernel edits in a row on
    the 2048×2048 photo with 7 kernels 15×15×3 (8 would exceed the values computed live), each
    while the previous one computes: the time to
@@ -262,8 +262,9 @@ def main():
         app, window, banks, 2), None))
     window.state.kernels = rng.standard_normal((3, 3, 3, 3))
     settle(app, window)
-    for tab, name in ((0, "Feature maps"), (1, "Pipeline"), (2, "Compare")):
-        median, worst = worst_lateness(app, window, tab, heavy)
+    for widget, name in ((window.canvas, "Feature maps"), (window.pipeline_tab, "Pipeline"),
+                         (window.compare_tab, "Compare"), (window.layers_tab, "Layers")):
+        median, worst = worst_lateness(app, window, window.tabs.indexOf(widget), heavy)
         rows.append((f"GUI-thread lateness, {name} tab, {tag}", median, worst, 0.050))
 
     photo_huge = rng.integers(0, 256, (1,) + huge, dtype=np.uint8)

@@ -23,6 +23,7 @@ from core.explain import explain_conv_pixel, explain_pool_pixel, spec_pads
 from core.stack import field_steps, pixel_trail, pixels_seeing, stack_fields, stage_region
 
 from . import display
+from .map_image import MapImageItem
 from .operation_panel import size_formula, transposed_size_formula
 
 pg.setConfigOptions(imageAxisOrder="row-major")
@@ -173,7 +174,7 @@ class StackBoard(pg.GraphicsLayoutWidget):
             for k in range(count):
                 r, c = divmod(k, cols)
                 top, x = r * (h + inner), left + c * (w + inner)
-                item = pg.ImageItem()
+                item = MapImageItem()  # drawn at the screen's resolution, not the map's
                 self.plot.addItem(item)
                 self.placed.append(_Placed(layer, stage, k, top, x, values, item))
             title = "Input" if stage == "input" else \
