@@ -35,6 +35,9 @@ class Tile:
     raw: bool = False
     #: Drawn at the board's one scale (a map); False for a kernel, fitted on its own.
     to_scale: bool = True
+    #: ``core.sheets.finite_range(values)`` when it was computed with the values (off the GUI
+    #: thread); None: found when shown.
+    found_range: tuple = None
 
 
 class MapBoard(pg.GraphicsLayoutWidget):
@@ -78,7 +81,8 @@ class MapBoard(pg.GraphicsLayoutWidget):
                     shown = values if values.ndim == 2 or values.shape[2] == 3 else values[..., 0]
                     plot.set_values(values, shown, levels=value_range)
                 else:
-                    levels = display.levels_for(values, mapping, value_range)
+                    levels = display.levels_for(values, mapping, value_range,
+                                                found=tile.found_range)
                     plot.set_values(values, display.mapped_values(values, mapping),
                                     levels=levels, lut=lut)
                 plot.set_title(tile.title)

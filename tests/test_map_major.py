@@ -107,3 +107,23 @@ def test_a_photo_is_pooled_in_row_bands_on_two_cores(monkeypatch, layout, mode):
     got = pool2d(photo, (3, 3), stride=(2, 2), mode=mode)
     np.testing.assert_allclose(got, reference_pool(photo, (3, 3), (2, 2), mode),
                                rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mapping", ["minmax", "abs", "symmetric", "clip"])
+@pytest.mark.parametrize("values", [[-4.0, 3.0, 0.5], [-4.0, -1.5], [2.0, 7.0], [0.0, 0.0],
+                                    [np.nan, -2.0, np.inf, 1.0]])
+def test_levels_from_a_range_found_before_are_those_of_the_values(mapping, values):
+    """A map's range found off the GUI thread gives the levels its values give, by hand."""
+    from core.sheets import finite_range, levels_for
+
+    values = np.array(values)
+    finite = values[np.isfinite(values)]
+    shown = np.abs(finite) if mapping == "abs" else finite
+    low, high = float(shown.min()), float(shown.max())
+    if mapping == "symmetric":
+        low, high = -max(abs(low), abs(high)), max(abs(low), abs(high))
+    if mapping == "clip":
+        low, high = 0.0, 255.0
+    expected = (low, high if high > low else low + 1.0)
+    assert levels_for(values, mapping) == expected
+    assert levels_for(values, mapping, found=finite_range(values)) == expected
