@@ -126,7 +126,10 @@ class MapPlot:
     def mark_cells(self, cells, outline=None):
         """Highlight ``cells`` (``(row, col)`` pairs) and optionally an ``outline`` rectangle
         ``(top, left, height, width)``; an empty list clears the highlight."""
-        self.marked = list(cells)
+        cells = list(cells)
+        if not cells and outline is None and not self.marked and self.marked_outline is None:
+            return  # nothing marked before or now: no repaint (a hover clears every map)
+        self.marked = cells
         self.marked_outline = outline
         path = QPainterPath()
         for row, col in cells:
