@@ -36,6 +36,7 @@ class SteadyLabel(QWidget):
         policy = QSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
+        self._needed = None  # (width, height the text needs at that width)
         self._fit_label()
 
     def text(self):
@@ -46,6 +47,7 @@ class SteadyLabel(QWidget):
             return
         before = self._height_needed()
         self._measure.setText(text)
+        self._needed = None
         self._label.setText(text)  # repaints the label; a fixed size goes no further up
         wider = not self.wordWrap() and self._measure.sizeHint().width() > self.width()
         if wider or self._height_needed() != before:
@@ -57,15 +59,21 @@ class SteadyLabel(QWidget):
     def setWordWrap(self, on):
         for label in (self._label, self._measure):
             label.setWordWrap(on)
+        self._needed = None
         self.updateGeometry()
 
     def setTextInteractionFlags(self, flags):
         self._label.setTextInteractionFlags(flags)
 
     def _height_needed(self):
-        if self._measure.wordWrap():
-            return self._measure.heightForWidth(max(self.width(), 1))
-        return self._measure.sizeHint().height()
+        """The height the text needs at the current width (measured once per text and width:
+        laying out rich text is most of what a new text costs)."""
+        width = max(self.width(), 1)
+        if self._needed is None or self._needed[0] != width:
+            height = self._measure.heightForWidth(width) if self._measure.wordWrap() else \
+                self._measure.sizeHint().height()
+            self._needed = (width, height)
+        return self._needed[1]
 
     def sizeHint(self):
         return self._measure.sizeHint()
@@ -87,6 +95,7 @@ class SteadyLabel(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.FontChange:  # the label shown inherits it; the other not
             self._measure.setFont(self.font())
+            self._needed = None
             self.updateGeometry()
 
     def _fit_label(self):
