@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt5.QtCore import QEvent
 from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import (QAction, QComboBox, QDialog, QDoubleSpinBox, QFormLayout,
+from PyQt5.QtWidgets import (QComboBox, QDialog, QDoubleSpinBox, QFormLayout,
                              QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                              QProgressBar, QPushButton, QSpinBox, QTableWidget, QVBoxLayout)
 
@@ -26,6 +26,7 @@ from .training_job import (START_CHOICES, TrainingRun, TrainingSettings, default
                            stack_layers, stack_summary)
 from .training_results import TrainingResults
 from .training_views import fill_confusion, kernel_mosaic, plot_widget, running_mean
+from .widgets import window_action
 from .workers import Worker
 
 __all__ = ["TrainingPanel", "install_train_menu", "kernel_mosaic"]
@@ -450,13 +451,10 @@ class TrainingPanel(TrainingResults, QDialog):
 def install_train_menu(window):
     """Add the Train menu to an explorer window's menu bar (call it where the menu belongs);
     return the menu's action, also kept as ``window.train_action``."""
-    action = QAction("&Train on this dataset…", window)
-    action.setShortcut(QKeySequence("Ctrl+T"))
-    action.setStatusTip("Train a small CNN — your kernels as layer 1 — on the open labelled "
-                        "dataset and watch its kernels learn")
-    action.triggered.connect(lambda: open_training_panel(window))
+    action = window_action(window, "&Train on this dataset…", lambda: open_training_panel(window),
+                           "Ctrl+T", "Train a small CNN — your kernels as layer 1 — on the open "
+                           "labelled dataset and watch its kernels learn")
     window.menuBar().addMenu("T&rain").addAction(action)
-    window.addAction(action)
     window.train_action = action
     return action
 
