@@ -18,6 +18,7 @@ from . import display
 from .board_scale import BoardScale
 from .pixel_numbers import PixelNumbers
 from .map_image import MapImageItem
+from .pixel_ref import PixelRef
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
@@ -468,11 +469,13 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
     # -- mouse -----------------------------------------------------------------------------
 
     def _map_under(self, scene_pos):
+        """``(PixelRef, MapPlot)`` under ``scene_pos``, or None."""
         for kind, k, plot in self.maps():
             box = plot.view_box
             if box.sceneBoundingRect().contains(scene_pos):
                 point = box.mapSceneToView(scene_pos)
-                return kind, k, plot, int(math.floor(point.y())), int(math.floor(point.x()))
+                return PixelRef(kind, k, int(math.floor(point.y())),
+                                int(math.floor(point.x()))), plot
         return None
 
     def leaveEvent(self, event):
@@ -483,8 +486,8 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         hit = self._map_under(event[0])
         if hit is None:
             return
-        kind, k, plot, row, col = hit
-        self.hovered.emit(kind, k, row, col, plot.value_at(row, col))
+        pixel, plot = hit
+        self.hovered.emit(*pixel, plot.value_at(pixel.row, pixel.col))
 
     def _on_mouse_clicked(self, event):
         if event.double() and event.button() == Qt.LeftButton:
@@ -493,7 +496,7 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         hit = self._map_under(event.scenePos())
         if hit is None or event.button() != Qt.LeftButton:
             return
-        kind, k, _, row, col = hit
-        if kind != "input":
-            self.mapClicked.emit(kind, k)
-        self.pixelClicked.emit(kind, k, row, col)
+        pixel, _ = hit
+        if pixel.kind != "input":
+            self.mapClicked.emit(pixel.kind, pixel.kernel)
+        self.pixelClicked.emit(*pixel)

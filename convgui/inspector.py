@@ -20,6 +20,8 @@ from core.explain import (explain_conv_pixel, explain_pool_pixel, spec_pads,
 from core.explain import format_number as _fmt
 from core.geometry import input_window, outputs_reading
 
+from .pixel_ref import PixelRef
+
 __all__ = ["InspectorPanel", "Inspector", "sum_expression", "IDLE_HINT"]
 
 #: What the folded inspector says while nothing is hovered or pinned.
@@ -298,7 +300,7 @@ class Inspector(QObject):
     Signals
     -------
     targetChanged(object)
-        The inspected pixel as ``(kind, kernel, row, col)``, or None.
+        The inspected pixel (a :class:`~convgui.pixel_ref.PixelRef`), or None.
     """
 
     targetChanged = pyqtSignal(object)
@@ -339,7 +341,7 @@ class Inspector(QObject):
         self.inspect(kind, k, row, col)
 
     def _on_click(self, kind, k, row, col):
-        if self.pinned and self.target == (kind, k, row, col):
+        if self.pinned and self.target == PixelRef(kind, k, row, col):
             self.unpin()
             return
         if self.canvas.plot_for(kind, k) is None or \
@@ -358,8 +360,8 @@ class Inspector(QObject):
         """Re-inspect the current target after a new result (or clear if it no longer exists)."""
         if self.target is None:
             return
-        plot = self.canvas.plot_for(self.target[0], self.target[1])
-        if plot is None or plot.value_at(*self.target[2:]) is None:
+        plot = self.canvas.plot_for(self.target.kind, self.target.kernel)
+        if plot is None or plot.value_at(self.target.row, self.target.col) is None:
             self.clear()
             return
         self.inspect(*self.target)
@@ -376,7 +378,7 @@ class Inspector(QObject):
         view = self.computation.latest
         if view is None:
             return
-        self.target = (kind, k, row, col)
+        self.target = PixelRef(kind, k, row, col)
         self.canvas.clear_marks()
         if kind == "conv":
             self._inspect_conv(view, k, row, col)

@@ -406,12 +406,12 @@ class MainWindow(QMainWindow):
         the hovered input pixel, or the middle of an ``h``×``w`` image."""
         target = self.inspector.target
         view = self.computation.latest
-        if target is not None and view is not None and target[0] == "conv":
-            window = explain_conv_pixel(view.image, view.spec, target[1], target[2],
-                                        target[3]).window
+        if target is not None and view is not None and target.kind == "conv":
+            window = explain_conv_pixel(view.image, view.spec, target.kernel, target.row,
+                                        target.col).window
             return (window.top + window.bottom) // 2, (window.left + window.right) // 2
-        if target is not None and target[0] == "input":
-            return target[2], target[3]
+        if target is not None and target.kind == "input":
+            return target.row, target.col
         return h // 2, w // 2
 
     def copy_as_code(self):
