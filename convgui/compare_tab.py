@@ -10,6 +10,7 @@ from dataclasses import fields, replace
 import numpy as np
 from PyQt5.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from core.choices import POOL_CHOICES, label
 from core.pipeline import run_pipeline
 
 from .map_board import MapBoard, Tile, shape_text
@@ -34,7 +35,7 @@ def variant_specs(spec, variant, snapshot=None):
             "A: kernel", "B: kernel transposed"
     if variant == "pooling":
         return replace(spec, pool_mode="max"), replace(spec, pool_mode="avg"), \
-            "A: max pooling", "B: average pooling"
+            f"A: {label(POOL_CHOICES, 'max').lower()}", f"B: {label(POOL_CHOICES, 'avg').lower()}"
     if variant == "stride":
         return replace(spec, stride=(1, 1)), replace(spec, stride=(2, 2)), \
             "A: stride 1", "B: stride 2"

@@ -14,6 +14,8 @@ from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor, QPainterPath, QPen
 from PyQt5.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QLabel
 
+from core import choices
+
 from . import display
 from .board_scale import BoardScale
 from .pixel_numbers import PixelNumbers
@@ -436,7 +438,8 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
             self._show_map(self.conv[k], conv[:, :, k], mapping, lut, value_range)
             label = "Transposed conv" if spec is not None and spec.transposed else "Conv"
             if spec is not None and spec.activation != "none":
-                label = f"{label} → {spec.activation}"
+                activation = choices.label(choices.ACTIVATION_SHORT_LABELS, spec.activation)
+                label = f"{label} → {activation}"
             self.conv[k].set_title(self._title(label, k, count, conv.shape[:2]))
             if pooled is not None:
                 self._show_map(self.pooled[k], pooled[:, :, k], mapping, lut, value_range)

@@ -14,6 +14,7 @@ from PyQt5.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QGridLayout, 
                              QHeaderView, QLabel, QScrollArea, QStyledItemDelegate,
                              QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from core import choices
 from core.choices import channel_names
 from core.explain import (explain_conv_pixel, explain_pool_pixel, spec_pads,
                           sum_expression)
@@ -266,7 +267,7 @@ class InspectorPanel(QWidget):
         else:
             lines.append(f"Sum: {sum_expression(patch, kernel, pixel.total)}")
         if activation != "none":
-            name = "ReLU" if activation == "relu" else "abs"
+            name = choices.label(choices.ACTIVATION_FUNCTION_NAMES, activation)
             lines.append(f"{name}({_fmt(pixel.total)}) = <b>{_fmt(pixel.activated)}</b>")
         if shown_value is not None:
             lines.append(f"<span style='color:gray'>Feature map shows {_fmt(shown_value)}</span>")

@@ -19,6 +19,7 @@ from PyQt5.QtGui import QColor, QFont, QFontMetrics, QPen
 from PyQt5.QtWidgets import (QFrame, QGraphicsRectItem, QLabel, QScrollArea, QSplitter,
                              QVBoxLayout, QWidget)
 
+from core import choices
 from core.explain import explain_conv_pixel, explain_pool_pixel, spec_pads
 from core.stack import field_steps, pixel_trail, pixels_seeing, stack_fields, stage_region
 
@@ -70,7 +71,7 @@ def _stage_name(spec, stage):
     if stage == "conv":
         name = "transposed conv" if spec.transposed else "conv"
         if spec.activation != "none":
-            name += " → " + ("ReLU" if spec.activation == "relu" else "|x|")
+            name += " → " + choices.label(choices.ACTIVATION_SHORT_LABELS, spec.activation)
         return name
     return f"{spec.pool_mode} pool"
 
@@ -314,7 +315,7 @@ def sizes_html(specs, image_shape, selected=0):
         conv_name = "transposed conv" if spec.transposed else "conv"
         line = f"{hw[0]}×{hw[1]}×{channels} → {conv_name} {kh}×{kw}: {conv}"
         if spec.activation != "none":
-            line += " → " + ("ReLU" if spec.activation == "relu" else "|x|")
+            line += " → " + choices.label(choices.ACTIVATION_SHORT_LABELS, spec.activation)
         if pooled_hw is not None:
             pool = [size_formula(s, k, (0, 0), st, 1) for s, k, st in
                     zip(conv_hw, spec.pool_shape, spec.pool_stride)]

@@ -154,6 +154,8 @@ def test_relu_activation(window, qtbot):
     settle(qtbot, window)
     expected = np.maximum(brute_conv(window.state.image, EDGE), 0)
     np.testing.assert_allclose(shown_conv(window), expected, atol=1e-5)
+    # The map's title names the activation as people read it, not by its key.
+    assert "Conv → ReLU 26×26" in window.canvas.conv[0].plot.titleLabel.text
 
 
 def test_kernel_bank_gives_one_map_per_kernel(window, qtbot):
