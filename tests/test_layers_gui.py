@@ -6,7 +6,7 @@ import pytest
 from PyQt5.QtCore import QPoint, Qt
 from scipy.signal import correlate2d
 
-from convgui.layers_tab import Spot
+from convgui.pixel_ref import Spot
 from tests.conftest import settle
 
 SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
