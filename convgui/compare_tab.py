@@ -105,6 +105,7 @@ class CompareTab(QWidget):
         self.snapshot = None
         self.tiles = []
         self.work = TabWork(self)
+        self.work.stop_when_hidden(self)
         self.work.ready.connect(self._show)
         self.work.failed.connect(self._fail)
         self.busy = busy_label(self.work)
@@ -164,11 +165,6 @@ class CompareTab(QWidget):
         self.work.request(lambda: compare_tiles(view, specs, k, how),
                           cost=compare_work(view, specs, k),
                           stale=lambda: computation.generation != settings)
-
-    def hideEvent(self, event):
-        if not event.spontaneous():  # another tab picked (not the window minimised): stop
-            self.work.supersede()    # computing; showing the tab again recomputes it
-        super().hideEvent(event)
 
     def _fail(self, message):
         self.message.setText(f"<span style='color:#c33'>{message}</span>")

@@ -34,6 +34,7 @@ class PipelineTab(QWidget):
         self.state, self.computation = state, computation
         self.rows = []
         self.work = TabWork(self)
+        self.work.stop_when_hidden(self)
         self.work.ready.connect(self._show)
         self.work.failed.connect(self._fail)
         self.intro = QLabel()
@@ -65,11 +66,6 @@ class PipelineTab(QWidget):
         computation, settings = self.computation, self.computation.generation
         self.work.request(lambda: layer_rows(view, k, channel), cost=layer_work(view, k),
                           stale=lambda: computation.generation != settings)
-
-    def hideEvent(self, event):
-        if not event.spontaneous():  # another tab picked (not the window minimised): stop
-            self.work.supersede()    # computing; showing the tab again recomputes it
-        super().hideEvent(event)
 
     def _show(self, built):
         rows, text = built

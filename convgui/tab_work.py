@@ -18,7 +18,7 @@ Examples
 two maps
 """
 
-from PyQt5.QtCore import QObject, pyqtSignal
+from PyQt5.QtCore import QEvent, QObject, pyqtSignal
 from PyQt5.QtWidgets import QLabel
 
 from core.engine import Interrupted, interruptible
@@ -86,6 +86,16 @@ class TabWork(QObject):
             except Interrupted:
                 return None
         self._runner.submit(job)
+
+    def stop_when_hidden(self, tab):
+        """Supersede the running build whenever ``tab`` is hidden because another tab was
+        picked (not when the window is minimised); showing it again recomputes it."""
+        tab.installEventFilter(self)
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Hide and not event.spontaneous():
+            self.supersede()
+        return False
 
     def supersede(self):
         """Drop the running build's result and stop it at its next block (tab hidden)."""
