@@ -25,7 +25,7 @@ from .batch_exports import BatchExports
 from .batch_job import batch_job
 from .batch_text import describe_spec, duration_text, file_stem, size_text
 from .thumbnail_grid import ThumbnailGrid
-from .widgets import window_action
+from .widgets import spin_box, window_action
 from .workers import Worker
 
 __all__ = ["batch_job", "BatchDialog", "batch_action", "open_batch_dialog"]
@@ -149,10 +149,7 @@ class BatchDialog(BatchExports, QDialog):
         self.export_npz_button.clicked.connect(self.export_npz)
         self.export_pngs_button.clicked.connect(self.export_png_folder)
         self.export_sheet_button.clicked.connect(self.export_sheet)
-        self.sheet_columns = QSpinBox()
-        self.sheet_columns.setRange(1, 50)
-        self.sheet_columns.setValue(10)
-        self.sheet_columns.setPrefix("columns: ")
+        self.sheet_columns = spin_box(1, 50, value=10, prefix="columns: ")
         export_row = QHBoxLayout()
         for widget in (self.export_npz_button, self.export_pngs_button, self.export_sheet_button,
                        self.sheet_columns):

@@ -38,11 +38,27 @@ def icon_button(standard_icon, text, tip, slot):
     return button
 
 
-def spin_box(low, high, tip):
-    """An integer spin box from ``low`` to ``high`` with a tooltip."""
+def spin_box(low, high, tip="", *, value=None, prefix="", suffix="", special=""):
+    """An integer spin box from ``low`` to ``high`` with a tooltip, starting at ``value`` (else
+    ``low``); ``prefix``/``suffix`` frame the number, ``special`` is written instead of ``low``.
+
+    Examples
+    --------
+    >>> from PyQt5.QtWidgets import QApplication
+    >>> app = QApplication.instance() or QApplication([])
+    >>> box = spin_box(320, 7680, "Width", value=1280, suffix=" px")
+    >>> box.value(), box.text(), box.toolTip()
+    (1280, '1280 px', 'Width')
+    """
     box = QSpinBox()
     box.setRange(low, high)
-    box.setToolTip(tip)
+    if value is not None:
+        box.setValue(value)
+    box.setPrefix(prefix)
+    box.setSuffix(suffix)
+    box.setSpecialValueText(special)
+    if tip:
+        box.setToolTip(tip)
     return box
 
 
