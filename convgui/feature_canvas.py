@@ -438,8 +438,7 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
             self._show_map(self.conv[k], conv[:, :, k], mapping, lut, value_range)
             label = "Transposed conv" if spec is not None and spec.transposed else "Conv"
             if spec is not None and spec.activation != "none":
-                activation = choices.label(choices.ACTIVATION_SHORT_LABELS, spec.activation)
-                label = f"{label} → {activation}"
+                label += " → " + choices.label(choices.ACTIVATION_SHORT_LABELS, spec.activation)
             self.conv[k].set_title(self._title(label, k, count, conv.shape[:2]))
             if pooled is not None:
                 self._show_map(self.pooled[k], pooled[:, :, k], mapping, lut, value_range)
