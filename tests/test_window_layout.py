@@ -33,6 +33,18 @@ def test_the_window_fits_with_readable_kernel_cells_and_no_sideways_scrolling(
     for dock in (window.left_dock, window.right_dock):
         bar = dock.widget().horizontalScrollBar()
         assert bar.maximum() == 0, (dock.objectName(), bar.maximum())
+    every_map_is_in_view(window)
+
+
+def every_map_is_in_view(window):
+    """Each map of the board lies wholly inside the visible canvas: a long title never pushes the
+    last maps out of the window (at 1024 px the pooled map used to be cut off)."""
+    canvas = window.canvas
+    visible = canvas.viewport().rect()
+    for name, _, plot in canvas.maps():
+        item = plot.image_item
+        drawn = canvas.mapFromScene(item.sceneBoundingRect()).boundingRect()
+        assert visible.contains(drawn), (name, drawn, visible)
 
 
 def test_the_inspector_folds_to_one_line_until_it_has_something_to_say(
