@@ -15,7 +15,7 @@ from core.pipeline import run_pipeline
 
 from .map_board import MapBoard, Tile, shape_text
 from .state import same_value
-from .tab_work import TabWork, busy_label
+from .tab_work import StopWhenHidden, TabWork, busy_label
 from .widgets import choice_combo
 
 __all__ = ["CompareTab", "VARIANTS", "COMBINATIONS", "variant_specs", "combine"]
@@ -92,7 +92,7 @@ def combine(a, b, how):
     return np.sqrt(a.astype(np.float64) ** 2 + b.astype(np.float64) ** 2)
 
 
-class CompareTab(QWidget):
+class CompareTab(StopWhenHidden, QWidget):
     """Variant and combination pickers above a board of three maps: A, B and A∘B.
 
     The maps are computed by a :class:`convgui.tab_work.TabWork`: off the GUI thread when they
@@ -105,7 +105,6 @@ class CompareTab(QWidget):
         self.snapshot = None
         self.tiles = []
         self.work = TabWork(self)
-        self.work.stop_when_hidden(self)
         self.work.ready.connect(self._show)
         self.work.failed.connect(self._fail)
         self.busy = busy_label(self.work)

@@ -17,12 +17,12 @@ from core.choices import ACTIVATION_SHORT_LABELS, POOL_CHOICES, channel_names, l
 from core.pipeline import convolve
 
 from .map_board import MapBoard, Tile, shape_text as _shape
-from .tab_work import TabWork, busy_label
+from .tab_work import StopWhenHidden, TabWork, busy_label
 
 __all__ = ["PipelineTab"]
 
 
-class PipelineTab(QWidget):
+class PipelineTab(StopWhenHidden, QWidget):
     """Shows the current image's layer for the kernel being edited.
 
     Its own maps are computed by a :class:`convgui.tab_work.TabWork`: off the GUI thread when
@@ -34,7 +34,6 @@ class PipelineTab(QWidget):
         self.state, self.computation = state, computation
         self.rows = []
         self.work = TabWork(self)
-        self.work.stop_when_hidden(self)
         self.work.ready.connect(self._show)
         self.work.failed.connect(self._fail)
         self.intro = QLabel()

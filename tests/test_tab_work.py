@@ -185,19 +185,23 @@ def test_picking_another_tab_drops_the_hidden_tab_s_build_and_staying_keeps_it(q
     from PyQt5.QtCore import Qt
     from PyQt5.QtWidgets import QTabWidget, QWidget
 
-    from convgui.tab_work import TabWork
+    from convgui.tab_work import StopWhenHidden, TabWork
+
+    class Tab(StopWhenHidden, QWidget):
+        def __init__(self):
+            super().__init__()
+            self.work = TabWork(self, sync_limit=0)
 
     outcomes = {}
     for leave in (False, True):
         tabs = QTabWidget()
         qtbot.addWidget(tabs)
-        first = QWidget()
+        first = Tab()
         tabs.addTab(first, "First")
         tabs.addTab(QWidget(), "Second")
         tabs.show()
         qtbot.waitExposed(tabs)
-        work = TabWork(first, sync_limit=0)
-        work.stop_when_hidden(first)
+        work = first.work
         got = []
         work.ready.connect(got.append)
         release = threading.Event()
