@@ -1,8 +1,11 @@
 """The explorer window: data and operation controls on the left, the kernel on the right, the
 input and its feature maps in the middle.
 
-The window owns the :class:`ExplorerState` and wires each part to it; it holds no settings of
-its own. Errors from loading, computing and exporting all end in :meth:`report_error`.
+The window owns the :class:`ExplorerState` and assembles the parts around it; it holds no
+settings of its own. Its actions and menus come from :mod:`convgui.window_actions`, File ▸
+Export from :class:`~convgui.export_actions.ExportActions`, the status bar's read-out from
+:class:`~convgui.status_readout.StatusReadout`. Errors from loading, computing and exporting
+all end in :meth:`report_error`.
 """
 
 import numpy as np
