@@ -197,13 +197,24 @@ class MapPlot:
         return self.image_item.sceneBoundingRect().width() / self.rect.width()
 
     def value_at(self, row, col):
-        """The raw value at (row, col) in this map's coordinates, or None outside it."""
+        """The raw value at (row, col) in this map's coordinates, or None outside it.
+
+        ``values`` start at (0, 0) when they are smaller than the picture drawn from ``origin``
+        (the input without its padding); a padding cell reads the drawn, padded value.
+        """
         if self.values is None:
             return None
+        values, top, left = self.values, 0, 0
+        shown = self.image_item.image
+        if shown is not None and np.shape(shown)[:2] == np.shape(values)[:2]:
+            top, left = self.origin
+        r, c = row - top, col - left
+        if 0 <= r < values.shape[0] and 0 <= c < values.shape[1]:
+            return values[r, c]
         top, left = self.origin
         r, c = row - top, col - left
-        if 0 <= r < self.values.shape[0] and 0 <= c < self.values.shape[1]:
-            return self.values[r, c]
+        if shown is not None and 0 <= r < shown.shape[0] and 0 <= c < shown.shape[1]:
+            return shown[r, c]
         return None
 
 

@@ -42,6 +42,17 @@ def test_the_readout_follows_the_image_under_the_mouse(window, qtbot):
     assert window.readout.text() == ""
 
 
+def test_the_readout_of_a_padded_input_names_the_pixel_under_the_mouse(make_window, qtbot):
+    window = make_window(first_lesson=True)            # 'same' padding: one pixel all round
+    settle(qtbot, window)
+    image = np.asarray(window.state.image, dtype=np.float64)
+    for row, col in ((11, 11), (10, 10), (27, 27), (0, 5)):
+        hover(qtbot, window, window.canvas.input, row, col)
+        assert window.readout.text() == f"input [{row}, {col}] = {image[row, col]:.5g}"
+    hover(qtbot, window, window.canvas.input, -1, -1)  # the zero padding reads 0
+    assert window.readout.text() == "input [-1, -1] = 0"
+
+
 def test_the_channel_picker_goes_away_for_grayscale_data(window, qtbot):
     window.open_sample("Tiny photos 32x32")
     settle(qtbot, window)

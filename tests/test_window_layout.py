@@ -111,3 +111,20 @@ def test_menu_texts_have_no_stray_underscores(window):
         plain = text.replace("&&", "")
         assert not re.search(r"&(\s|$)", plain), text      # '& ' shows as '_' under a space
     assert "&Data && operation" in texts and "&Kernel && display" in texts
+
+
+def test_opening_the_inspector_leaves_the_maps_where_they_are(make_window, qtbot, desktop_font):
+    """The inspector unfolds under the maps when a pixel is hovered: the hovered pixel stays under
+    the mouse (a click then pins that pixel, not one that slid in under it)."""
+    from conftest import window_point
+
+    window = _sized(make_window, qtbot, (1366, 768))
+    plot = window.canvas.conv[0]
+    before = window_point(window, plot, 20, 12)
+    folded = window.inspector_dock.height()
+    hover(qtbot, window, plot, 20, 12)
+    qtbot.waitUntil(lambda: window.inspector_dock.height() > folded + 100)
+    qtbot.wait(50)
+    assert window_point(window, plot, 20, 12) == before
+    qtbot.mouseClick(window.windowHandle(), Qt.LeftButton, pos=before)
+    assert window.inspector.pinned and window.inspector.target == ("conv", 0, 20, 12)
