@@ -30,10 +30,24 @@ def test_the_window_fits_with_readable_kernel_cells_and_no_sideways_scrolling(
     assert grid.cell_rect(0, 0).width() >= 40            # the 3×3 lesson kernel
     window.state.kernels = [[1.0] * 5] * 5               # and a 5×5 one
     qtbot.waitUntil(lambda: grid.cell_rect(4, 4).width() >= 40)
+    no_panel_scrolls_sideways(qtbot, window)
+    every_map_is_in_view(window)
+    window.state.padding = (1, 1)
+    window.state.transposed = True                       # more rows in the left panel
+    settle(qtbot, window)
+    no_panel_scrolls_sideways(qtbot, window)
+    window.state.transposed = False
+    window.layer_strip.add_layer()                       # and layers
+    window.layer_strip.add_layer()
+    settle(qtbot, window)
+    no_panel_scrolls_sideways(qtbot, window)
+
+
+def no_panel_scrolls_sideways(qtbot, window):
+    qtbot.wait(30)
     for dock in (window.left_dock, window.right_dock):
         bar = dock.widget().horizontalScrollBar()
         assert bar.maximum() == 0, (dock.objectName(), bar.maximum())
-    every_map_is_in_view(window)
 
 
 def every_map_is_in_view(window):
