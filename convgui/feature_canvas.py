@@ -34,24 +34,36 @@ COVER_FILL = "#1e1e1e"
 
 
 def _let_title_shrink(label):
-    """Keep a long map title from widening the board: it is clipped to its map instead.
+    """Keep a long map title from widening the board: it shrinks to fit its map instead (down
+    to :data:`TITLE_MIN_SCALE` of its size), and only then is clipped, aligned left.
 
     pyqtgraph's ``LabelItem`` makes its text's width its minimum width on every text change and
-    resize, which at 1024 px pushed the last maps of a board out of the window. A clipped title
-    is aligned left, so it reads "Input 28×28 + padd", and its tooltip holds all of it.
+    resize, which at 1024 px pushed the last maps of a board out of the window. The tooltip
+    holds the whole title.
     """
     own_minimum = label.updateMin
 
     def update_min():
         own_minimum()
         label.setMinimumWidth(0)
-        drawn = label.itemRect()
-        if drawn.width() > label.rect().width():  # clipped: its start stays readable
-            label.item.moveBy(label.rect().left() - drawn.left(), 0)
+        room = label.rect()
+        text = label.item.boundingRect()
+        if room.width() <= 0 or text.width() <= 0:
+            return
+        scale = min(1.0, max(TITLE_MIN_SCALE, room.width() / text.width()))
+        label.item.setScale(scale)
+        width, height = text.width() * scale, text.height() * scale
+        left = room.left() + max(0.0, (room.width() - width) / 2)  # centred, or clipped at right
+        label.item.setPos(left - text.left() * scale,
+                          room.top() + (room.height() - height) / 2 - text.top() * scale)
 
     label.updateMin = update_min
     label.setMinimumWidth(0)
     label.setFlag(QGraphicsItem.ItemClipsChildrenToShape)
+
+
+#: The smallest a map title is drawn, as a fraction of its size, before it is clipped.
+TITLE_MIN_SCALE = 0.6
 
 
 class MapPlot:
