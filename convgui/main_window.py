@@ -186,6 +186,7 @@ class MainWindow(QMainWindow):
         self._fold_inspector(False)
         self.readout = QLabel("")
         self.readout.setMinimumWidth(240)
+        self.readout.setContentsMargins(0, 0, 16, 0)  # apart from the timing beside it
         self.timing = QLabel("")
         self.statusBar().addPermanentWidget(self.readout)
         self.statusBar().addPermanentWidget(self.timing)
@@ -541,7 +542,8 @@ class MainWindow(QMainWindow):
         if value is None:
             self.readout.setText("")
             return
-        where = {"input": "input", "conv": f"conv K{k + 1}", "pooled": f"pooled K{k + 1}"}[kind]
+        conv = "transposed" if self.state.transposed else "conv"
+        where = {"input": "input", "conv": f"{conv} K{k + 1}", "pooled": f"pooled K{k + 1}"}[kind]
         if np.ndim(value):
             text = ", ".join(f"{v:.4g}" for v in np.ravel(value))
             self.readout.setText(f"{where} [{row}, {col}] = ({text})")

@@ -90,6 +90,9 @@ def test_a_compute_error_clears_the_maps_says_why_and_the_next_image_recovers(
                for plot in window.canvas.conv)              # the old digit's maps are gone
     np.testing.assert_array_equal(window.canvas.input.values, images[0])
     assert window.canvas.input.hole_count == 1               # the NaN drawn in magenta
+    window.state.index = 1                                    # names the image shown
+    qtbot.waitUntil(lambda: "image #1 has NaN" in (window.computation.failure or ""))
+    assert "image #1" in notice.text()
     window.state.index = 2                                    # a good image
     settle(qtbot, window)
     assert not notice.isVisible() and window.computation.failure is None
