@@ -88,6 +88,18 @@ class BoardScale(QObject):
             scale = min(scale, width / rect.width(), height / rect.height())
         return scale if math.isfinite(scale) else 1.0
 
+    def _unlinked_scale(self):
+        """One scale for the members fitted on their own (the kernels beside the maps): the
+        largest at which each fits its box, so two kernels are drawn the same size."""
+        scale = math.inf
+        for box, content, linked in self._members:
+            rect = content()
+            if linked or rect is None or rect.isEmpty():
+                continue
+            scale = min(scale, (box.width() - 2 * MARGIN) / rect.width(),
+                        (box.height() - 2 * MARGIN) / rect.height())
+        return max(scale, 1e-6) if math.isfinite(scale) else 1.0
+
     def apply(self):
         """Set every member's range for the current scale and shift."""
         if self._busy:
@@ -95,15 +107,14 @@ class BoardScale(QObject):
         self._busy = True
         try:
             scale, dx, dy = self._zoom or (self.fitted_scale(), 0.0, 0.0)
+            own_scale = self._unlinked_scale()
             for box, content, linked in self._members:
                 rect = content()
                 if rect is None or rect.isEmpty() or box.width() <= 0 or box.height() <= 0:
                     continue
                 own = scale
                 if not linked:
-                    own = min((box.width() - 2 * MARGIN) / rect.width(),
-                              (box.height() - 2 * MARGIN) / rect.height())
-                    own = max(own, 1e-6)
+                    own = own_scale
                     shift = (0.0, 0.0)
                 else:
                     shift = (dx, dy)

@@ -756,8 +756,16 @@ class MainWindow(QMainWindow):
         self.refold_inspector()
 
     def refold_inspector(self):
-        """Give the inspector the height it takes now (open or folded; after a font change)."""
+        """Give the inspector the height it takes now (open or folded; after a font change),
+        and let the side panels drop a scroll bar they needed only for the larger fonts."""
         self._fold_inspector(self.inspector.is_open)
+        for dock in (self.left_dock, self.right_dock):
+            scroll = dock.widget()
+            # A panel laid out with its scroll bar is narrower, so its text wraps taller and
+            # keeps needing the bar: lay it out again without one first.
+            scroll.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+            scroll.widget().updateGeometry()
+            scroll.setVerticalScrollBarPolicy(Qt.ScrollBarAsNeeded)
 
     # -- misc ------------------------------------------------------------------------------
 
