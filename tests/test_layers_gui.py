@@ -336,3 +336,15 @@ def test_an_input_pixel_lights_up_every_deep_pixel_that_sees_it(window, qtbot):
     rects = {(r.top() - placed.top, r.left() - placed.left, r.height(), r.width())
              for r in (item.rect() for item in tab.board.marks)}
     assert (3, 4, 4, 4) in rects
+
+
+def test_the_size_formula_is_the_selected_layers(make_window, qtbot):
+    window = make_window(first_lesson=True)      # 28×28, 'same', 2×2 max pool
+    settle(qtbot, window)
+    window.layer_strip.add_layer()               # reads 14×14, pools to 7×7
+    window.layer_strip.add_layer()               # reads 7×7
+    settle(qtbot, window)
+    formula = window.operation_panel.formula.text()
+    assert "7 + 1 + 1 − 3 + 1 = 7" in formula and "28" not in formula
+    window.state.selected_layer = 0
+    qtbot.waitUntil(lambda: "28 + 1 + 1 − 3 + 1 = 28" in window.operation_panel.formula.text())
