@@ -16,7 +16,7 @@ from PyQt5.QtWidgets import (QAction, QApplication, QDockWidget, QLabel, QMainWi
 from core.codegen import ImageSource, python_snippet
 from core.explain import explain_conv_pixel
 from core.datasets import DEFAULT_SAMPLE, Dataset, load_samples
-from core.frames import crop_box
+from core.frames import busiest_centre, crop_box
 
 from . import dialogs
 from .compare_tab import CompareTab
@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
         self.inspector.openChanged.connect(self._fold_inspector)
         self._fold_inspector(False)
         self.status_readout = StatusReadout(self.statusBar(), self.canvas, self.computation,
-                                            self)
+                                            self, state=self.state)
         self._arrow_filter = _ArrowKeysStayInTables(self)
         self.kernel_editor.grid.installEventFilter(self._arrow_filter)
 
@@ -313,7 +313,8 @@ class MainWindow(QMainWindow):
         self.canvas.show_outputs(view.result, s.mapping, s.colormap, self.state.value_range)
         self._attach_histogram()
         self.inspector.refresh()
-        self.stepper.apply()
+        if self.stepper.active:  # the walk over the new result: its counter too
+            self.stepper.seek(self.stepper.position)
         self._update_side_tabs()
         self._update_caption()
         self.status_readout.update()
@@ -383,10 +384,12 @@ class MainWindow(QMainWindow):
     def crop_for_lesson(self, on, size=8):
         """Swap the image for a ``size``×``size`` crop around the inspected pixel (or the centre),
         as a one-image dataset; ``on=False`` brings the full dataset and image back."""
+        stepping = self.stepper.active  # a crop keeps step-through going, from its start
         if on and self._before_crop is None and self.state.image is not None:
             image = self.state.image
             h, w = image.shape[:2]
-            top, left, ch, cw = crop_box((h, w), size, self.lesson_centre(h, w))
+            centre = busiest_centre(image, size) if stepping else self.lesson_centre(h, w)
+            top, left, ch, cw = crop_box((h, w), size, centre)
             crop = np.array(image[top:top + ch, left:left + cw])
             dataset = self.state.dataset
             before = (dataset, self.origin, int(self.state.index))
@@ -403,10 +406,13 @@ class MainWindow(QMainWindow):
             self.state.index = index
         with QSignalBlocker(self.step_controls.crop_check):
             self.step_controls.crop_check.setChecked(self._before_crop is not None)
+        if stepping and not self.stepper.active:
+            self.computation.compute_now()
+            self.stepper.set_active(True)
 
     def lesson_centre(self, h, w):
         """Where a lesson crop (or an exported animation) centres: the inspected pixel's window,
-        the hovered input pixel, or the middle of an ``h``×``w`` image."""
+        the hovered input pixel, or the part of the image with the most to see."""
         target = self.inspector.target
         view = self.computation.latest
         if target is not None and view is not None and target.kind == "conv":
@@ -415,6 +421,8 @@ class MainWindow(QMainWindow):
             return (window.top + window.bottom) // 2, (window.left + window.right) // 2
         if target is not None and target.kind == "input":
             return target.row, target.col
+        if self.state.image is not None and self.state.image.shape[:2] == (h, w):
+            return busiest_centre(self.state.image, 8)
         return h // 2, w // 2
 
     def copy_as_code(self):
@@ -453,8 +461,16 @@ class MainWindow(QMainWindow):
         self.refold_inspector()
 
     def refold_inspector(self):
-        """Give the inspector the height it takes now (open or folded; after a font change)."""
+        """Give the inspector the height it takes now (open or folded; after a font change),
+        and let the side panels drop a scroll bar they needed only for the larger fonts."""
         self._fold_inspector(self.inspector.is_open)
+        for dock in (self.left_dock, self.right_dock):
+            scroll = dock.widget()
+            # A panel laid out with its scroll bar is narrower, so its text wraps taller and
+            # keeps needing the bar: lay it out again without one first.
+            scroll.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+            scroll.widget().updateGeometry()
+            scroll.setVerticalScrollBarPolicy(Qt.ScrollBarAsNeeded)
 
     # -- misc ------------------------------------------------------------------------------
 

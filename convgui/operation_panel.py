@@ -223,7 +223,7 @@ class OperationPanel(QWidget):
                     "pool_shape", "pool_stride", "padding_mode", "bias", "transposed",
                     "output_padding", "active_kernel", "kernels"):
             self.sync_from_state()
-        elif name in ("dataset", "index"):
+        elif name in ("dataset", "index", "layers", "selected_layer"):
             self.update_formula()
 
     def sync_from_state(self):
@@ -289,11 +289,11 @@ class OperationPanel(QWidget):
     def update_formula(self):
         """Show the output-size arithmetic for the current image, kernel and settings."""
         s = self.state
-        image = s.image
-        if image is None:
+        input_hw = s.layer_input_hw()  # the selected layer's input: deeper layers read maps
+        if input_hw is None:
             self.formula.setText("")
             return
-        h, w = image.shape[:2]
+        h, w = input_hw
         kh, kw = s.kernels.shape[:2]
         if s.transposed:
             self.formula.setToolTip("Transposed convolution: output size = (input − 1)·stride − "

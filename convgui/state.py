@@ -258,6 +258,32 @@ class ExplorerState(QObject):
     def layer_count(self):
         return len(self.layers)
 
+    def layer_input_hw(self):
+        """``(height, width)`` of what the selected layer reads: the image for layer 1, the
+        maps of the layer before for deeper ones; None without an image.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from core.datasets import Dataset
+        >>> state = ExplorerState()
+        >>> state.dataset = Dataset(np.zeros((1, 28, 28)), name="zeros")
+        >>> state.pool_mode = "max"
+        >>> state.add_layer()                      # pooled 2×2: layer 2 reads 14×14 maps
+        >>> state.layer_input_hw()
+        (14, 14)
+        """
+        if self.image is None:
+            return None
+        image_hw = tuple(int(v) for v in np.shape(self.image)[:2])
+        if self.layer_count < 2 or self.selected_layer == 0:
+            return image_hw
+        try:
+            shapes = check_stack(self.stack(), np.shape(self.image))
+        except (ValueError, TypeError):
+            return image_hw
+        return tuple(int(v) for v in shapes[min(self.selected_layer, len(shapes) - 1)].input_hw)
+
     def stack(self):
         """Every layer's :class:`core.pipeline.PipelineSpec`, the selected one from the fields.
 

@@ -242,13 +242,15 @@ def levels_for(values, mapping, image_range=(0.0, 255.0)):
     (-2.0, 2.0)
     >>> levels_for(np.array([np.nan, 3.0, np.inf, 5.0]), 'minmax')
     (3.0, 5.0)
+    >>> levels_for(np.zeros(4), 'symmetric')
+    (-1.0, 1.0)
     """
     if mapping == "clip":
         return (float(image_range[0]), float(image_range[1]))
     found = finite_range(mapped_values(np.asarray(values), mapping))
     low, high = (0.0, 1.0) if found is None else found
     if mapping == "symmetric":
-        bound = max(abs(low), abs(high))
+        bound = max(abs(low), abs(high)) or 1.0  # all zeros: 0 stays in the middle (white)
         low, high = -bound, bound
     if high <= low:
         high = low + 1.0

@@ -353,3 +353,15 @@ def test_field_text_writes_the_columns_only_when_they_differ_from_the_rows():
     square = field_html([PipelineSpec(np.ones((3, 3, 1, 1)), pool_mode="max")], (28, 28),
                         Spot(0, "pooled", 0, 2, 3))
     assert "Columns" not in square and len(square.split("<br>")) == 2
+
+
+def test_the_size_formula_is_the_selected_layers(make_window, qtbot):
+    window = make_window(first_lesson=True)      # 28×28, 'same', 2×2 max pool
+    settle(qtbot, window)
+    window.layer_strip.add_layer()               # reads 14×14, pools to 7×7
+    window.layer_strip.add_layer()               # reads 7×7
+    settle(qtbot, window)
+    formula = window.operation_panel.formula.text()
+    assert "7 + 1 + 1 − 3 + 1 = 7" in formula and "28" not in formula
+    window.state.selected_layer = 0
+    qtbot.waitUntil(lambda: "28 + 1 + 1 − 3 + 1 = 28" in window.operation_panel.formula.text())
