@@ -14,10 +14,13 @@ from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor, QPainterPath, QPen
 from PyQt5.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QLabel
 
+from core import choices
+
 from . import display
 from .board_scale import BoardScale
 from .pixel_numbers import PixelNumbers
 from .map_image import MapImageItem
+from .pixel_ref import PixelRef
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
@@ -458,7 +461,7 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
             self._show_map(self.conv[k], conv[:, :, k], mapping, lut, value_range)
             label = "Transposed conv" if spec is not None and spec.transposed else "Conv"
             if spec is not None and spec.activation != "none":
-                label = f"{label} → {spec.activation}"
+                label += " → " + choices.label(choices.ACTIVATION_SHORT_LABELS, spec.activation)
             self.conv[k].set_title(self._title(label, k, count, conv.shape[:2]))
             if pooled is not None:
                 self._show_map(self.pooled[k], pooled[:, :, k], mapping, lut, value_range)
@@ -491,11 +494,13 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
     # -- mouse -----------------------------------------------------------------------------
 
     def _map_under(self, scene_pos):
+        """``(PixelRef, MapPlot)`` under ``scene_pos``, or None."""
         for kind, k, plot in self.maps():
             box = plot.view_box
             if box.sceneBoundingRect().contains(scene_pos):
                 point = box.mapSceneToView(scene_pos)
-                return kind, k, plot, int(math.floor(point.y())), int(math.floor(point.x()))
+                return PixelRef(kind, k, int(math.floor(point.y())),
+                                int(math.floor(point.x()))), plot
         return None
 
     def leaveEvent(self, event):
@@ -506,8 +511,8 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         hit = self._map_under(event[0])
         if hit is None:
             return
-        kind, k, plot, row, col = hit
-        self.hovered.emit(kind, k, row, col, plot.value_at(row, col))
+        pixel, plot = hit
+        self.hovered.emit(*pixel, plot.value_at(pixel.row, pixel.col))
 
     def _on_mouse_clicked(self, event):
         if event.double() and event.button() == Qt.LeftButton:
@@ -516,7 +521,7 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         hit = self._map_under(event.scenePos())
         if hit is None or event.button() != Qt.LeftButton:
             return
-        kind, k, _, row, col = hit
-        if kind != "input":
-            self.mapClicked.emit(kind, k)
-        self.pixelClicked.emit(kind, k, row, col)
+        pixel, _ = hit
+        if pixel.kind != "input":
+            self.mapClicked.emit(pixel.kind, pixel.kernel)
+        self.pixelClicked.emit(*pixel)

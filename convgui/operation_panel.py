@@ -12,7 +12,7 @@ from PyQt5.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, 
                              QHBoxLayout, QLabel, QVBoxLayout, QWidget)
 
 from core import output_shape, resolve_padding
-from core.choices import ACTIVATION_CHOICES, PADDING_CHOICES, POOL_CHOICES
+from core.choices import ACTIVATION_CHOICES, PADDING_CHOICES, PADDING_MODE_CHOICES, POOL_CHOICES
 from core.geometry import resolve_transposed_padding, size_formula, transposed_size_formula
 
 from .widgets import choice_combo as _combo
@@ -22,11 +22,6 @@ __all__ = ["OperationPanel", "size_formula", "transposed_size_formula"]
 
 OPERATION_CHOICES = (("convolution", "Convolution"),
                      ("transposed", "Transposed"))
-PADDING_MODE_CHOICES = (("zeros", "Zeros   0 0 | a b c"),
-                        ("reflect", "Reflect   c b | a b c"),
-                        ("replicate", "Replicate   a a | a b c"),
-                        ("circular", "Circular   b c | a b c"),
-                        ("symmetric", "Symmetric   b a | a b c"))
 
 
 

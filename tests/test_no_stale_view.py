@@ -32,14 +32,14 @@ def test_the_readout_follows_the_image_under_the_mouse(window, qtbot):
     settle(qtbot, window)
     hover(qtbot, window, window.canvas.input, 14, 14)
     first = float(window.state.image[14, 14])
-    assert window.readout.text().endswith(f"= {first:.5g}")
+    assert window.status_readout.label.text().endswith(f"= {first:.5g}")
     window.state.index = 7
     settle(qtbot, window)
     now = float(window.state.image[14, 14])
     assert now != first
-    assert window.readout.text().endswith(f"= {now:.5g}")
+    assert window.status_readout.label.text().endswith(f"= {now:.5g}")
     window.open_sample("Tiny photos 32x32")
-    assert window.readout.text() == ""
+    assert window.status_readout.label.text() == ""
 
 
 def test_the_readout_of_a_padded_input_names_the_pixel_under_the_mouse(make_window, qtbot):
@@ -48,9 +48,9 @@ def test_the_readout_of_a_padded_input_names_the_pixel_under_the_mouse(make_wind
     image = np.asarray(window.state.image, dtype=np.float64)
     for row, col in ((11, 11), (10, 10), (27, 27), (0, 5)):
         hover(qtbot, window, window.canvas.input, row, col)
-        assert window.readout.text() == f"input [{row}, {col}] = {image[row, col]:.5g}"
+        assert window.status_readout.label.text() == f"input [{row}, {col}] = {image[row, col]:.5g}"
     hover(qtbot, window, window.canvas.input, -1, -1)  # the zero padding reads 0
-    assert window.readout.text() == "input [-1, -1] = 0"
+    assert window.status_readout.label.text() == "input [-1, -1] = 0"
 
 
 def test_the_channel_picker_goes_away_for_grayscale_data(window, qtbot):
