@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from PyQt5.QtCore import Qt, QTimer, pyqtSignal
 from PyQt5.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFormLayout,
-                             QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
+                             QHBoxLayout, QLabel, QProgressBar, QPushButton,
                              QVBoxLayout, QWidget)
 
 from core.animation_files import (FORMAT_LABELS, MAX_FPS, estimate_bytes, existing_frames,
@@ -23,6 +23,7 @@ from core.frames import Animation
 from . import dialogs
 from .batch_text import size_text
 from .frame_painter import SIZES, RenderedFrames
+from .widgets import spin_box
 from .workers import Worker
 
 __all__ = ["AnimationSource", "AnimationDialog"]
@@ -93,14 +94,8 @@ class AnimationDialog(QDialog):
         self.size_combo.addItem("Custom…", None)
         self.size_combo.setToolTip("Frame size in pixels (1280 × 720 for slides, 1920 × 1080 "
                                    "for full HD)")
-        self.width_spin = QSpinBox()
-        self.width_spin.setRange(320, 7680)
-        self.width_spin.setValue(1280)
-        self.width_spin.setSuffix(" px")
-        self.height_spin = QSpinBox()
-        self.height_spin.setRange(180, 4320)
-        self.height_spin.setValue(720)
-        self.height_spin.setSuffix(" px")
+        self.width_spin = spin_box(320, 7680, value=1280, suffix=" px")
+        self.height_spin = spin_box(180, 4320, value=720, suffix=" px")
         custom = QWidget()
         custom_row = QHBoxLayout(custom)
         custom_row.setContentsMargins(0, 0, 0, 0)
@@ -112,31 +107,22 @@ class AnimationDialog(QDialog):
         self.crop_check.setToolTip("Animate an n × n piece around the inspected pixel (or the "
                                    "centre), so every number is readable; untick for the whole "
                                    "image")
-        self.crop_spin = QSpinBox()
-        self.crop_spin.setRange(2, 64)
-        self.crop_spin.setValue(8)
-        self.crop_spin.setSuffix(" pixels square")
+        self.crop_spin = spin_box(2, 64, value=8, suffix=" pixels square")
         crop = QWidget()
         crop_row = QHBoxLayout(crop)
         crop_row.setContentsMargins(0, 0, 0, 0)
         crop_row.addWidget(self.crop_check)
         crop_row.addWidget(self.crop_spin, 1)
-        self.every_spin = QSpinBox()
-        self.every_spin.setRange(1, 10000)
-        self.every_spin.setPrefix("every ")
-        self.every_spin.setSuffix(" step(s)")
-        self.every_spin.setToolTip("Show only every k-th step of large images (the last step is "
-                                   "always shown)")
+        self.every_spin = spin_box(1, 10000, "Show only every k-th step of large images (the "
+                                   "last step is always shown)", prefix="every ",
+                                   suffix=" step(s)")
         self.fps_spin = QDoubleSpinBox()
         self.fps_spin.setRange(0.5, MAX_FPS)
         self.fps_spin.setDecimals(1)
         self.fps_spin.setValue(4)
         self.fps_spin.setSuffix(" frames/s")
-        self.loop_spin = QSpinBox()
-        self.loop_spin.setRange(0, 1000)
-        self.loop_spin.setSpecialValueText("forever")
-        self.loop_spin.setSuffix(" time(s)")
-        self.loop_spin.setToolTip("How often the animation plays")
+        self.loop_spin = spin_box(0, 1000, "How often the animation plays", suffix=" time(s)",
+                                  special="forever")
         self.hold_spin = QDoubleSpinBox()
         self.hold_spin.setRange(0, 60)
         self.hold_spin.setValue(1.5)

@@ -14,8 +14,7 @@ import time
 
 import numpy as np
 from PyQt5.QtCore import pyqtSignal
-from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import (QAction, QButtonGroup, QCheckBox, QDialog, QGridLayout, QGroupBox,
+from PyQt5.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QGridLayout, QGroupBox,
                              QHBoxLayout, QLabel, QProgressBar, QPushButton, QRadioButton,
                              QSpinBox, QVBoxLayout)
 
@@ -26,6 +25,7 @@ from .batch_exports import BatchExports
 from .batch_job import batch_job
 from .batch_text import describe_spec, duration_text, file_stem, size_text
 from .thumbnail_grid import ThumbnailGrid
+from .widgets import spin_box, window_action
 from .workers import Worker
 
 __all__ = ["batch_job", "BatchDialog", "batch_action", "open_batch_dialog"]
@@ -149,10 +149,7 @@ class BatchDialog(BatchExports, QDialog):
         self.export_npz_button.clicked.connect(self.export_npz)
         self.export_pngs_button.clicked.connect(self.export_png_folder)
         self.export_sheet_button.clicked.connect(self.export_sheet)
-        self.sheet_columns = QSpinBox()
-        self.sheet_columns.setRange(1, 50)
-        self.sheet_columns.setValue(10)
-        self.sheet_columns.setPrefix("columns: ")
+        self.sheet_columns = spin_box(1, 50, value=10, prefix="columns: ")
         export_row = QHBoxLayout()
         for widget in (self.export_npz_button, self.export_pngs_button, self.export_sheet_button,
                        self.sheet_columns):
@@ -446,10 +443,6 @@ def open_batch_dialog(window):
 def batch_action(window):
     """The "Process dataset…" action (Ctrl+B) opening ``window``'s dialog; the window places it
     in its File menu."""
-    action = QAction("Process &dataset…", window)
-    action.setShortcut(QKeySequence("Ctrl+B"))
-    tip = "Apply the current kernel, padding, stride and pooling to every image and export"
-    action.setStatusTip(tip)
-    action.setToolTip(tip)
-    action.triggered.connect(lambda: open_batch_dialog(window))
-    return action
+    return window_action(window, "Process &dataset…", lambda: open_batch_dialog(window),
+                         "Ctrl+B", "Apply the current kernel, padding, stride and pooling to "
+                         "every image and export")

@@ -4,7 +4,8 @@ So a 14×14 pooled map is half the width of the 28×28 map it came from, and wha
 and pooling do to the size is seen, not read. Zoom and pan are linked: wheel or drag in any map
 and the others follow with the same scale and the same shift from their fitted view; a reset
 (double-click, or View ▸ Reset zoom) returns to the fitted view, where the tightest map just
-fills its box and every map is centred in its own.
+fills its box and every map is centred across its box, at its top (so a board that gets
+shorter, as when the inspector opens below it, leaves the maps where they were).
 
 Each member is a ``(view_box, content)`` pair: ``content()`` gives the map's rectangle in data
 coordinates (``QRectF``, None when empty). Members added with ``linked=False`` (a kernel drawn
@@ -87,6 +88,18 @@ class BoardScale(QObject):
             scale = min(scale, width / rect.width(), height / rect.height())
         return scale if math.isfinite(scale) else 1.0
 
+    def _unlinked_scale(self):
+        """One scale for the members fitted on their own (the kernels beside the maps): the
+        largest at which each fits its box, so two kernels are drawn the same size."""
+        scale = math.inf
+        for box, content, linked in self._members:
+            rect = content()
+            if linked or rect is None or rect.isEmpty():
+                continue
+            scale = min(scale, (box.width() - 2 * MARGIN) / rect.width(),
+                        (box.height() - 2 * MARGIN) / rect.height())
+        return max(scale, 1e-6) if math.isfinite(scale) else 1.0
+
     def apply(self):
         """Set every member's range for the current scale and shift."""
         if self._busy:
@@ -94,22 +107,24 @@ class BoardScale(QObject):
         self._busy = True
         try:
             scale, dx, dy = self._zoom or (self.fitted_scale(), 0.0, 0.0)
+            own_scale = self._unlinked_scale()
             for box, content, linked in self._members:
                 rect = content()
                 if rect is None or rect.isEmpty() or box.width() <= 0 or box.height() <= 0:
                     continue
                 own = scale
                 if not linked:
-                    own = min((box.width() - 2 * MARGIN) / rect.width(),
-                              (box.height() - 2 * MARGIN) / rect.height())
-                    own = max(own, 1e-6)
+                    own = own_scale
                     shift = (0.0, 0.0)
                 else:
                     shift = (dx, dy)
-                cx, cy = rect.center().x() + shift[0], rect.center().y() + shift[1]
-                half_w, half_h = box.width() / own / 2, box.height() / own / 2
+                # Centred across, at the top down: when the board gets shorter (the inspector
+                # opening below it) a map keeps its place under the mouse.
+                cx = rect.center().x() + shift[0]
+                top = rect.top() - MARGIN / own + shift[1]
+                half_w = box.width() / own / 2
                 box.setRange(xRange=(cx - half_w, cx + half_w),
-                             yRange=(cy - half_h, cy + half_h), padding=0)
+                             yRange=(top, top + box.height() / own), padding=0)
             self.scale = scale
         finally:
             self._busy = False
@@ -128,6 +143,5 @@ class BoardScale(QObject):
         if rect is None or x1 <= x0 or box.width() <= 0:
             return
         scale = box.width() / (x1 - x0)
-        centre_x, centre_y = (x0 + x1) / 2, (y0 + y1) / 2
-        self._zoom = (scale, centre_x - rect.center().x(), centre_y - rect.center().y())
+        self._zoom = (scale, (x0 + x1) / 2 - rect.center().x(), y0 - (rect.top() - MARGIN / scale))
         self.apply()

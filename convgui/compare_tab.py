@@ -10,11 +10,12 @@ from dataclasses import fields, replace
 import numpy as np
 from PyQt5.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from core.choices import POOL_CHOICES, label
 from core.pipeline import run_pipeline
 
 from .map_board import MapBoard, Tile, shape_text
 from .state import same_value
-from .tab_work import TabWork, busy_label
+from .tab_work import StopWhenHidden, TabWork, busy_label
 from .widgets import choice_combo
 
 __all__ = ["CompareTab", "VARIANTS", "COMBINATIONS", "variant_specs", "combine"]
@@ -34,7 +35,7 @@ def variant_specs(spec, variant, snapshot=None):
             "A: kernel", "B: kernel transposed"
     if variant == "pooling":
         return replace(spec, pool_mode="max"), replace(spec, pool_mode="avg"), \
-            "A: max pooling", "B: average pooling"
+            f"A: {label(POOL_CHOICES, 'max').lower()}", f"B: {label(POOL_CHOICES, 'avg').lower()}"
     if variant == "stride":
         return replace(spec, stride=(1, 1)), replace(spec, stride=(2, 2)), \
             "A: stride 1", "B: stride 2"
@@ -91,7 +92,7 @@ def combine(a, b, how):
     return np.sqrt(a.astype(np.float64) ** 2 + b.astype(np.float64) ** 2)
 
 
-class CompareTab(QWidget):
+class CompareTab(StopWhenHidden, QWidget):
     """Variant and combination pickers above a board of three maps: A, B and A∘B.
 
     The maps are computed by a :class:`convgui.tab_work.TabWork`: off the GUI thread when they
@@ -163,11 +164,6 @@ class CompareTab(QWidget):
         self.work.request(lambda: compare_tiles(view, specs, k, how),
                           cost=compare_work(view, specs, k),
                           stale=lambda: computation.generation != settings)
-
-    def hideEvent(self, event):
-        if not event.spontaneous():  # another tab picked (not the window minimised): stop
-            self.work.supersede()    # computing; showing the tab again recomputes it
-        super().hideEvent(event)
 
     def _fail(self, message):
         self.message.setText(f"<span style='color:#c33'>{message}</span>")

@@ -261,6 +261,8 @@ class Computation(QObject):
             self._fail(message)
 
     def _fail(self, message):
+        # The engine counts images in the batch it got: one, the image shown.
+        message = message.replace("image 0 has NaN", f"image #{self.state.index} has NaN")
         self.failure = message
         self.failed.emit(message)
 

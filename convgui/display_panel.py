@@ -28,6 +28,8 @@ class DisplayPanel(QWidget):
                                   "change its display levels. Click a map to select it.")
         self.histogram.setMinimumHeight(140)
         self.selected_label = QLabel("")
+        self.selected_label.setWordWrap(True)      # a long map title wraps, never widens the panel
+        self.selected_label.setMinimumWidth(1)
         self._attached = None
         self._attached_plot = None
         self._syncing = False

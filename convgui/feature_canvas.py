@@ -14,10 +14,13 @@ from PyQt5.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor, QPainterPath, QPen
 from PyQt5.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QLabel
 
+from core import choices
+
 from . import display
 from .board_scale import BoardScale
 from .pixel_numbers import PixelNumbers
 from .map_image import MapImageItem
+from .pixel_ref import PixelRef
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
@@ -34,24 +37,36 @@ COVER_FILL = "#1e1e1e"
 
 
 def _let_title_shrink(label):
-    """Keep a long map title from widening the board: it is clipped to its map instead.
+    """Keep a long map title from widening the board: it shrinks to fit its map instead (down
+    to :data:`TITLE_MIN_SCALE` of its size), and only then is clipped, aligned left.
 
     pyqtgraph's ``LabelItem`` makes its text's width its minimum width on every text change and
-    resize, which at 1024 px pushed the last maps of a board out of the window. A clipped title
-    is aligned left, so it reads "Input 28×28 + padd", and its tooltip holds all of it.
+    resize, which at 1024 px pushed the last maps of a board out of the window. The tooltip
+    holds the whole title.
     """
     own_minimum = label.updateMin
 
     def update_min():
         own_minimum()
         label.setMinimumWidth(0)
-        drawn = label.itemRect()
-        if drawn.width() > label.rect().width():  # clipped: its start stays readable
-            label.item.moveBy(label.rect().left() - drawn.left(), 0)
+        room = label.rect()
+        text = label.item.boundingRect()
+        if room.width() <= 0 or text.width() <= 0:
+            return
+        scale = min(1.0, max(TITLE_MIN_SCALE, room.width() / text.width()))
+        label.item.setScale(scale)
+        width, height = text.width() * scale, text.height() * scale
+        left = room.left() + max(0.0, (room.width() - width) / 2)  # centred, or clipped at right
+        label.item.setPos(left - text.left() * scale,
+                          room.top() + (room.height() - height) / 2 - text.top() * scale)
 
     label.updateMin = update_min
     label.setMinimumWidth(0)
     label.setFlag(QGraphicsItem.ItemClipsChildrenToShape)
+
+
+#: The smallest a map title is drawn, as a fraction of its size, before it is clipped.
+TITLE_MIN_SCALE = 0.6
 
 
 class MapPlot:
@@ -200,13 +215,24 @@ class MapPlot:
         return self.image_item.sceneBoundingRect().width() / self.rect.width()
 
     def value_at(self, row, col):
-        """The raw value at (row, col) in this map's coordinates, or None outside it."""
+        """The raw value at (row, col) in this map's coordinates, or None outside it.
+
+        ``values`` start at (0, 0) when they are smaller than the picture drawn from ``origin``
+        (the input without its padding); a padding cell reads the drawn, padded value.
+        """
         if self.values is None:
             return None
+        values, top, left = self.values, 0, 0
+        shown = self.image_item.image
+        if shown is not None and np.shape(shown)[:2] == np.shape(values)[:2]:
+            top, left = self.origin
+        r, c = row - top, col - left
+        if 0 <= r < values.shape[0] and 0 <= c < values.shape[1]:
+            return values[r, c]
         top, left = self.origin
         r, c = row - top, col - left
-        if 0 <= r < self.values.shape[0] and 0 <= c < self.values.shape[1]:
-            return self.values[r, c]
+        if shown is not None and 0 <= r < shown.shape[0] and 0 <= c < shown.shape[1]:
+            return shown[r, c]
         return None
 
 
@@ -438,7 +464,7 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
             self._show_map(self.conv[k], conv[:, :, k], mapping, lut, value_range)
             label = "Transposed conv" if spec is not None and spec.transposed else "Conv"
             if spec is not None and spec.activation != "none":
-                label = f"{label} → {spec.activation}"
+                label += " → " + choices.label(choices.ACTIVATION_SHORT_LABELS, spec.activation)
             self.conv[k].set_title(self._title(label, k, count, conv.shape[:2]))
             if pooled is not None:
                 self._show_map(self.pooled[k], pooled[:, :, k], mapping, lut, value_range)
@@ -471,11 +497,13 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
     # -- mouse -----------------------------------------------------------------------------
 
     def _map_under(self, scene_pos):
+        """``(PixelRef, MapPlot)`` under ``scene_pos``, or None."""
         for kind, k, plot in self.maps():
             box = plot.view_box
             if box.sceneBoundingRect().contains(scene_pos):
                 point = box.mapSceneToView(scene_pos)
-                return kind, k, plot, int(math.floor(point.y())), int(math.floor(point.x()))
+                return PixelRef(kind, k, int(math.floor(point.y())),
+                                int(math.floor(point.x()))), plot
         return None
 
     def leaveEvent(self, event):
@@ -486,8 +514,8 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         hit = self._map_under(event[0])
         if hit is None:
             return
-        kind, k, plot, row, col = hit
-        self.hovered.emit(kind, k, row, col, plot.value_at(row, col))
+        pixel, plot = hit
+        self.hovered.emit(*pixel, plot.value_at(pixel.row, pixel.col))
 
     def _on_mouse_clicked(self, event):
         if event.double() and event.button() == Qt.LeftButton:
@@ -496,7 +524,7 @@ class FeatureCanvas(pg.GraphicsLayoutWidget):
         hit = self._map_under(event.scenePos())
         if hit is None or event.button() != Qt.LeftButton:
             return
-        kind, k, _, row, col = hit
-        if kind != "input":
-            self.mapClicked.emit(kind, k)
-        self.pixelClicked.emit(kind, k, row, col)
+        pixel, _ = hit
+        if pixel.kind != "input":
+            self.mapClicked.emit(pixel.kind, pixel.kernel)
+        self.pixelClicked.emit(*pixel)

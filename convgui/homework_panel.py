@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PyQt5.QtCore import Qt, pyqtSignal
 from PyQt5.QtGui import QBrush, QColor, QFont, QKeySequence
-from PyQt5.QtWidgets import (QAbstractItemView, QAction, QComboBox, QDialog, QHBoxLayout,
+from PyQt5.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QHBoxLayout,
                              QHeaderView, QLabel, QProgressBar, QPushButton, QSplitter,
                              QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout)
 
@@ -25,6 +25,7 @@ from .homework_case_view import CaseView
 from .homework_job import DATASET_LIMIT, check_job, dataset_cases
 from .homework_text import (COLUMNS, VERDICT_COLOURS, case_cells, case_html, html, task_heading,
                             task_html)
+from .widgets import window_action
 from .workers import Worker
 
 __all__ = ["HomeworkDialog", "homework_action", "open_homework_dialog", "VERDICT_COLOURS",
@@ -352,13 +353,8 @@ def open_homework_dialog(window):
 def homework_action(window):
     """The "Check my solution…" action (Ctrl+Shift+H) opening ``window``'s dialog; also kept
     as ``window.homework_action``. The window places it in its File menu."""
-    action = QAction("Check my &solution…", window)
-    action.setShortcut(QKeySequence("Ctrl+Shift+H"))
-    tip = ("Run your own files 0-convolve_grayscale_valid.py … 6-pool.py against the reference "
-           "and see every difference")
-    action.setStatusTip(tip)
-    action.setToolTip(tip)
-    action.triggered.connect(lambda: open_homework_dialog(window))
-    window.addAction(action)
+    action = window_action(window, "Check my &solution…", lambda: open_homework_dialog(window),
+                           "Ctrl+Shift+H", "Run your own files 0-convolve_grayscale_valid.py … "
+                           "6-pool.py against the reference and see every difference")
     window.homework_action = action
     return action

@@ -14,12 +14,14 @@ from PyQt5.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QGridLayout, 
                              QHeaderView, QLabel, QScrollArea, QStyledItemDelegate,
                              QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from core import choices
 from core.choices import channel_names
 from core.explain import (explain_conv_pixel, explain_pool_pixel, spec_pads,
                           sum_expression)
 from core.explain import format_number as _fmt
 from core.geometry import input_window, outputs_reading
 
+from .pixel_ref import PixelRef
 from .steady_label import SteadyLabel
 
 __all__ = ["InspectorPanel", "Inspector", "sum_expression", "IDLE_HINT"]
@@ -273,7 +275,7 @@ class InspectorPanel(QWidget):
         else:
             lines.append(f"Sum: {sum_expression(patch, kernel, pixel.total)}")
         if activation != "none":
-            name = "ReLU" if activation == "relu" else "abs"
+            name = choices.label(choices.ACTIVATION_FUNCTION_NAMES, activation)
             lines.append(f"{name}({_fmt(pixel.total)}) = <b>{_fmt(pixel.activated)}</b>")
         if shown_value is not None:
             lines.append(f"<span style='color:gray'>Feature map shows {_fmt(shown_value)}</span>")
@@ -307,7 +309,7 @@ class Inspector(QObject):
     Signals
     -------
     targetChanged(object)
-        The inspected pixel as ``(kind, kernel, row, col)``, or None.
+        The inspected pixel (a :class:`~convgui.pixel_ref.PixelRef`), or None.
     """
 
     targetChanged = pyqtSignal(object)
@@ -348,7 +350,7 @@ class Inspector(QObject):
         self.inspect(kind, k, row, col)
 
     def _on_click(self, kind, k, row, col):
-        if self.pinned and self.target == (kind, k, row, col):
+        if self.pinned and self.target == PixelRef(kind, k, row, col):
             self.unpin()
             return
         if self.canvas.plot_for(kind, k) is None or \
@@ -367,8 +369,8 @@ class Inspector(QObject):
         """Re-inspect the current target after a new result (or clear if it no longer exists)."""
         if self.target is None:
             return
-        plot = self.canvas.plot_for(self.target[0], self.target[1])
-        if plot is None or plot.value_at(*self.target[2:]) is None:
+        plot = self.canvas.plot_for(self.target.kind, self.target.kernel)
+        if plot is None or plot.value_at(self.target.row, self.target.col) is None:
             self.clear()
             return
         self.inspect(*self.target)
@@ -385,7 +387,7 @@ class Inspector(QObject):
         view = self.computation.latest
         if view is None:
             return
-        self.target = (kind, k, row, col)
+        self.target = PixelRef(kind, k, row, col)
         self.canvas.clear_marks()
         if kind == "conv":
             self._inspect_conv(view, k, row, col)

@@ -11,6 +11,7 @@ from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (QAction, QButtonGroup, QHBoxLayout, QLabel, QSizePolicy,
                              QToolButton, QVBoxLayout, QWidget)
 
+from core import choices
 from core.stack import MAX_LAYERS
 
 from . import dialogs
@@ -33,7 +34,7 @@ def layer_summary(spec):
     if spec.transposed:
         parts[0] += " (transposed)"
     if spec.activation != "none":
-        parts.append("ReLU" if spec.activation == "relu" else "|x|")
+        parts.append(choices.label(choices.ACTIVATION_SHORT_LABELS, spec.activation))
     if spec.pooled:
         ph, pw = spec.pool_shape
         parts.append(f"{spec.pool_mode} pool {ph}×{pw}")

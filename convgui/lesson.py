@@ -81,17 +81,26 @@ def caption_text(state, view, kernel_name=None):
     if dataset is None or view is None:
         return "No image open."
     what = dataset.label_text(view.index) if view.index < len(dataset.images) else ""
-    parts = [f"{dataset.name} #{view.index}" + (f" (label {what})" if what else "")]
+    number = f" #{view.index}" if len(dataset.images) > 1 else ""
+    parts = [f"{dataset.name}{number}" + (f" (label {what})" if what else "")]
     spec = view.spec
     kh, kw, _, count = spec.kernels.shape
     kernel = kernel_name or f"{kh}×{kw} kernel"
     if count > 1:
         kernel = f"bank of {count} {kh}×{kw} kernels"
     how = _padding_words(spec.padding)
-    if tuple(spec.stride) != (1, 1):
-        how += (f", stride {spec.stride[0]}" if spec.stride[0] == spec.stride[1]
-                else f", stride {spec.stride[0]}×{spec.stride[1]}")
-    parts.append(f"{'convolution' if spec.flip else 'correlation'} with {kernel}, {how}")
+    if getattr(spec, "padding_mode", "zeros") != "zeros":
+        how += f" ({spec.padding_mode})"
+    for word, pair in (("stride", spec.stride), ("dilation", spec.dilation),
+                       ("output padding", getattr(spec, "output_padding", (0, 0)))):
+        pair = tuple(pair)
+        if pair != ((0, 0) if word == "output padding" else (1, 1)):
+            how += (f", {word} {pair[0]}" if pair[0] == pair[1] else f", {word} {pair[0]}×{pair[1]}")
+    operation = "convolution" if spec.flip else "correlation"
+    if getattr(spec, "transposed", False):
+        operation = "transposed convolution"
+    layer = f"layer {view.layer + 1} of {len(view.specs)}: " if len(view.specs) > 1 else ""
+    parts.append(f"{layer}{operation} with {kernel}, {how}")
     sizes = [_shape(view.image.shape[:2]), _shape(view.result.conv.shape[1:3])]
     if spec.activation != "none":
         parts.append(label(ACTIVATION_SHORT_LABELS, spec.activation))

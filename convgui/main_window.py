@@ -1,35 +1,31 @@
 """The explorer window: data and operation controls on the left, the kernel on the right, the
 input and its feature maps in the middle.
 
-The window owns the :class:`ExplorerState` and wires each part to it; it holds no settings of
-its own. Errors from loading, computing and exporting all end in :meth:`report_error`.
+The window owns the :class:`ExplorerState` and assembles the parts around it; it holds no
+settings of its own. Its actions and menus come from :mod:`convgui.window_actions`, File ▸
+Export from :class:`~convgui.export_actions.ExportActions`, the status bar's read-out from
+:class:`~convgui.status_readout.StatusReadout`. Errors from loading, computing and exporting
+all end in :meth:`report_error`.
 """
-
-from pathlib import Path
 
 import numpy as np
 from PyQt5.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer
-from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (QAction, QApplication, QDockWidget, QLabel, QMainWindow,
-                             QProgressDialog, QScrollArea, QTabWidget, QTextBrowser, QVBoxLayout,
-                             QWidget)
+                             QScrollArea, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
 
-from core import kernels as kernel_library
-from core.atomic import PartialWriteError
 from core.codegen import ImageSource, python_snippet
 from core.explain import explain_conv_pixel
 from core.datasets import DEFAULT_SAMPLE, Dataset, load_samples
-from core.frames import crop_box
+from core.frames import busiest_centre, crop_box
 
-from . import dialogs, export
-from .batch_dialog import batch_action
+from . import dialogs
 from .compare_tab import CompareTab
 from .compute import Computation
 from .conv1d_tab import Conv1DTab
 from .data_panel import DataPanel
 from .display_panel import DisplayPanel
+from .export_actions import ExportActions
 from .help_text import help_html, shortcut_rows
-from .homework_panel import homework_action
 from .step_through import StepControls, StepThrough
 from .history import History
 from .inspector import Inspector, InspectorPanel
@@ -41,13 +37,11 @@ from .opening import DatasetOrigin
 from .operation_panel import OperationPanel
 from .pipeline_tab import PipelineTab
 from .presentation import Presentation
-from .slides_export import animation_action, figure_action
 from .session import restore_session, save_session
 from .state import ExplorerState
-from .steady_label import SteadyLabel
-from .training_panel import install_train_menu
+from .status_readout import StatusReadout
+from .window_actions import install_window_actions
 from .window_layout import available_screen, fit_side_dock, inspector_height, side_dock
-from .workers import Worker
 from .feature_canvas import FeatureCanvas
 
 __all__ = ["MainWindow"]
@@ -93,15 +87,14 @@ class MainWindow(QMainWindow):
         self.origin = None  # a DatasetOrigin: where the dataset came from, for the next start
         self.restore_warnings = []  # remembered values ignored at start, and why
         self.geometry_restored = False  # the last run's size and place came back
-        self._hovered = None  # (kind, kernel, row, col) under the mouse, for the read-out
         self.computation = Computation(self.state, self)
         self.loader = DatasetLoader(self, synchronous=not load_in_background)
         self.loader.loaded.connect(self._on_loaded)
         self.loader.busyChanged.connect(self._on_loading)
         self.history = History(self.state, parent=self)
         self._build_views()
-        self._build_actions()
-        self._build_menus()
+        self.exports = ExportActions(self)
+        install_window_actions(self)
         self._connect()
         install_layers(self)
         if not (restore and restore_session(self)):
@@ -185,139 +178,15 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.BottomDockWidgetArea, self.inspector_dock)
         self.inspector.openChanged.connect(self._fold_inspector)
         self._fold_inspector(False)
-        self.readout = SteadyLabel("")  # changes on every mouse move: no window relayout
-        self.readout.setWordWrap(False)
-        self.readout.setMinimumWidth(240)
-        self.timing = QLabel("")
-        self.statusBar().addPermanentWidget(self.readout)
-        self.statusBar().addPermanentWidget(self.timing)
+        self.status_readout = StatusReadout(self.statusBar(), self.canvas, self.computation,
+                                            self, state=self.state)
         self._arrow_filter = _ArrowKeysStayInTables(self)
         self.kernel_editor.grid.installEventFilter(self._arrow_filter)
 
-    def _action(self, text, slot, shortcut=None, tip=None):
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setStatusTip(tip)
-            action.setToolTip(tip)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
-    def _build_actions(self):
-        a = self._action
-        self.open_action = a("&Open…", self.open_file_dialog, QKeySequence.Open,
-                             "Open a dataset (.npz, .npy, MNIST IDX, CIFAR batch) or an image")
-        self.open_folder_action = a("Open &folder of images…", self.open_folder_dialog, None,
-                                    "Open every image of a folder as one dataset")
-        self.grayscale_action = a("Open colour images as &grayscale", lambda on: None, None,
-                                  "Convert colour images and datasets to one gray channel "
-                                  "when opening them")
-        self.grayscale_action.setCheckable(True)
-        self.export_maps_action = a("Feature maps as &PNG…", lambda: self.export_maps(1),
-                                    "Ctrl+E", "Save each output map as a PNG at its own size")
-        self.export_big_action = a("Feature maps as PNG, &enlarged ×8…",
-                                   lambda: self.export_maps(8), "Ctrl+Shift+E",
-                                   "Save each output map as a PNG with 8×8 blocks per pixel")
-        self.export_view_action = a("Side-by-side &view as PNG…", self.export_view_png, None,
-                                    "Save the picture of the input and outputs as one PNG")
-        self.export_arrays_action = a("&Arrays (.npz / .npy)…", self.export_arrays, None,
-                                      "Save input, outputs, kernels and settings as NumPy files")
-        self.export_kernel_action = a("&Kernel as JSON…", self.export_kernel, None,
-                                      "Save the kernel (bank) as a JSON file")
-        self.quit_action = a("&Quit", self.close, QKeySequence.Quit)
-        self.undo_action = a("&Undo", self.history.undo, QKeySequence.Undo,
-                             "Undo the last kernel or setting change")
-        self.redo_action = a("&Redo", self.history.redo, "Ctrl+Shift+Z",
-                             "Redo the change just undone")
-        self.undo_action.setEnabled(False)
-        self.redo_action.setEnabled(False)
-        self.prev_action = a("&Previous image / step", lambda: self._step(-1), Qt.Key_Left,
-                             "Previous image, or one step back in step-through")
-        self.next_action = a("&Next image / step", lambda: self._step(1), Qt.Key_Right,
-                             "Next image, or one step forward in step-through")
-        self.play_action = a("&Play / pause step-through", self.stepper.toggle_play,
-                             Qt.Key_Space, "Slide the kernel across the input")
-        self.random_action = a("&Random image", self.data_panel.random_image, "Ctrl+R",
-                               "Jump to a random image")
-        self.copy_code_action = a("Copy as &code", self.copy_as_code, "Ctrl+Shift+C",
-                                  "Put Python code that reproduces this output on the clipboard")
-        self.reset_zoom_action = a("Reset &zoom", self.reset_zoom, "Ctrl+0",
-                                   "Show every map whole again, at one scale (or double-click "
-                                   "a map)")
-        self.presentation_action = a("&Presentation mode", self.toggle_presentation, Qt.Key_F11,
-                                     "Full screen, large fonts, side panels hidden (F11)")
-        self.presentation_action.setCheckable(True)
-        self.unpin_action = a("Clear or unpin the inspected pixel", self.inspector.clear, Qt.Key_Escape)
-        self.help_action = a("&Concepts and keys", self.show_help, QKeySequence.HelpContents,
-                             "What kernels, padding, stride, channels and pooling are")
-
-    def _build_menus(self):
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addAction(self.open_action)
-        file_menu.addAction(self.open_folder_action)
-        file_menu.addAction(self.grayscale_action)
-        samples_menu = file_menu.addMenu("&Samples")
-        for sample in load_samples():
-            action = samples_menu.addAction(sample.name)
-            action.setStatusTip(sample.description)
-            action.triggered.connect(lambda _=False, n=sample.name: self.open_sample(n))
-        self.batch_action = batch_action(self)
-        self.addAction(self.batch_action)
-        file_menu.addAction(self.batch_action)
-        file_menu.addAction(homework_action(self))
-        export_menu = file_menu.addMenu("&Export")
-        for action in (self.export_maps_action, self.export_big_action,
-                       self.export_view_action, self.export_arrays_action,
-                       self.export_kernel_action):
-            export_menu.addAction(action)
-        export_menu.addSeparator()
-        self.animation_dialog = self.figure_dialog = None
-        self.export_animation_action = animation_action(self)
-        self.export_figure_action = figure_action(self)
-        for action in (self.export_animation_action, self.export_figure_action):
-            self.addAction(action)
-            export_menu.addAction(action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        edit_menu = bar.addMenu("&Edit")
-        edit_menu.addAction(self.undo_action)
-        edit_menu.addAction(self.redo_action)
-        edit_menu.addSeparator()
-        edit_menu.addAction(self.copy_code_action)
-        view_menu = bar.addMenu("&View")
-        for action in (self.prev_action, self.next_action, self.random_action,
-                       self.play_action):
-            view_menu.addAction(action)
-        view_menu.addSeparator()
-        view_menu.addAction(self.reset_zoom_action)
-        view_menu.addAction(self.presentation_action)
-        self.panel_actions = []
-        for key, dock, text in (("Ctrl+1", self.left_dock, "&Data && operation"),
-                                ("Ctrl+2", self.right_dock, "&Kernel && display"),
-                                ("Ctrl+3", self.inspector_dock, "&Inspector")):
-            # The window's own action (a dock's toggle action is disabled while the dock is
-            # hidden, so its shortcut could never bring it back).
-            toggle = self._action(text, lambda on, d=dock: d.setVisible(on), key,
-                                  f"Show or hide the {text.replace('&&', '&').strip('&')} "
-                                  f"panel ({key})")
-            toggle.setCheckable(True)
-            toggle.setChecked(True)
-            dock.visibilityChanged.connect(
-                lambda _=None, t=toggle, d=dock: t.setChecked(not d.isHidden()))
-            view_menu.addAction(toggle)
-            self.panel_actions.append(toggle)
-        install_train_menu(self)
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.help_action)
-
     def _connect(self):
         s = self.state
-        self.computation.resultReady.connect(self._on_result)
+        self.computation.resultReady.connect(lambda _: self._redraw())
         self.computation.failed.connect(self._on_compute_failed)
-        self.computation.busyChanged.connect(self._on_compute_busy)
         s.colormapChanged.connect(lambda _: self._redraw())
         # The pipeline/compare tabs and step-through show the kernel (and channel) under edit.
         s.activeKernelChanged.connect(lambda _: self._redraw())
@@ -327,13 +196,11 @@ class MainWindow(QMainWindow):
         s.selectedMapChanged.connect(lambda _: self._redraw())
         s.displayLevelsChanged.connect(lambda _: self._redraw())
         s.datasetChanged.connect(self._on_dataset_changed)
-        self.history.availabilityChanged.connect(self._on_history_changed)
         self.stepper.activeChanged.connect(lambda on: None if on else self._redraw())
         self.step_controls.crop_check.toggled.connect(self.crop_for_lesson)
         self.kernel_editor.warningIssued.connect(
             lambda text: self.statusBar().showMessage(text, 10000))
         self.tabs.currentChanged.connect(lambda _: self._update_side_tabs())
-        self.canvas.hovered.connect(self._on_hover)
         self.canvas.mapClicked.connect(self._on_map_clicked)
         self.data_panel.sampleRequested.connect(self.open_sample)
         self.data_panel.arrayRequested.connect(self.open_array)
@@ -400,7 +267,7 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(path)
 
-    def _step(self, delta):
+    def step(self, delta):
         """←/→: step the kernel in step-through, otherwise browse images."""
         if self.stepper.active:
             self.stepper.step(delta)
@@ -411,8 +278,7 @@ class MainWindow(QMainWindow):
         """Nothing shown may still speak of the previous dataset."""
         self.stepper.set_active(False)
         self.inspector.clear()
-        self._hovered = None
-        self.readout.setText("")
+        self.status_readout.forget()
 
     # -- drag and drop ---------------------------------------------------------------------
 
@@ -427,10 +293,6 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self.open_path(urls[0]))
 
     # -- results ---------------------------------------------------------------------------
-
-    def _on_result(self, view):
-        self.timing.setText(f"{view.seconds * 1000:.1f} ms")
-        self._redraw()
 
     def _redraw(self):
         """Draw every view from the state and the latest result (or the reason there is none)."""
@@ -451,10 +313,11 @@ class MainWindow(QMainWindow):
         self.canvas.show_outputs(view.result, s.mapping, s.colormap, self.state.value_range)
         self._attach_histogram()
         self.inspector.refresh()
-        self.stepper.apply()
+        if self.stepper.active:  # the walk over the new result: its counter too
+            self.stepper.seek(self.stepper.position)
         self._update_side_tabs()
         self._update_caption()
-        self._update_readout()
+        self.status_readout.update()
 
     def _show_failure(self, message):
         """Nothing computed for these settings: clear the maps and say why, in the view."""
@@ -463,7 +326,7 @@ class MainWindow(QMainWindow):
         self.canvas.show_failure(message, self.state.image, self.state.value_range)
         self.caption.setText(f"Cannot compute: {message}")
         self._update_side_tabs()
-        self._update_readout()
+        self.status_readout.update()
 
     def reset_zoom(self):
         """Every board back to its fitted view."""
@@ -512,176 +375,21 @@ class MainWindow(QMainWindow):
     def _on_map_clicked(self, kind, k):
         self.state.selected_map = (kind, k)
 
-    def _on_compute_busy(self, busy):
-        # A finished job replaces the text with its timing; a failed one must not leave it on.
-        if busy:
-            self.timing.setText("computing…")
-        elif self.timing.text() == "computing…":
-            self.timing.setText("")
-
     def _on_compute_failed(self, message):
-        if self.timing.text() == "computing…":
-            self.timing.setText("")
         self.statusBar().showMessage(f"Cannot compute with these settings: {message}", 8000)
         self._show_failure(message)
-
-    def _on_hover(self, kind, k, row, col, value):
-        self._hovered = (kind, k, row, col)
-        self._show_readout(kind, k, row, col, value)
-
-    def _update_readout(self):
-        """The read-out of the pixel under the mouse, from what the maps show now."""
-        if self._hovered is None:
-            self.readout.setText("")
-            return
-        kind, k, row, col = self._hovered
-        plot = self.canvas.plot_for(kind, k)
-        self._show_readout(kind, k, row, col, None if plot is None else plot.value_at(row, col))
-
-    def _show_readout(self, kind, k, row, col, value):
-        if value is None:
-            self.readout.setText("")
-            return
-        where = {"input": "input", "conv": f"conv K{k + 1}", "pooled": f"pooled K{k + 1}"}[kind]
-        if np.ndim(value):
-            text = ", ".join(f"{v:.4g}" for v in np.ravel(value))
-            self.readout.setText(f"{where} [{row}, {col}] = ({text})")
-        else:
-            self.readout.setText(f"{where} [{row}, {col}] = {float(value):.5g}")
-
-    def _on_history_changed(self, can_undo, can_redo):
-        self.undo_action.setEnabled(can_undo)
-        self.redo_action.setEnabled(can_redo)
-
-    # -- exports ---------------------------------------------------------------------------
-
-    def _current_view(self):
-        """The result for the current settings, or None (with a message) if there is none yet."""
-        if not self.computation.is_current():
-            self.computation.compute_now()
-        if not self.computation.is_current():
-            self.statusBar().showMessage("Still computing — export again in a moment", 5000)
-            return None
-        return self.computation.latest
-
-    def _stages(self):
-        """``[(stage, maps, levels)]`` of the image shown: conv, activated, pooled; the last
-        stage drawn with the view's own levels."""
-        view = self._current_view()
-        if view is None:
-            return None
-        stages = export.pipeline_stages(view.result, self.state.activation)
-        pooled = view.result.pooled is not None
-        plots = self.canvas.pooled if pooled else self.canvas.conv
-        levels = [tuple(p.image_item.getLevels()) for p in plots]
-        return [(name, maps, levels if i == len(stages) - 1 else None)
-                for i, (name, maps) in enumerate(stages)]
-
-    def export_maps(self, scale=1):
-        """Every stage of the feature maps (conv, activated, pooled) as PNGs, all or nothing;
-        one question names every file that would be replaced."""
-        stages = self._stages()
-        if stages is None:
-            return None
-        count = int(stages[0][1].shape[-1])
-        names = [name for name, _, _ in stages]
-        path, _ = dialogs.ask_save_targets(
-            self, "Export feature maps as PNG", "PNG image (*.png)", "feature_map.png", ".png",
-            lambda chosen: export.stage_paths(chosen, names, count))
-        if not path:
-            return None
-        settings = (self.state.mapping, self.state.colormap, self.state.value_range, scale)
-        if export.export_cost(stages, scale) > export.SYNC_EXPORT_PIXELS:  # > a frame: worker
-            return self._export_in_background(export.iter_export_stages(path, stages, *settings),
-                                              path)
-        return self._export(lambda: export.export_stages(path, stages, *settings))
-
-    def export_view_png(self):
-        path = dialogs.ask_save_target(self, "Export the view as PNG", "PNG image (*.png)",
-                                       "convolution_view.png", ".png")
-        if path:
-            return self._export(lambda: export.export_view(path, self.canvas))
-        return None
-
-    def export_arrays(self):
-        view = self._current_view()
-        if view is None:
-            return None
-        path = dialogs.ask_save_target(self, "Export arrays", "NumPy archive (*.npz);;"
-                                       "NumPy array of the output (*.npy)", "feature_maps.npz",
-                                       (".npz", ".npy"))
-        if not path:
-            return None
-        name = getattr(self.state.dataset, "name", "")
-        job = export.iter_export_arrays(path, view.image, self.state.spec(), dataset=name,
-                                        index=int(self.state.index))
-        return self._export_in_background(job, path)
-
-    def export_kernel(self):
-        path = dialogs.ask_save_target(self, "Export the kernel", "Kernel JSON (*.json)",
-                                       "kernel.json", ".json")
-        if path:
-            return self._export(lambda: kernel_library.save_kernel(path, self.state.kernels)
-                                or [Path(path)])
-        return None
-
-    def _export(self, write):
-        try:
-            paths = write()
-        except PartialWriteError as exc:
-            self.report_error("Export failed", str(exc))
-            return None
-        except (OSError, ValueError) as exc:
-            self.report_error("Export failed", f"{exc}\n\nNothing was written.")
-            return None
-        self._saved(paths)
-        return paths
-
-    def _saved(self, paths):
-        names = ", ".join(str(p) for p in paths[:3]) + (" …" if len(paths) > 3 else "")
-        self.statusBar().showMessage(f"Saved {names}", 8000)
-
-    def _export_in_background(self, job, path):
-        """Run an export generator on the worker with a progress dialog and Cancel.
-
-        Returns the worker (``finished`` carries the written paths)."""
-        progress = QProgressDialog(f"Exporting {Path(path).name}…", "Cancel", 0, 0, self)
-        progress.setWindowTitle("Export")
-        progress.setMinimumDuration(400)
-        worker = Worker(lambda: job, parent=self)
-        progress.canceled.connect(worker.cancel)
-        worker.progress.connect(lambda done, total: (progress.setMaximum(total),
-                                                     progress.setValue(done)))
-
-        def ended(report):
-            def slot(*args):
-                worker.wait()
-                progress.reset()
-                progress.deleteLater()
-                report(*args)
-            return slot
-
-        worker.finished.connect(ended(self._saved))
-        worker.failed.connect(ended(lambda message: self.report_error(
-            "Export failed", f"{message}\n\nNothing was written.")))
-        worker.cancelled.connect(ended(lambda: self.statusBar().showMessage(
-            "Export cancelled; nothing was written.", 8000)))
-        self.export_worker = worker
-        if getattr(self.loader, "synchronous", False):
-            worker.run_here()
-        else:
-            worker.start()
-        return worker
 
     # -- teaching --------------------------------------------------------------------------
 
     def crop_for_lesson(self, on, size=8):
         """Swap the image for a ``size``×``size`` crop around the inspected pixel (or the centre),
         as a one-image dataset; ``on=False`` brings the full dataset and image back."""
+        stepping = self.stepper.active  # a crop keeps step-through going, from its start
         if on and self._before_crop is None and self.state.image is not None:
             image = self.state.image
             h, w = image.shape[:2]
-            top, left, ch, cw = crop_box((h, w), size, self.lesson_centre(h, w))
+            centre = busiest_centre(image, size) if stepping else self.lesson_centre(h, w)
+            top, left, ch, cw = crop_box((h, w), size, centre)
             crop = np.array(image[top:top + ch, left:left + cw])
             dataset = self.state.dataset
             before = (dataset, self.origin, int(self.state.index))
@@ -698,18 +406,23 @@ class MainWindow(QMainWindow):
             self.state.index = index
         with QSignalBlocker(self.step_controls.crop_check):
             self.step_controls.crop_check.setChecked(self._before_crop is not None)
+        if stepping and not self.stepper.active:
+            self.computation.compute_now()
+            self.stepper.set_active(True)
 
     def lesson_centre(self, h, w):
         """Where a lesson crop (or an exported animation) centres: the inspected pixel's window,
-        the hovered input pixel, or the middle of an ``h``×``w`` image."""
+        the hovered input pixel, or the part of the image with the most to see."""
         target = self.inspector.target
         view = self.computation.latest
-        if target is not None and view is not None and target[0] == "conv":
-            window = explain_conv_pixel(view.image, view.spec, target[1], target[2],
-                                        target[3]).window
+        if target is not None and view is not None and target.kind == "conv":
+            window = explain_conv_pixel(view.image, view.spec, target.kernel, target.row,
+                                        target.col).window
             return (window.top + window.bottom) // 2, (window.left + window.right) // 2
-        if target is not None and target[0] == "input":
-            return target[2], target[3]
+        if target is not None and target.kind == "input":
+            return target.row, target.col
+        if self.state.image is not None and self.state.image.shape[:2] == (h, w):
+            return busiest_centre(self.state.image, 8)
         return h // 2, w // 2
 
     def copy_as_code(self):
@@ -748,8 +461,16 @@ class MainWindow(QMainWindow):
         self.refold_inspector()
 
     def refold_inspector(self):
-        """Give the inspector the height it takes now (open or folded; after a font change)."""
+        """Give the inspector the height it takes now (open or folded; after a font change),
+        and let the side panels drop a scroll bar they needed only for the larger fonts."""
         self._fold_inspector(self.inspector.is_open)
+        for dock in (self.left_dock, self.right_dock):
+            scroll = dock.widget()
+            # A panel laid out with its scroll bar is narrower, so its text wraps taller and
+            # keeps needing the bar: lay it out again without one first.
+            scroll.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+            scroll.widget().updateGeometry()
+            scroll.setVerticalScrollBarPolicy(Qt.ScrollBarAsNeeded)
 
     # -- misc ------------------------------------------------------------------------------
 

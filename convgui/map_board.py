@@ -14,6 +14,11 @@ from .feature_canvas import MapPlot
 
 __all__ = ["Tile", "MapBoard", "shape_text"]
 
+#: Height of a tile's caption line (its shape), in pixels.
+CAPTION_HEIGHT = 24
+#: What every column asks for (they share the room equally beyond that).
+COLUMN_WIDTH = 160
+
 
 def shape_text(values):
     """``'26×26'``: an array's shape as a caption."""
@@ -70,8 +75,16 @@ class MapBoard(pg.GraphicsLayoutWidget):
                     self.addItem(plot.plot, row=2 * r, col=c)
                     caption = self.addLabel("", row=2 * r + 1, col=c, color="#bbbbbb",
                                             size="10pt")
+                    caption.setMaximumHeight(CAPTION_HEIGHT)  # the height goes to the maps
+                    plot.plot.setPreferredWidth(COLUMN_WIDTH)
                     plots_row.append((plot, caption))
                 self.plots.append(plots_row)
+                self.ci.layout.setRowStretchFactor(2 * r, 1)
+                self.ci.layout.setRowStretchFactor(2 * r + 1, 0)
+            for c in range(max(shape, default=0)):
+                # Columns of one width, whatever their titles: the maps' scale is set by the
+                # narrowest box, and a short title ("Input") made its column the narrowest.
+                self.ci.layout.setColumnStretchFactor(c, 1)
         lut = display.lookup_table(colormap_name)
         for r, row in enumerate(rows):
             for c, tile in enumerate(row):

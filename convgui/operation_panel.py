@@ -12,7 +12,7 @@ from PyQt5.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, 
                              QHBoxLayout, QLabel, QVBoxLayout, QWidget)
 
 from core import output_shape, resolve_padding
-from core.choices import ACTIVATION_CHOICES, PADDING_CHOICES, POOL_CHOICES
+from core.choices import ACTIVATION_CHOICES, PADDING_CHOICES, PADDING_MODE_CHOICES, POOL_CHOICES
 from core.geometry import resolve_transposed_padding, size_formula, transposed_size_formula
 
 from .widgets import choice_combo as _combo
@@ -22,11 +22,6 @@ __all__ = ["OperationPanel", "size_formula", "transposed_size_formula"]
 
 OPERATION_CHOICES = (("convolution", "Convolution"),
                      ("transposed", "Transposed"))
-PADDING_MODE_CHOICES = (("zeros", "Zeros   0 0 | a b c"),
-                        ("reflect", "Reflect   c b | a b c"),
-                        ("replicate", "Replicate   a a | a b c"),
-                        ("circular", "Circular   b c | a b c"),
-                        ("symmetric", "Symmetric   b a | a b c"))
 
 
 
@@ -228,7 +223,7 @@ class OperationPanel(QWidget):
                     "pool_shape", "pool_stride", "padding_mode", "bias", "transposed",
                     "output_padding", "active_kernel", "kernels"):
             self.sync_from_state()
-        elif name in ("dataset", "index"):
+        elif name in ("dataset", "index", "layers", "selected_layer"):
             self.update_formula()
 
     def sync_from_state(self):
@@ -294,11 +289,11 @@ class OperationPanel(QWidget):
     def update_formula(self):
         """Show the output-size arithmetic for the current image, kernel and settings."""
         s = self.state
-        image = s.image
-        if image is None:
+        input_hw = s.layer_input_hw()  # the selected layer's input: deeper layers read maps
+        if input_hw is None:
             self.formula.setText("")
             return
-        h, w = image.shape[:2]
+        h, w = input_hw
         kh, kw = s.kernels.shape[:2]
         if s.transposed:
             self.formula.setToolTip("Transposed convolution: output size = (input − 1)·stride − "

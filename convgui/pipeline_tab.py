@@ -18,12 +18,12 @@ from core.pipeline import convolve
 from core.sheets import finite_range
 
 from .map_board import MapBoard, Tile, shape_text as _shape
-from .tab_work import TabWork, busy_label
+from .tab_work import StopWhenHidden, TabWork, busy_label
 
 __all__ = ["PipelineTab"]
 
 
-class PipelineTab(QWidget):
+class PipelineTab(StopWhenHidden, QWidget):
     """Shows the current image's layer for the kernel being edited.
 
     Its own maps are computed by a :class:`convgui.tab_work.TabWork`: off the GUI thread when
@@ -66,11 +66,6 @@ class PipelineTab(QWidget):
         computation, settings = self.computation, self.computation.generation
         self.work.request(lambda: layer_rows(view, k, channel), cost=layer_work(view, k),
                           stale=lambda: computation.generation != settings)
-
-    def hideEvent(self, event):
-        if not event.spontaneous():  # another tab picked (not the window minimised): stop
-            self.work.supersede()    # computing; showing the tab again recomputes it
-        super().hideEvent(event)
 
     def _show(self, built):
         rows, text = built

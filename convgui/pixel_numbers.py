@@ -24,6 +24,8 @@ SMALL_MAP_CELL_PX = 14
 #: Never format more cells than this in one paint (a safety net; 28 px cells on a 4K screen
 #: are fewer).
 MAX_CELLS = 12_000
+#: The smallest type a pixel's number is written in; a cell too narrow for it shows none.
+MIN_FONT_PX = 8
 
 
 def pixel_text(value, width_chars=4):
@@ -91,6 +93,7 @@ class PixelNumbers(QGraphicsObject):
     def paint(self, painter, option, widget=None):
         self.drawn = 0
         self.cells = {}
+        self.fit = None
         plot = self.map_plot
         shown = plot.image_item.image
         if shown is None or plot.rect is None or np.ndim(shown) != 2:
@@ -117,17 +120,26 @@ class PixelNumbers(QGraphicsObject):
         block = np.asarray(values[r0:r1, c0:c1], dtype=np.float64)
         dark = text_is_dark(self._colours(np.asarray(shown)[r0:r1, c0:c1]))
         font = QFont(painter.font())
-        font.setPixelSize(int(max(8, min(28, size * 0.34))))
+        pixels = int(max(MIN_FONT_PX, min(28, size * 0.34)))
+        font.setPixelSize(pixels)
         metrics = QFontMetrics(font)
+        chars = max(2, int(size * 0.9 / metrics.averageCharWidth()))
+        texts = [[pixel_text(v, width_chars=chars) for v in row] for row in block]
+        widest = max(metrics.horizontalAdvance(t) for row in texts for t in row)
+        if widest > size - 2:  # smaller type so neighbours never run together, or no numbers
+            pixels = int(pixels * (size - 2) / widest)
+            if pixels < MIN_FONT_PX:
+                return
+            font.setPixelSize(pixels)
+            widest = max(QFontMetrics(font).horizontalAdvance(t) for row in texts for t in row)
+        self.fit = (widest, size)  # the widest number and the cell it went into, in screen px
         painter.save()
         painter.resetTransform()
         painter.setClipRect(transform.mapRect(QRectF(x0, y0, x1 - x0, y1 - y0)))
         painter.setFont(font)
-        for i in range(block.shape[0]):
-            for j in range(block.shape[1]):
+        for i, row in enumerate(texts):
+            for j, text in enumerate(row):
                 rect = transform.mapRect(QRectF(left + c0 + j, top + r0 + i, 1, 1))
-                text = pixel_text(block[i, j], width_chars=max(2, int(size * 0.9
-                                                                       / metrics.averageCharWidth())))
                 painter.setPen(QColor(20, 20, 20) if dark[i, j] else QColor(250, 250, 250))
                 painter.drawText(rect, Qt.AlignCenter, text)
                 self.cells[(r0 + i, c0 + j)] = (text, bool(dark[i, j]))

@@ -12,6 +12,8 @@ The computation is a stack of 1 to 4 layers (``layers``, one ``PipelineSpec`` ea
 operation fields (``kernels``, ``padding``, ``stride``, …) always hold the SELECTED layer
 (``selected_layer``), so every control edits that layer; :meth:`ExplorerState.select_layer`
 stores them into ``layers`` and loads another layer's, as one undo step.
+
+Each field is a :class:`convgui.state_fields.Field` checked with the core's own checks.
 """
 
 from contextlib import contextmanager
@@ -21,132 +23,20 @@ import numpy as np
 from PyQt5.QtCore import QObject, pyqtSignal
 
 from core import PADDING_MODES
-from core.choices import COLORMAPS, MAPPINGS, PADDING_WORDS, POOLINGS
 from core._checks import as_flag, as_pair
-from core.choices import channel_names
-from core.kernels import MAX_KERNEL_SIZE, check_kernel
+from core.choices import COLORMAPS, MAPPINGS, POOLINGS, channel_names
+from core.kernels import MAX_KERNEL_SIZE
 from core.pipeline import ACTIVATIONS, PipelineSpec
 from core.sheets import image_range
 from core.stack import MAX_LAYERS, check_stack
 
-__all__ = ["ExplorerState", "same_value", "ACTIVATIONS", "POOLING", "COLORMAPS", "MAPPINGS",
+from .state_fields import (DISPLAY_FIELDS, PARAMETER_FIELDS, STACK_FIELDS, Field, check_bias,
+                           check_kernels, check_levels, check_padding, check_range,
+                           check_selected, choice, fit_bias, fit_channels, same_value)
+
+__all__ = ["ExplorerState", "same_value", "ACTIVATIONS", "COLORMAPS", "MAPPINGS",
            "MAX_KERNEL_SIZE", "PARAMETER_FIELDS", "DISPLAY_FIELDS", "STACK_FIELDS", "MAX_LAYERS",
            "layer_spec"]
-
-POOLING = POOLINGS
-
-#: The fields that only say how results are shown (they never trigger a recomputation).
-DISPLAY_FIELDS = ("colormap", "mapping", "active_kernel", "active_channel", "value_range",
-                  "selected_map", "display_levels")
-
-#: The fields that define the computation (what undo/redo and exports record).
-PARAMETER_FIELDS = ("kernels", "padding", "stride", "dilation", "flip", "activation",
-                    "pool_mode", "pool_shape", "pool_stride", "padding_mode", "bias",
-                    "transposed", "output_padding")
-
-#: The fields that hold the layer stack (undone and remembered with the parameters).
-STACK_FIELDS = ("layers", "selected_layer")
-
-#: The two operations the window can show.
-OPERATIONS = ("convolution", "transposed")
-
-
-def same_value(a, b):
-    """Equality for field values: arrays by content, plain values by ==, other objects by identity."""
-    if a is b:
-        return True
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-                and np.array_equal(a, b))
-    if isinstance(a, PipelineSpec) and isinstance(b, PipelineSpec):
-        return all(same_value(getattr(a, name), getattr(b, name)) for name in PARAMETER_FIELDS)
-    if isinstance(a, tuple) and isinstance(b, tuple):
-        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
-    plain = (str, int, float, bool, np.generic)
-    if isinstance(a, plain) and isinstance(b, plain):
-        return a == b
-    return False
-
-
-def _pair(value, name, minimum=1):
-    return as_pair(value, name, minimum=minimum)
-
-
-def _choice(options):
-    def check(value, name):
-        if value not in options:
-            raise ValueError(f"{name} must be one of {options}, got {value!r}")
-        return value
-    return check
-
-
-def _check_kernels(value, name):
-    array = check_kernel(value, name)
-    if array.ndim < 4:
-        array = array.reshape(array.shape + (1,) * (4 - array.ndim))
-        array.flags.writeable = False
-    return array
-
-
-def _fit_channels(state, bank):
-    """A one-channel kernel on several input channels gets the same weights in every channel."""
-    channels = state.channels
-    if bank.shape[2] == 1 and channels > 1:
-        bank = np.repeat(bank, channels, axis=2)
-        bank.flags.writeable = False
-    return bank
-
-
-def _check_range(value, name):
-    low, high = (float(v) for v in value)
-    if not (np.isfinite(low) and np.isfinite(high) and high > low):
-        raise ValueError(f"{name} must be finite (low, high) with high > low, got {value!r}")
-    return (low, high)
-
-
-def _check_levels(value, name):
-    return None if value is None else _check_range(value, name)
-
-
-def _check_selected(value, name):
-    kind, k = value
-    if kind not in ("conv", "pooled"):
-        raise ValueError(f"{name} must be ('conv' or 'pooled', kernel), got {value!r}")
-    return (kind, int(k))
-
-
-
-def _check_bias(value, name):
-    """A tuple of finite floats, one per kernel (a single number is one value)."""
-    try:
-        values = tuple(float(v) for v in np.ravel(np.asarray(value, dtype=np.float64)))
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number or numbers, got {value!r}") from None
-    if not values or not np.isfinite(values).all():
-        raise ValueError(f"{name} must hold finite numbers, got {value!r}")
-    return values
-
-
-def _fit_bias(state, values):
-    """One bias per kernel of the bank: missing ones are 0, extra ones dropped."""
-    nc = state.kernels.shape[3]
-    return tuple(values[:nc]) + (0.0,) * (nc - len(values))
-
-
-def _check_padding(value, name):
-    if isinstance(value, str):
-        if value not in PADDING_WORDS:
-            raise ValueError(f"{name} must be one of {PADDING_WORDS}, (ph, pw) or "
-                             f"((top, bottom), (left, right)), got {value!r}")
-        return value
-    try:
-        sides = tuple(value)
-    except TypeError:
-        sides = ()
-    if len(sides) == 2 and all(np.ndim(side) == 1 for side in sides):
-        (top, bottom), (left, right) = (_pair(side, name, minimum=0) for side in sides)
-        return ((top, bottom), (left, right))
-    return _pair(value, name, minimum=0)
 
 
 def _check_layers(value, name):
@@ -190,36 +80,6 @@ def layer_spec(values, name="layer"):
     return PipelineSpec(**checked)
 
 
-class _Field:
-    """A state attribute with a default, a check, and a change signal named ``<camel>Changed``."""
-
-    def __init__(self, default, check=None, adapt=None):
-        self.default = default
-        self.check = check
-        self.adapt = adapt
-
-    def __set_name__(self, owner, name):
-        self.name = name
-        head, *rest = name.split("_")
-        self.signal = head + "".join(part.title() for part in rest) + "Changed"
-
-    def __get__(self, obj, owner=None):
-        if obj is None:
-            return self
-        return obj._values.get(self.name, self.default)
-
-    def __set__(self, obj, value):
-        if self.check is not None:
-            value = self.check(value, self.name)
-        if self.adapt is not None:
-            value = self.adapt(obj, value)
-        if same_value(self.__get__(obj), value):
-            return
-        obj._values[self.name] = value
-        getattr(obj, self.signal).emit(value)
-        obj.changed.emit(self.name)
-
-
 class ExplorerState(QObject):
     """Dataset, image index, kernel bank, operation and display settings, with change signals.
 
@@ -260,38 +120,37 @@ class ExplorerState(QObject):
     selectedMapChanged = pyqtSignal(object)
     displayLevelsChanged = pyqtSignal(object)
 
-    dataset = _Field(None)
-    index = _Field(0, lambda v, n: int(v))
-    kernels = _Field(np.array([[[[1.0]]]]), _check_kernels, _fit_channels)
-    active_kernel = _Field(0, lambda v, n: int(v))
-    active_channel = _Field(0, lambda v, n: int(v))
-    padding = _Field("valid", _check_padding)
-    stride = _Field((1, 1), lambda v, n: _pair(v, n))
-    dilation = _Field((1, 1), lambda v, n: _pair(v, n))
-    flip = _Field(False, as_flag)
-    padding_mode = _Field("zeros", _choice(PADDING_MODES))
-    bias = _Field((0.0,), _check_bias, _fit_bias)
-    transposed = _Field(False, as_flag)
-    output_padding = _Field((0, 0), lambda v, n: _pair(v, n, minimum=0))
-    activation = _Field("none", _choice(ACTIVATIONS))
-    pool_mode = _Field("off", _choice(POOLING))
-    pool_shape = _Field((2, 2), lambda v, n: _pair(v, n))
-    pool_stride = _Field((2, 2), lambda v, n: _pair(v, n))
-    layers = _Field((PipelineSpec(np.array([[[[1.0]]]])),), _check_layers)
-    selected_layer = _Field(0, _check_layer_index)
-    colormap = _Field("gray", _choice(COLORMAPS))
-    mapping = _Field("minmax", _choice(MAPPINGS))
+    dataset = Field(None)
+    index = Field(0, lambda v, n: int(v))
+    kernels = Field(np.array([[[[1.0]]]]), check_kernels, fit_channels)
+    active_kernel = Field(0, lambda v, n: int(v))
+    active_channel = Field(0, lambda v, n: int(v))
+    padding = Field("valid", check_padding)
+    stride = Field((1, 1), as_pair)
+    dilation = Field((1, 1), as_pair)
+    flip = Field(False, as_flag)
+    padding_mode = Field("zeros", choice(PADDING_MODES))
+    bias = Field((0.0,), check_bias, fit_bias)
+    transposed = Field(False, as_flag)
+    output_padding = Field((0, 0), lambda v, n: as_pair(v, n, minimum=0))
+    activation = Field("none", choice(ACTIVATIONS))
+    pool_mode = Field("off", choice(POOLINGS))
+    pool_shape = Field((2, 2), as_pair)
+    pool_stride = Field((2, 2), as_pair)
+    layers = Field((PipelineSpec(np.array([[[[1.0]]]])),), _check_layers)
+    selected_layer = Field(0, _check_layer_index)
+    colormap = Field("gray", choice(COLORMAPS))
+    mapping = Field("minmax", choice(MAPPINGS))
     #: The range the dataset's pixel values are meant in (finite values only): how the input
     #: is drawn and what the 'clip' mapping clips to.
-    value_range = _Field((0.0, 1.0), _check_range)
+    value_range = Field((0.0, 1.0), check_range)
     #: The output map whose levels the histogram shows and controls: ``(kind, kernel)``.
-    selected_map = _Field(("conv", 0), _check_selected)
+    selected_map = Field(("conv", 0), check_selected)
     #: Levels set by hand (histogram) for the selected map, or None for the mapping's own.
-    display_levels = _Field(None, _check_levels)
+    display_levels = Field(None, check_levels)
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._values = {}
         self.datasetChanged.connect(self.fit_to_dataset)
         self.kernelsChanged.connect(self._clamp_active)
         # Levels set by hand belong to one map under one mapping.
@@ -360,7 +219,7 @@ class ExplorerState(QObject):
                             pool_mode=self.pool_mode, pool_shape=self.pool_shape,
                             pool_stride=self.pool_stride,
                             padding_mode="zeros" if transposed else self.padding_mode,
-                            bias=_fit_bias(self, self.bias), transposed=transposed,
+                            bias=fit_bias(self, self.bias), transposed=transposed,
                             output_padding=self.output_padding if transposed else (0, 0))
 
     def single_layer_spec(self):
@@ -398,6 +257,32 @@ class ExplorerState(QObject):
     @property
     def layer_count(self):
         return len(self.layers)
+
+    def layer_input_hw(self):
+        """``(height, width)`` of what the selected layer reads: the image for layer 1, the
+        maps of the layer before for deeper ones; None without an image.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from core.datasets import Dataset
+        >>> state = ExplorerState()
+        >>> state.dataset = Dataset(np.zeros((1, 28, 28)), name="zeros")
+        >>> state.pool_mode = "max"
+        >>> state.add_layer()                      # pooled 2×2: layer 2 reads 14×14 maps
+        >>> state.layer_input_hw()
+        (14, 14)
+        """
+        if self.image is None:
+            return None
+        image_hw = tuple(int(v) for v in np.shape(self.image)[:2])
+        if self.layer_count < 2 or self.selected_layer == 0:
+            return image_hw
+        try:
+            shapes = check_stack(self.stack(), np.shape(self.image))
+        except (ValueError, TypeError):
+            return image_hw
+        return tuple(int(v) for v in shapes[min(self.selected_layer, len(shapes) - 1)].input_hw)
 
     def stack(self):
         """Every layer's :class:`core.pipeline.PipelineSpec`, the selected one from the fields.

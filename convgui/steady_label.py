@@ -65,6 +65,13 @@ class SteadyLabel(QWidget):
     def setTextInteractionFlags(self, flags):
         self._label.setTextInteractionFlags(flags)
 
+    def setContentsMargins(self, *margins):
+        """Margins around the text (they count in the size it asks for)."""
+        for label in (self._label, self._measure):
+            label.setContentsMargins(*margins)
+        self._needed = None
+        self.updateGeometry()
+
     def _height_needed(self):
         """The height the text needs at the current width (measured once per text and width:
         laying out rich text is most of what a new text costs)."""

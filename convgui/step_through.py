@@ -8,8 +8,8 @@ Play/pause, single steps, a scrub slider and a speed control drive it; Space, �
 
 import numpy as np
 from PyQt5.QtCore import QObject, QSignalBlocker, Qt, QTimer, pyqtSignal
-from PyQt5.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QStyle,
-                             QWidget)
+from PyQt5.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QSpinBox,
+                             QStyle, QWidget)
 
 from .widgets import icon_button
 
@@ -184,7 +184,10 @@ class StepControls(QWidget):
         self.crop_check.setToolTip("Work on an 8×8 piece of the image around the kernel (or the "
                                    "centre), so every number is readable; untick to go back")
         self.where = QLabel("")
-        self.where.setMinimumWidth(0)
+        # Never wider than the room left: a minimum of 0 would mean "the text's width" to Qt,
+        # and a long counter widened the whole window past the screen.
+        self.where.setMinimumWidth(1)
+        self.where.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -226,6 +229,6 @@ class StepControls(QWidget):
         text = f"step {position + 1:,} / {count:,} — output [{row}, {col}]"
         if count > WATCHABLE_STEPS and not self.crop_check.isChecked():
             # Nobody watches a photo's 238,004 steps: point at the readable crop.
-            text = f"{count:,} steps: tick “8×8 crop” to follow each one · " + text
+            text += " · tick “8×8 crop” to follow each step"
         self.where.setText(text)
         self.where.setToolTip(text)

@@ -26,7 +26,7 @@ from core.engine import Interrupted, interruptible
 from .compute import SYNC_WORK_LIMIT
 from .workers import EXPECTED_ERRORS, LatestOnly
 
-__all__ = ["TabWork", "busy_label"]
+__all__ = ["TabWork", "StopWhenHidden", "busy_label"]
 
 
 class TabWork(QObject):
@@ -108,6 +108,17 @@ class TabWork(QObject):
     def _on_failed(self, _runner_generation, message):
         # The runner only reports its newest job, and every request is the runner's newest.
         self.failed.emit(message)
+
+
+class StopWhenHidden:
+    """Mixin for a tab widget with a :class:`TabWork` as ``self.work`` (list it before the Qt
+    class): picking another tab (not minimising the window) supersedes the running build;
+    showing the tab again recomputes it."""
+
+    def hideEvent(self, event):  # noqa: N802 - Qt's name
+        if not event.spontaneous():
+            self.work.supersede()
+        super().hideEvent(event)
 
 
 def busy_label(work, text="Computing…"):

@@ -14,9 +14,9 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt5.QtCore import QEvent
 from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import (QAction, QComboBox, QDialog, QDoubleSpinBox, QFormLayout,
+from PyQt5.QtWidgets import (QComboBox, QDialog, QDoubleSpinBox, QFormLayout,
                              QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                             QProgressBar, QPushButton, QSpinBox, QTableWidget, QVBoxLayout)
+                             QProgressBar, QPushButton, QTableWidget, QVBoxLayout)
 
 from core.choices import OPTIMIZER_CHOICES
 from core.nn import DEFAULT_LAYERS, OPTIMIZERS
@@ -26,6 +26,7 @@ from .training_job import (START_CHOICES, TrainingRun, TrainingSettings, default
                            stack_layers, stack_summary)
 from .training_results import TrainingResults
 from .training_views import fill_confusion, kernel_mosaic, plot_widget, running_mean
+from .widgets import spin_box, window_action
 from .workers import Worker
 
 __all__ = ["TrainingPanel", "install_train_menu", "kernel_mosaic"]
@@ -62,14 +63,8 @@ class TrainingPanel(TrainingResults, QDialog):
         self.start_from.currentIndexChanged.connect(lambda _: self._on_start_choice())
         self.start_from.setToolTip("How layer 1's kernels start. Frozen: the hand-made kernels "
                                    "stay as they are and only the layers after them learn.")
-        self.epochs = QSpinBox()
-        self.epochs.setRange(1, 200)
-        self.epochs.setValue(3)
-        self.epochs.setToolTip("Passes over the training images")
-        self.batch = QSpinBox()
-        self.batch.setRange(1, 4096)
-        self.batch.setValue(64)
-        self.batch.setToolTip("Images per optimiser step")
+        self.epochs = spin_box(1, 200, "Passes over the training images", value=3)
+        self.batch = spin_box(1, 4096, "Images per optimiser step", value=64)
         self.optimizer = QComboBox()
         for key, text in OPTIMIZER_CHOICES:
             self.optimizer.addItem(text, key)
@@ -81,10 +76,8 @@ class TrainingPanel(TrainingResults, QDialog):
         self.lr.setToolTip("Learning rate (step size)")
         self.optimizer.currentIndexChanged.connect(
             lambda _: self.lr.setValue(OPTIMIZERS[self.optimizer.currentData()]))
-        self.limit = QSpinBox()
-        self.limit.setRange(0, 10_000_000)
-        self.limit.setSpecialValueText("all")
-        self.limit.setToolTip("Train on the first N training images only (all: 0)")
+        self.limit = spin_box(0, 10_000_000, "Train on the first N training images only "
+                              "(all: 0)", special="all")
         form = QFormLayout()
         self.stack_label = QLabel()
         self.stack_label.setToolTip("Each layer's output size, and how many input pixels one "
@@ -450,13 +443,10 @@ class TrainingPanel(TrainingResults, QDialog):
 def install_train_menu(window):
     """Add the Train menu to an explorer window's menu bar (call it where the menu belongs);
     return the menu's action, also kept as ``window.train_action``."""
-    action = QAction("&Train on this dataset…", window)
-    action.setShortcut(QKeySequence("Ctrl+T"))
-    action.setStatusTip("Train a small CNN — your kernels as layer 1 — on the open labelled "
-                        "dataset and watch its kernels learn")
-    action.triggered.connect(lambda: open_training_panel(window))
+    action = window_action(window, "&Train on this dataset…", lambda: open_training_panel(window),
+                           "Ctrl+T", "Train a small CNN — your kernels as layer 1 — on the open "
+                           "labelled dataset and watch its kernels learn")
     window.menuBar().addMenu("T&rain").addAction(action)
-    window.addAction(action)
     window.train_action = action
     return action
 

@@ -6,7 +6,7 @@ at 1366×768 the kernel grid gets room for 40 px cells. A side panel is never na
 its controls need, so it scrolls at most vertically.
 """
 
-from PyQt5.QtCore import QRect, Qt
+from PyQt5.QtCore import QEvent, QObject, QRect, Qt, QTimer
 from PyQt5.QtWidgets import QApplication, QComboBox, QDockWidget, QScrollArea, QStyle
 
 __all__ = ["side_dock", "compact_combos", "fit_side_dock", "fit_to_screen", "DEFAULT_SIZE", "inspector_height"]
@@ -38,7 +38,28 @@ def side_dock(title, widget, name):
     # The View menu's entry: a literal '&' (not a mnemonic that shows as an underscore).
     dock.toggleViewAction().setText(title.replace("&", "&&"))
     fit_side_dock(dock)
+    _RefitOnLayoutChange(dock)
     return dock
+
+
+class _RefitOnLayoutChange(QObject):
+    """Fits a side dock again whenever its controls' layout changes (rows shown or hidden, as
+    when the operation becomes transposed or a layer is added), so it never scrolls sideways."""
+
+    def __init__(self, dock):
+        super().__init__(dock)
+        self.dock = dock
+        self.timer = QTimer(self, singleShot=True, interval=0)
+        self.timer.timeout.connect(self._refit)
+        dock.widget().widget().installEventFilter(self)
+
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.LayoutRequest:
+            self.timer.start()  # once the layout has settled; many requests make one refit
+        return False
+
+    def _refit(self):
+        fit_side_dock(self.dock)
 
 
 def fit_side_dock(dock):

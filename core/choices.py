@@ -13,12 +13,18 @@ Examples
 (('R', 'G', 'B'), ('1', '2'))
 >>> POOLINGS, PADDING_WORDS
 (('off', 'max', 'avg'), ('valid', 'same', 'full'))
+>>> label(ACTIVATION_SHORT_LABELS, "abs"), label(ACTIVATION_FUNCTION_NAMES, "abs")
+('|x|', 'abs')
+>>> label(PADDING_MODE_CHOICES, "reflect")
+'Reflect   c b | a b c'
 """
 
 from .engine import POOL_MODES
 from .geometry import PADDING_WORDS
+from .padding import PADDING_MODES
 
-__all__ = ["ACTIVATION_CHOICES", "ACTIVATION_SHORT_LABELS", "PADDING_CHOICES", "POOL_CHOICES",
+__all__ = ["ACTIVATION_CHOICES", "ACTIVATION_SHORT_LABELS", "ACTIVATION_FUNCTION_NAMES",
+           "PADDING_CHOICES", "PADDING_MODE_CHOICES", "POOL_CHOICES",
            "OPTIMIZER_CHOICES", "CONV1D_MODE_CHOICES", "COLORMAP_CHOICES", "MAPPING_CHOICES",
            "COLORMAPS", "MAPPINGS", "ACTIVATIONS", "POOLINGS", "PADDING_WORDS", "keys", "label",
            "channel_names", "channel_long_names", "CHANNEL_LONG_NAMES"]
@@ -27,12 +33,22 @@ __all__ = ["ACTIVATION_CHOICES", "ACTIVATION_SHORT_LABELS", "PADDING_CHOICES", "
 ACTIVATION_CHOICES = (("none", "None"), ("relu", "ReLU  max(x, 0)"), ("abs", "Absolute |x|"))
 #: ``(key, label)`` for the activation where space is short: titles of maps, one-line summaries.
 ACTIVATION_SHORT_LABELS = (("none", "none"), ("relu", "ReLU"), ("abs", "|x|"))
+#: ``(key, name)`` for the activation written as a function of a value: ``ReLU(-2) = 0``.
+ACTIVATION_FUNCTION_NAMES = (("none", "identity"), ("relu", "ReLU"), ("abs", "abs"))
 
 _PADDING_LABELS = {"valid": "Valid (no padding)", "same": "Same (size ÷ stride)",
                    "full": "Full (k − 1 each side)"}
 #: ``(key, label)`` for padding: the core's words, then explicit amounts (``"custom"``).
 PADDING_CHOICES = (tuple((word, _PADDING_LABELS[word]) for word in PADDING_WORDS)
                    + (("custom", "Custom (ph, pw)"),))
+
+_PADDING_MODE_LABELS = {"zeros": "Zeros   0 0 | a b c", "reflect": "Reflect   c b | a b c",
+                        "replicate": "Replicate   a a | a b c",
+                        "circular": "Circular   b c | a b c",
+                        "symmetric": "Symmetric   b a | a b c"}
+#: ``(key, label)`` for what fills the padding (:data:`core.padding.PADDING_MODES`), the label
+#: drawing the two values padded on the left of a row ``a b c``.
+PADDING_MODE_CHOICES = tuple((mode, _PADDING_MODE_LABELS[mode]) for mode in PADDING_MODES)
 
 _POOL_LABELS = {"max": "Max pooling", "avg": "Average pooling"}
 #: ``(key, label)`` for pooling: ``"off"`` then the core's pooling modes.

@@ -29,7 +29,7 @@ from .pipeline import activate, run_pipeline
 from .transpose import insert_zeros
 from .sheets import image_range, levels_for, mapped_values
 
-__all__ = ["COLORMAPS", "MAPPINGS", "Panel", "Frame", "Animation", "crop_box", "step_indices",
+__all__ = ["COLORMAPS", "MAPPINGS", "Panel", "Frame", "Animation", "crop_box", "busiest_centre", "step_indices",
            "display_choice"]
 
 
@@ -109,6 +109,46 @@ def crop_box(image_hw, size, centre=None):
     top = int(min(max(row - ch // 2, 0), h - ch))
     left = int(min(max(col - cw // 2, 0), w - cw))
     return top, left, ch, cw
+
+
+def busiest_centre(image, size):
+    """The centre ``(row, col)`` of the ``size``×``size`` window of ``image`` whose pixels
+    differ most from the image's median (summed over channels): where a lesson crop shows
+    something, not a blank corner.
+
+    Large images are judged on every ``s``-th pixel (about a million pixels in all).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> image = np.zeros((28, 28)); image[20:24, 3:7] = 1.0
+    >>> busiest_centre(image, 8)
+    (22, 5)
+    """
+    image = np.asarray(image, dtype=np.float64)
+    if image.ndim not in (2, 3):
+        raise ValueError(f"image must be (h, w) or (h, w, c), got shape {image.shape}")
+    h, w = image.shape[:2]
+    step = max(1, int(np.ceil(np.sqrt(h * w / 1e6))))
+    sample = image[::step, ::step]
+    finite = np.where(np.isfinite(sample), sample, np.nan)
+    centre = np.nanmedian(finite, axis=(0, 1)) if np.isfinite(finite).any() else 0.0
+    weight = np.abs(np.nan_to_num(finite - centre))
+    if weight.ndim == 3:
+        weight = weight.sum(axis=2)
+    k = max(1, min(int(size) // step, *weight.shape))
+    table = np.zeros((weight.shape[0] + 1, weight.shape[1] + 1))
+    table[1:, 1:] = weight.cumsum(axis=0).cumsum(axis=1)
+    sums = table[k:, k:] - table[:-k, k:] - table[k:, :-k] + table[:-k, :-k]
+    top, left = (int(v) for v in np.unravel_index(int(np.argmax(sums)), sums.shape))
+    window = weight[top:top + k, left:left + k]
+    total = window.sum()
+    if total > 0:  # the window's centre of mass: ties between windows resolve onto the content
+        rows, cols = np.indices(window.shape) + 0.5
+        row, col = (window * rows).sum() / total, (window * cols).sum() / total
+    else:
+        row, col = k / 2, k / 2
+    return (min(h - 1, int((top + row) * step)), min(w - 1, int((left + col) * step)))
 
 
 def step_indices(count, every=1):

@@ -252,6 +252,8 @@ def levels_for(values, mapping, image_range=(0.0, 255.0), *, found=None):
     (3.0, 5.0)
     >>> levels_for(None, 'abs', found=(-4.0, -1.0))
     (1.0, 4.0)
+    >>> levels_for(np.zeros(4), 'symmetric')
+    (-1.0, 1.0)
     """
     if mapping == "clip":
         return (float(image_range[0]), float(image_range[1]))
@@ -264,7 +266,7 @@ def levels_for(values, mapping, image_range=(0.0, 255.0), *, found=None):
             found = finite_range(np.abs(values))
     low, high = (0.0, 1.0) if found is None else found
     if mapping == "symmetric":
-        bound = max(abs(low), abs(high))
+        bound = max(abs(low), abs(high)) or 1.0  # all zeros: 0 stays in the middle (white)
         low, high = -bound, bound
     if high <= low:
         high = low + 1.0

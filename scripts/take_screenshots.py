@@ -133,7 +133,7 @@ def main():
 
 def shoot_layers(app, window):
     """Three layers on an MNIST digit at 1366×768, a layer-3 pixel pinned on the Layers tab."""
-    from convgui.layers_tab import Spot
+    from convgui.pixel_ref import Spot
 
     window.resize(1366, 768)
     state = window.state

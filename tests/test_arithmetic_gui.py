@@ -169,7 +169,7 @@ def test_new_settings_survive_a_restart_and_go_into_exports_and_code(make_window
     settle(qtbot, first)
     target = tmp_path / "maps.npz"
     monkeypatch.setattr(dialogs, "ask_save_path", lambda *a, **k: str(target))
-    first.export_arrays_action.trigger()
+    first.exports.arrays_action.trigger()
     image = first.state.image.astype(np.float64)
     expected = brute_transpose(image[None], BLUR, 2, 1, 1, 1)[0] + 0.25
     with np.load(target, allow_pickle=False) as saved:

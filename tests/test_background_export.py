@@ -36,13 +36,13 @@ def large_view(qtbot, window, tmp_path, monkeypatch):
 def test_large_png_export_runs_on_the_worker_and_writes_the_map(window, qtbot, tmp_path,
                                                                 monkeypatch):
     target = large_view(qtbot, window, tmp_path, monkeypatch)
-    assert export.export_cost(window._stages()) > export.SYNC_EXPORT_PIXELS
+    assert export.export_cost(window.exports.stages()) > export.SYNC_EXPORT_PIXELS
     ticks = []
     timer = QTimer()
     timer.setInterval(5)
     timer.timeout.connect(lambda: ticks.append(1))
     timer.start()
-    worker = window.export_maps()
+    worker = window.exports.export_maps()
     assert isinstance(worker, Worker)  # started on the thread pool (a small export returns paths)
     with qtbot.waitSignal(worker.finished, timeout=20000):
         pass
@@ -58,7 +58,7 @@ def test_large_png_export_runs_on_the_worker_and_writes_the_map(window, qtbot, t
 
 def test_cancelled_large_export_writes_nothing(window, qtbot, tmp_path, monkeypatch):
     large_view(qtbot, window, tmp_path, monkeypatch)
-    worker = window.export_maps()
+    worker = window.exports.export_maps()
     with qtbot.waitSignal(worker.cancelled, timeout=20000):
         worker.cancel()
     assert os.listdir(tmp_path) == []

@@ -71,13 +71,13 @@ def test_every_existing_file_of_a_bank_export_is_asked_about(window, tmp_path, m
     monkeypatch.setattr(dialogs, "ask_save_path",
                         lambda *a, **k: str(tmp_path / "feature_map.png"))
     answers.append(False)
-    assert window.export_maps() is None
+    assert window.exports.export_maps() is None
     assert len(questions) == 1 and "feature_map_k2.png" in questions[0]
     assert "feature_map_k1.png" not in questions[0]
     assert sorted(os.listdir(tmp_path)) == ["feature_map_k2.png"]
     assert third.read_bytes() == b"keep me"
     answers.append(True)
-    assert len(window.export_maps()) == 2
+    assert len(window.exports.export_maps()) == 2
     assert third.read_bytes().startswith(b"\x89PNG")
 
 
@@ -91,7 +91,7 @@ def test_failed_rename_in_a_bank_export_says_exactly_what_was_written(window, tm
         (tmp_path / f"m_k{k}.png").write_bytes(b"old %d" % k)
     monkeypatch.setattr(dialogs, "ask_save_path", lambda *a, **k: str(tmp_path / "m.png"))
     undo = failing_rename(2, errno.EIO)
-    assert window.export_maps() is None
+    assert window.exports.export_maps() is None
     undo()
     (title, message), = errors
     assert "m_k2.png" in message and "nothing was written" in message
@@ -113,7 +113,7 @@ def test_view_png_on_a_full_disk_keeps_the_old_file(window, tmp_path, monkeypatc
         return True
 
     monkeypatch.setattr(QImage, "save", save_nothing)
-    assert window.export_view_png() is None
+    assert window.exports.export_view_png() is None
     (title, message), = errors
     assert "view.png" in message and "empty" in message and ".part" not in message
     assert target.read_bytes() == b"old view"
@@ -123,7 +123,7 @@ def test_view_png_on_a_full_disk_keeps_the_old_file(window, tmp_path, monkeypatc
 def test_export_kernel_names_the_file_it_saved(window, tmp_path, monkeypatch, asked):
     target = tmp_path / "k.json"
     monkeypatch.setattr(dialogs, "ask_save_path", lambda *a, **k: str(target))
-    window.export_kernel_action.trigger()
+    window.exports.kernel_action.trigger()
     message = window.statusBar().currentMessage()
     assert message == f"Saved {target}" and "None" not in message
 
@@ -135,8 +135,8 @@ def test_export_arrays_runs_as_a_worker_job_and_cancel_writes_nothing(window, tm
     window.state.kernels = EDGE
     target = tmp_path / "maps.npz"
     monkeypatch.setattr(dialogs, "ask_save_path", lambda *a, **k: str(target))
-    window.export_arrays_action.trigger()
-    assert window.export_worker is not None and not window.export_worker.is_running()
+    window.exports.arrays_action.trigger()
+    assert window.exports.worker is not None and not window.exports.worker.is_running()
     with np.load(target) as saved:
         np.testing.assert_allclose(saved["conv"][:, :, 0],
                                    loops(window.state.image.astype(float), EDGE), atol=1e-12)

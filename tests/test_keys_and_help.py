@@ -78,10 +78,19 @@ def test_same_padding_says_what_stride_does(window):
 def test_step_through_on_a_photo_points_at_the_crop(window, qtbot):
     window.open_sample("Camera man")
     settle(qtbot, window)
+    width = window.width()
     window.step_controls.enable_check.click()
     where = window.step_controls.where.text()
-    assert "8×8 crop" in where and "147,456 steps" in where
+    assert "8×8 crop" in where and "/ 147,456" in where
+    qtbot.wait(50)
+    assert window.width() == width                 # a long counter never widens the window
     window.step_controls.crop_check.click()
     settle(qtbot, window)
-    window.step_controls.enable_check.click()
+    assert window.stepper.active                   # the crop keeps stepping, from its start
+    assert window.step_controls.where.text().startswith("step 1 / ")
     assert "8×8 crop" not in window.step_controls.where.text()
+    crop = np.asarray(window.state.image, dtype=np.float64)
+    assert crop.shape[:2] == (8, 8) and np.ptp(crop) > 0   # something to see, not a flat corner
+    window.step_controls.crop_check.click()        # and back to the whole photo, still stepping
+    settle(qtbot, window)
+    assert window.stepper.active and "/ 147,456" in window.step_controls.where.text()

@@ -6,7 +6,7 @@ import pytest
 from PyQt5.QtCore import QPoint, Qt
 from scipy.signal import correlate2d
 
-from convgui.layers_tab import Spot
+from convgui.pixel_ref import Spot
 from tests.conftest import settle
 
 SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
@@ -336,3 +336,32 @@ def test_an_input_pixel_lights_up_every_deep_pixel_that_sees_it(window, qtbot):
     rects = {(r.top() - placed.top, r.left() - placed.left, r.height(), r.width())
              for r in (item.rect() for item in tab.board.marks)}
     assert (3, 4, 4, 4) in rects
+
+
+def test_field_text_writes_the_columns_only_when_they_differ_from_the_rows():
+    from core.pipeline import PipelineSpec
+    from convgui.layer_texts import field_html
+
+    # A 3×5 kernel then 2×2 max pooling: pooled [2, 3] reads conv rows 4–5, cols 6–7, which
+    # read input rows 4…7 (5 + 3 − 1) and cols 6…11 (7 + 5 − 1): a field of 4×6, jump 2.
+    wide = field_html([PipelineSpec(np.ones((3, 5, 1, 1)), pool_mode="max")], (28, 28),
+                      Spot(0, "pooled", 0, 2, 3))
+    assert "sees input rows 4…7, cols 6…11: field r = 4×6, jump j = 2×2" in wide
+    rows, columns = wide.split("<br>")[1:]
+    assert rows.startswith("r: 1 → 3 → 4, j: 1 → 1 → 2")
+    assert columns.startswith("Columns: r: 1 → 5 → 6, j: 1 → 1 → 2")
+    square = field_html([PipelineSpec(np.ones((3, 3, 1, 1)), pool_mode="max")], (28, 28),
+                        Spot(0, "pooled", 0, 2, 3))
+    assert "Columns" not in square and len(square.split("<br>")) == 2
+
+
+def test_the_size_formula_is_the_selected_layers(make_window, qtbot):
+    window = make_window(first_lesson=True)      # 28×28, 'same', 2×2 max pool
+    settle(qtbot, window)
+    window.layer_strip.add_layer()               # reads 14×14, pools to 7×7
+    window.layer_strip.add_layer()               # reads 7×7
+    settle(qtbot, window)
+    formula = window.operation_panel.formula.text()
+    assert "7 + 1 + 1 − 3 + 1 = 7" in formula and "28" not in formula
+    window.state.selected_layer = 0
+    qtbot.waitUntil(lambda: "28 + 1 + 1 − 3 + 1 = 28" in window.operation_panel.formula.text())

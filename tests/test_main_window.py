@@ -154,6 +154,8 @@ def test_relu_activation(window, qtbot):
     settle(qtbot, window)
     expected = np.maximum(brute_conv(window.state.image, EDGE), 0)
     np.testing.assert_allclose(shown_conv(window), expected, atol=1e-5)
+    # The map's title names the activation as people read it, not by its key.
+    assert "Conv → ReLU 26×26" in window.canvas.conv[0].plot.titleLabel.text
 
 
 def test_kernel_bank_gives_one_map_per_kernel(window, qtbot):
@@ -287,7 +289,7 @@ def test_export_enlarged_png_uses_nearest_neighbour_blocks(window, qtbot, tmp_pa
     window.state.kernels = EDGE
     target = tmp_path / "big.png"
     monkeypatch.setattr(dialogs, "ask_save_path", lambda *a, **k: str(target))
-    window.export_big_action.trigger()
+    window.exports.big_action.trigger()
     saved = QImage(str(target))
     assert (saved.width(), saved.height()) == (26 * 8, 26 * 8)
     assert saved.pixel(0, 0) == saved.pixel(7, 7)
@@ -297,7 +299,7 @@ def test_export_to_a_missing_folder_reports_and_writes_nothing(window, errors, t
                                                                monkeypatch):
     target = tmp_path / "no_such_folder" / "maps.png"
     monkeypatch.setattr(dialogs, "ask_save_path", lambda *a, **k: str(target))
-    window.export_maps_action.trigger()
+    window.exports.maps_action.trigger()
     assert len(errors) == 1 and "Nothing was written" in errors[0][1]
     assert list(tmp_path.iterdir()) == []
 
@@ -309,7 +311,7 @@ def test_export_arrays_npz_round_trip(window, tmp_path, monkeypatch):
     window.computation.compute_now()
     target = tmp_path / "maps.npz"
     monkeypatch.setattr(dialogs, "ask_save_path", lambda *a, **k: str(target))
-    window.export_arrays_action.trigger()
+    window.exports.arrays_action.trigger()
     with np.load(target, allow_pickle=False) as saved:
         conv = brute_conv(window.state.image, EDGE, ((1, 1), (1, 1)))
         np.testing.assert_allclose(saved["conv"][:, :, 0], conv, atol=1e-12)
@@ -326,7 +328,7 @@ def test_export_kernel_json_round_trip(window, tmp_path, monkeypatch):
     window.state.kernels = EDGE
     target = tmp_path / "k.json"
     monkeypatch.setattr(dialogs, "ask_save_path", lambda *a, **k: str(target))
-    window.export_kernel_action.trigger()
+    window.exports.kernel_action.trigger()
     np.testing.assert_array_equal(np.squeeze(load_kernel(target)), EDGE)
 
 
@@ -350,8 +352,8 @@ def test_hovering_an_output_pixel_shows_its_value(window, qtbot):
     window.computation.compute_now()
     hover(qtbot, window, window.canvas.conv[0], 7, 5)
     expected = brute_conv(window.state.image, EDGE)[7, 5]
-    qtbot.waitUntil(lambda: "conv K1 [7, 5]" in window.readout.text())
-    assert f"{expected:.5g}" in window.readout.text()
+    qtbot.waitUntil(lambda: "conv K1 [7, 5]" in window.status_readout.label.text())
+    assert f"{expected:.5g}" in window.status_readout.label.text()
 
 
 def test_a_kernel_too_large_for_the_image_keeps_the_last_result(window, qtbot):
@@ -418,7 +420,7 @@ def test_status_does_not_stay_on_computing_after_a_failed_background_job(window,
         window.state.dilation = (3, 3)         # 43x43 effective: larger than a 28x28 digit
     qtbot.waitUntil(lambda: not window.computation._runner.is_busy(), timeout=5000)
     qtbot.wait(20)
-    assert window.timing.text() != "computing…"
+    assert window.status_readout.timing.text() != "computing…"
     assert "Cannot compute" in window.statusBar().currentMessage()
 
 

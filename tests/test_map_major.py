@@ -120,8 +120,9 @@ def test_levels_from_a_range_found_before_are_those_of_the_values(mapping, value
     finite = values[np.isfinite(values)]
     shown = np.abs(finite) if mapping == "abs" else finite
     low, high = float(shown.min()), float(shown.max())
-    if mapping == "symmetric":
-        low, high = -max(abs(low), abs(high)), max(abs(low), abs(high))
+    if mapping == "symmetric":  # centred on 0 (all zeros: -1..1, 0 in the middle)
+        bound = max(abs(low), abs(high)) or 1.0
+        low, high = -bound, bound
     if mapping == "clip":
         low, high = 0.0, 255.0
     expected = (low, high if high > low else low + 1.0)

@@ -32,14 +32,25 @@ def test_the_readout_follows_the_image_under_the_mouse(window, qtbot):
     settle(qtbot, window)
     hover(qtbot, window, window.canvas.input, 14, 14)
     first = float(window.state.image[14, 14])
-    assert window.readout.text().endswith(f"= {first:.5g}")
+    assert window.status_readout.label.text().endswith(f"= {first:.5g}")
     window.state.index = 7
     settle(qtbot, window)
     now = float(window.state.image[14, 14])
     assert now != first
-    assert window.readout.text().endswith(f"= {now:.5g}")
+    assert window.status_readout.label.text().endswith(f"= {now:.5g}")
     window.open_sample("Tiny photos 32x32")
-    assert window.readout.text() == ""
+    assert window.status_readout.label.text() == ""
+
+
+def test_the_readout_of_a_padded_input_names_the_pixel_under_the_mouse(make_window, qtbot):
+    window = make_window(first_lesson=True)            # 'same' padding: one pixel all round
+    settle(qtbot, window)
+    image = np.asarray(window.state.image, dtype=np.float64)
+    for row, col in ((11, 11), (10, 10), (27, 27), (0, 5)):
+        hover(qtbot, window, window.canvas.input, row, col)
+        assert window.status_readout.label.text() == f"input [{row}, {col}] = {image[row, col]:.5g}"
+    hover(qtbot, window, window.canvas.input, -1, -1)  # the zero padding reads 0
+    assert window.status_readout.label.text() == "input [-1, -1] = 0"
 
 
 def test_the_channel_picker_goes_away_for_grayscale_data(window, qtbot):
@@ -79,6 +90,9 @@ def test_a_compute_error_clears_the_maps_says_why_and_the_next_image_recovers(
                for plot in window.canvas.conv)              # the old digit's maps are gone
     np.testing.assert_array_equal(window.canvas.input.values, images[0])
     assert window.canvas.input.hole_count == 1               # the NaN drawn in magenta
+    window.state.index = 1                                    # names the image shown
+    qtbot.waitUntil(lambda: "image #1 has NaN" in (window.computation.failure or ""))
+    assert "image #1" in notice.text()
     window.state.index = 2                                    # a good image
     settle(qtbot, window)
     assert not notice.isVisible() and window.computation.failure is None

@@ -51,9 +51,9 @@ def test_values_appear_on_pixels_only_when_zoomed_and_only_in_view(make_window, 
     assert cells[zero][1] is True                                      # black on white
 
 
-def test_the_lesson_crop_always_shows_its_numbers(make_window, qtbot):
+def test_the_lesson_crop_always_shows_its_numbers(make_window, qtbot, desktop_font):
     window = make_window(first_lesson=True)
-    window.resize(1024, 768)
+    window.resize(1366, 768)
     qtbot.wait(50)
     window.step_controls.crop_check.click()
     settle(qtbot, window)
@@ -62,3 +62,20 @@ def test_the_lesson_crop_always_shows_its_numbers(make_window, qtbot):
     assert window.canvas.conv[0].numbers.drawn == 64
     assert window.canvas.input.numbers.drawn == 100                    # padding included
     assert window.canvas.input.numbers.cells[(0, 0)][0] == "0"
+
+
+def test_numbers_never_run_into_their_neighbours(make_window, qtbot, desktop_font):
+    """Small maps (a 7×7 pooled map beside its 14×14 map) get numbers that fit their cells."""
+    window = make_window(first_lesson=True)
+    window.resize(1366, 768)
+    qtbot.wait(50)
+    window.step_controls.crop_check.click()       # 8×8 crop: 4×4 pooled map, small cells
+    window.state.kernels = np.random.default_rng(1).normal(size=(3, 3))
+    settle(qtbot, window)
+    qtbot.wait(30)
+    _painted(qtbot, window)
+    painted = [plot.numbers for _, _, plot in window.canvas.maps() if plot.numbers.drawn]
+    assert painted
+    for numbers in painted:
+        widest, cell = numbers.fit
+        assert widest <= cell - 2, (numbers.map_plot.name, widest, cell)

@@ -113,6 +113,8 @@ def test_leaving_gives_the_side_panels_back_their_width(
     settle(qtbot, window)
     qtbot.wait(50)
     widths = (window.left_dock.width(), window.right_dock.width())
+    scrolls = [dock.widget().verticalScrollBar().maximum()
+               for dock in (window.left_dock, window.right_dock)]
     maps_width = window.canvas.width()
     window.toggle_presentation(True)
     qtbot.wait(100)
@@ -120,3 +122,5 @@ def test_leaving_gives_the_side_panels_back_their_width(
     qtbot.wait(100)
     assert (window.left_dock.width(), window.right_dock.width()) == widths
     assert window.canvas.width() == maps_width
+    assert [dock.widget().verticalScrollBar().maximum()               # no scroll bar left over
+            for dock in (window.left_dock, window.right_dock)] == scrolls

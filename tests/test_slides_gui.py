@@ -21,7 +21,7 @@ def export_menu_actions(window):
 def open_animation_dialog(window, qtbot):
     actions = export_menu_actions(window)
     actions["Animation"].trigger()
-    dialog = window.animation_dialog
+    dialog = window.exports.animation_dialog
     qtbot.waitExposed(dialog)
     return dialog
 
@@ -112,7 +112,7 @@ def test_figure_export_from_the_menu(make_window, qtbot, tmp_path, monkeypatch, 
     monkeypatch.setattr(dialogs, "ask_save_target", lambda *a, **k: str(target))
     actions = export_menu_actions(window)
     actions["Figure"].trigger()
-    dialog = window.figure_dialog
+    dialog = window.exports.figure_dialog
     qtbot.waitExposed(dialog)
     dialog.title_edit.clear()
     qtbot.keyClicks(dialog.title_edit, "Sobel x on a digit")

@@ -32,7 +32,7 @@ def test_hovering_from_pixel_to_pixel_does_not_lay_out_the_window(window, qtbot)
         hover(qtbot, window, plot, row, col)
         assert f"[{row}, {col}]" in panel.heading.text()
         assert "Sum" in panel.formula.text()
-        assert f"[{row}, {col}] = " in window.readout.text()  # the status bar's read-out
+        assert f"[{row}, {col}] = " in window.status_readout.label.text()  # the status bar's read-out
     qtbot.wait(50)
     assert requests.count == 0
 

@@ -177,3 +177,42 @@ def test_redraws_and_input_hovers_reuse_the_padded_input_made_in_the_worker(wind
     assert PHOTO[0].shape not in padded_shapes       # the photo was not padded again
     picture = window.computation.latest.input_picture()
     np.testing.assert_array_equal(picture.padded, original(PHOTO[0], ((4, 4), (4, 4), (0, 0))))
+
+
+def test_picking_another_tab_drops_the_hidden_tab_s_build_and_staying_keeps_it(qtbot):
+    import threading
+
+    from PyQt5.QtCore import Qt
+    from PyQt5.QtWidgets import QTabWidget, QWidget
+
+    from convgui.tab_work import StopWhenHidden, TabWork
+
+    class Tab(StopWhenHidden, QWidget):
+        def __init__(self):
+            super().__init__()
+            self.work = TabWork(self, sync_limit=0)
+
+    outcomes = {}
+    for leave in (False, True):
+        tabs = QTabWidget()
+        qtbot.addWidget(tabs)
+        first = Tab()
+        tabs.addTab(first, "First")
+        tabs.addTab(QWidget(), "Second")
+        tabs.show()
+        qtbot.waitExposed(tabs)
+        work = first.work
+        got = []
+        work.ready.connect(got.append)
+        release = threading.Event()
+        work.request(lambda: release.wait(5) and "maps", cost=1)
+        qtbot.waitUntil(work.is_busy)
+        if leave:
+            bar = tabs.tabBar()
+            qtbot.mouseClick(bar, Qt.LeftButton, pos=bar.tabRect(1).center())
+            assert tabs.currentIndex() == 1
+        release.set()
+        qtbot.waitUntil(lambda: not work.is_busy())
+        qtbot.wait(20)  # the result arrives with the next turn of the event loop
+        outcomes[leave] = got
+    assert outcomes == {False: ["maps"], True: []}

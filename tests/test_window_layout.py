@@ -30,10 +30,24 @@ def test_the_window_fits_with_readable_kernel_cells_and_no_sideways_scrolling(
     assert grid.cell_rect(0, 0).width() >= 40            # the 3×3 lesson kernel
     window.state.kernels = [[1.0] * 5] * 5               # and a 5×5 one
     qtbot.waitUntil(lambda: grid.cell_rect(4, 4).width() >= 40)
+    no_panel_scrolls_sideways(qtbot, window)
+    every_map_is_in_view(window)
+    window.state.padding = (1, 1)
+    window.state.transposed = True                       # more rows in the left panel
+    settle(qtbot, window)
+    no_panel_scrolls_sideways(qtbot, window)
+    window.state.transposed = False
+    window.layer_strip.add_layer()                       # and layers
+    window.layer_strip.add_layer()
+    settle(qtbot, window)
+    no_panel_scrolls_sideways(qtbot, window)
+
+
+def no_panel_scrolls_sideways(qtbot, window):
+    qtbot.wait(30)
     for dock in (window.left_dock, window.right_dock):
         bar = dock.widget().horizontalScrollBar()
         assert bar.maximum() == 0, (dock.objectName(), bar.maximum())
-    every_map_is_in_view(window)
 
 
 def every_map_is_in_view(window):
@@ -111,3 +125,20 @@ def test_menu_texts_have_no_stray_underscores(window):
         plain = text.replace("&&", "")
         assert not re.search(r"&(\s|$)", plain), text      # '& ' shows as '_' under a space
     assert "&Data && operation" in texts and "&Kernel && display" in texts
+
+
+def test_opening_the_inspector_leaves_the_maps_where_they_are(make_window, qtbot, desktop_font):
+    """The inspector unfolds under the maps when a pixel is hovered: the hovered pixel stays under
+    the mouse (a click then pins that pixel, not one that slid in under it)."""
+    from conftest import window_point
+
+    window = _sized(make_window, qtbot, (1366, 768))
+    plot = window.canvas.conv[0]
+    before = window_point(window, plot, 20, 12)
+    folded = window.inspector_dock.height()
+    hover(qtbot, window, plot, 20, 12)
+    qtbot.waitUntil(lambda: window.inspector_dock.height() > folded + 100)
+    qtbot.wait(50)
+    assert window_point(window, plot, 20, 12) == before
+    qtbot.mouseClick(window.windowHandle(), Qt.LeftButton, pos=before)
+    assert window.inspector.pinned and window.inspector.target == ("conv", 0, 20, 12)
