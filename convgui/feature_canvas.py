@@ -47,6 +47,10 @@ def _let_title_shrink(label):
     own_minimum = label.updateMin
 
     def update_min():
+        # The size hints from the text at its own size, not shrunk: hints that followed the
+        # shrinking fed back into the layout, which then resized the maps back and forth
+        # for ever (hundreds of refits a second with the window idle).
+        label.item.setScale(1.0)
         own_minimum()
         label.setMinimumWidth(0)
         room = label.rect()
@@ -86,6 +90,7 @@ class MapPlot:
         _let_title_shrink(self.plot.titleLabel)
         # Square pixels come from the board's one scale (convgui.board_scale), set on both axes.
         self.plot.setAspectLocked(False)
+        self._title = None  # (text, size) set last
         self.image_item = MapImageItem()
         self.plot.addItem(self.image_item)
         self.values = None
@@ -161,6 +166,9 @@ class MapPlot:
         return self.plot.getViewBox()
 
     def set_title(self, text):
+        if self._title == (text, MapPlot.title_size):
+            return  # the same title again (every result sets it): no relayout of the board
+        self._title = (text, MapPlot.title_size)
         self.plot.setTitle(text, size=MapPlot.title_size)
         self.plot.titleLabel.setToolTip(text)  # the whole title, when a narrow map clips it
 
