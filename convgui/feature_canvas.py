@@ -172,15 +172,16 @@ class MapPlot:
         self.plot.setTitle(text, size=MapPlot.title_size)
         self.plot.titleLabel.setToolTip(text)  # the whole title, when a narrow map clips it
 
-    def set_values(self, values, shown, levels, lut=None, origin=(0, 0)):
+    def set_values(self, values, shown, levels, lut=None, origin=(0, 0), all_finite=None):
         """Show ``shown`` (already mapped) at ``origin`` = (top, left); keep ``values`` for
-        read-out. The board this map belongs to sets the view (:class:`BoardScale`)."""
+        read-out. The board this map belongs to sets the view (:class:`BoardScale`).
+        ``all_finite=True`` (known where the values were computed) skips looking for NaN."""
         self.values = values
         self.origin = origin
         self.auto_levels = None if levels is None else tuple(float(v) for v in levels)
         shown = np.asarray(shown)
         bad = None
-        if shown.dtype.kind == "f":
+        if shown.dtype.kind == "f" and all_finite is not True:
             finite = np.isfinite(shown)
             if not finite.all():
                 bad = ~finite if finite.ndim == 2 else ~finite.all(axis=2)

@@ -43,6 +43,8 @@ class Tile:
     #: ``core.sheets.finite_range(values)`` when it was computed with the values (off the GUI
     #: thread); None: found when shown.
     found_range: tuple = None
+    #: True when the values are known to hold no NaN or infinity (found with them).
+    all_finite: bool = None
 
 
 class MapBoard(pg.GraphicsLayoutWidget):
@@ -97,7 +99,7 @@ class MapBoard(pg.GraphicsLayoutWidget):
                     levels = display.levels_for(values, mapping, value_range,
                                                 found=tile.found_range)
                     plot.set_values(values, display.mapped_values(values, mapping),
-                                    levels=levels, lut=lut)
+                                    levels=levels, lut=lut, all_finite=tile.all_finite)
                 plot.set_title(tile.title)
                 caption.setText(tile.caption)
         self.board_scale.set_members([

@@ -154,4 +154,5 @@ def layer_rows(view, k, channel):
     text += "The last row contrasts correlation with true convolution (kernel rotated 180°)."
     for tile in (tile for row in rows for tile in row if not tile.raw):
         tile.found_range = finite_range(tile.values)  # here, not on the GUI thread
+        tile.all_finite = bool(np.isfinite(tile.values).all())
     return rows, text

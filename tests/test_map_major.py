@@ -128,3 +128,22 @@ def test_levels_from_a_range_found_before_are_those_of_the_values(mapping, value
     expected = (low, high if high > low else low + 1.0)
     assert levels_for(values, mapping) == expected
     assert levels_for(values, mapping, found=finite_range(values)) == expected
+
+
+def test_a_board_marks_nan_unless_told_its_values_are_finite(qtbot):
+    """What the worker finds out about a map (its range, no NaN) spares the GUI thread that
+    work; a map with NaN still shows its holes."""
+    from core.sheets import finite_range
+    from convgui.map_board import MapBoard, Tile
+
+    board = MapBoard()
+    qtbot.addWidget(board)
+    values = np.arange(12.0).reshape(3, 4)
+    holed = values.copy()
+    holed[1, 2] = np.nan
+    tiles = [Tile("holed", holed, found_range=finite_range(holed), all_finite=False),
+             Tile("clean", values, found_range=finite_range(values), all_finite=True)]
+    board.show_rows([tiles], "minmax", "gray", (0.0, 255.0))
+    holed_plot, clean_plot = (board.plots[0][c][0] for c in range(2))
+    assert holed_plot.hole_count == 1 and clean_plot.hole_count == 0
+    assert holed_plot.auto_levels == (0.0, 11.0) and clean_plot.auto_levels == (0.0, 11.0)
