@@ -16,8 +16,24 @@ from .state import MAX_KERNEL_SIZE
 __all__ = ["EditorControls", "set_tabs"]
 
 
+class _CompactTabBar(QTabBar):
+    """Tabs as narrow as their label allows: a bank of 4–8 kernels shows every tab in the
+    panel instead of two and a pair of scroll arrows."""
+
+    def tabSizeHint(self, index):
+        hint = super().tabSizeHint(index)
+        metrics = self.fontMetrics()
+        width = metrics.horizontalAdvance(self.tabText(index)) + 20
+        hint.setWidth(min(hint.width(), max(width, metrics.height() + 10)))
+        return hint
+
+    def minimumTabSizeHint(self, index):
+        return self.tabSizeHint(index)
+
+
 def _tab_bar(tip):
-    bar = QTabBar()
+    bar = _CompactTabBar()
+    bar.setElideMode(Qt.ElideNone)
     bar.setExpanding(False)
     bar.setDrawBase(False)
     bar.setUsesScrollButtons(True)
