@@ -16,8 +16,38 @@ from .state import MAX_KERNEL_SIZE
 __all__ = ["EditorControls", "set_tabs"]
 
 
+class _CompactTabBar(QTabBar):
+    """Tabs as narrow as their label allows: a bank of 4–8 kernels shows every tab in the
+    panel instead of two and a pair of scroll arrows."""
+
+    def tabSizeHint(self, index):
+        hint = super().tabSizeHint(index)
+        metrics = self.fontMetrics()
+        width = metrics.horizontalAdvance(self.tabText(index)) + 20
+        hint.setWidth(min(hint.width(), max(width, metrics.height() + 8)))
+        return hint
+
+    def minimumTabSizeHint(self, index):
+        return self.tabSizeHint(index)
+
+
+class _SlimButton(QToolButton):
+    """A text tool button only as wide as its text needs (the + / Dup / − beside the tabs)."""
+
+    def sizeHint(self):
+        hint = super().sizeHint()
+        metrics = self.fontMetrics()
+        slim = metrics.horizontalAdvance(self.text()) + metrics.height() // 2 + 4
+        hint.setWidth(min(hint.width(), slim))
+        return hint
+
+    def minimumSizeHint(self):
+        return self.sizeHint()
+
+
 def _tab_bar(tip):
-    bar = QTabBar()
+    bar = _CompactTabBar()
+    bar.setElideMode(Qt.ElideNone)
     bar.setExpanding(False)
     bar.setDrawBase(False)
     bar.setUsesScrollButtons(True)
@@ -62,8 +92,8 @@ class EditorControls:
         self.actions[name] = action
         return action
 
-    def _button(self, name, action=None):
-        button = QToolButton()
+    def _button(self, name, action=None, tool_button=QToolButton):
+        button = tool_button()
         button.setDefaultAction(action or self.actions[name])
         button.setToolButtonStyle(Qt.ToolButtonTextOnly)
         button.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
@@ -105,10 +135,10 @@ class EditorControls:
         grid.addLayout(self._build_size_row(), 1, 1)
         self.kernel_tabs = _tab_bar("Kernels of the bank: each one makes one feature map")
         kernel_row = QHBoxLayout()
-        kernel_row.setSpacing(2)
+        kernel_row.setSpacing(0)
         kernel_row.addWidget(self.kernel_tabs, 1)
         for name in ("add", "duplicate", "remove"):
-            button = self._button(name)
+            button = self._button(name, tool_button=_SlimButton)
             button.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Fixed)
             button.setAutoRaise(True)
             kernel_row.addWidget(button)

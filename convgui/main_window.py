@@ -465,12 +465,15 @@ class MainWindow(QMainWindow):
         and let the side panels drop a scroll bar they needed only for the larger fonts."""
         self._fold_inspector(self.inspector.is_open)
         for dock in (self.left_dock, self.right_dock):
-            scroll = dock.widget()
             # A panel laid out with its scroll bar is narrower, so its text wraps taller and
-            # keeps needing the bar: lay it out again without one first.
-            scroll.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-            scroll.widget().updateGeometry()
-            scroll.setVerticalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+            # keeps needing the bar: lay it out without one, then let the bar come back only
+            # if the content, laid out at the full width, still needs it.
+            dock.widget().setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        QTimer.singleShot(0, self._side_scroll_bars_as_needed)
+
+    def _side_scroll_bars_as_needed(self):
+        for dock in (self.left_dock, self.right_dock):
+            dock.widget().setVerticalScrollBarPolicy(Qt.ScrollBarAsNeeded)
 
     # -- misc ------------------------------------------------------------------------------
 

@@ -142,3 +142,16 @@ def test_opening_the_inspector_leaves_the_maps_where_they_are(make_window, qtbot
     assert window_point(window, plot, 20, 12) == before
     qtbot.mouseClick(window.windowHandle(), Qt.LeftButton, pos=before)
     assert window.inspector.pinned and window.inspector.target == ("conv", 0, 20, 12)
+
+
+def test_a_bank_of_four_kernels_shows_every_tab(make_window, qtbot, desktop_font):
+    import numpy as np
+
+    window = _sized(make_window, qtbot, (1366, 768))
+    window.state.kernels = np.zeros((3, 3, 1, 4))
+    tabs = window.kernel_editor.controls.kernel_tabs if hasattr(
+        window.kernel_editor, "controls") else window.kernel_editor.kernel_tabs
+    qtbot.waitUntil(lambda: tabs.count() == 4)
+    qtbot.wait(30)
+    for index in range(4):                       # no tab behind the scroll arrows
+        assert tabs.rect().contains(tabs.tabRect(index)), (index, tabs.tabRect(index))
