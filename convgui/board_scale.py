@@ -14,7 +14,7 @@ beside the maps) are fitted on their own.
 
 import math
 
-from PyQt5.QtCore import QObject, QTimer, pyqtSignal
+from PyQt5.QtCore import QObject, pyqtSignal
 
 __all__ = ["BoardScale"]
 
@@ -39,12 +39,6 @@ class BoardScale(QObject):
         self._zoom = None            # (scale, dx, dy) chosen with the mouse; None: fitted
         self._busy = False
         self.scale = 1.0
-        # Resizes come one view box at a time while the board is laid out (dozens when the
-        # window's width changes): the scale is applied once they have all arrived.
-        self._resized = QTimer(self)
-        self._resized.setSingleShot(True)
-        self._resized.setInterval(0)
-        self._resized.timeout.connect(self.apply)
 
     def set_members(self, members):
         """Replace the members: ``[(view_box, content, linked)]``."""
@@ -69,7 +63,7 @@ class BoardScale(QObject):
             pass
 
     def _on_resized(self, *_):
-        self._resized.start()
+        self.apply()
 
     def reset(self):
         """Back to the fitted view."""
