@@ -22,6 +22,12 @@ __all__ = ["BoardScale"]
 MARGIN = 6
 
 
+def _same_range(current, wanted):
+    """True when view ranges ``((x0, x1), (y0, y1))`` agree to a millionth of their size."""
+    return all(abs(a - b) <= 1e-6 * max(abs(hi - lo), 1e-12)
+               for (lo, hi), pair in zip(wanted, current) for a, b in zip((lo, hi), pair))
+
+
 class BoardScale(QObject):
     """Keeps the view boxes of a board at one scale (screen px per data pixel).
 
@@ -123,8 +129,10 @@ class BoardScale(QObject):
                 cx = rect.center().x() + shift[0]
                 top = rect.top() - MARGIN / own + shift[1]
                 half_w = box.width() / own / 2
-                box.setRange(xRange=(cx - half_w, cx + half_w),
-                             yRange=(top, top + box.height() / own), padding=0)
+                x_range, y_range = (cx - half_w, cx + half_w), (top, top + box.height() / own)
+                if _same_range(box.viewRange(), (x_range, y_range)):
+                    continue  # a resize burst re-applies the scale for every box: skip no-ops
+                box.setRange(xRange=x_range, yRange=y_range, padding=0)
             self.scale = scale
         finally:
             self._busy = False

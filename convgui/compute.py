@@ -90,8 +90,9 @@ def map_major(result):
 
     The window reads one kernel's map at a time (``stage[0, :, :, k]``); with the maps
     contiguous, their levels and their rendering read one contiguous run of memory instead of
-    every ``nc``-th value. The copy is made where the result is computed (a worker thread for
-    large work), not where it is drawn.
+    every ``nc``-th value. A single layer is computed in that layout to begin with
+    (``run_pipeline(..., map_major=True)``: nothing to copy); a stack's layers are copied here,
+    where the result is computed (a worker thread for large work), not where it is drawn.
 
     Examples
     --------
@@ -117,7 +118,7 @@ def map_major(result):
 def _run_stack(image, specs, layer, index, generation):
     start = time.perf_counter()
     if len(specs) == 1:
-        results = [run_pipeline(image[None], specs[0], dtype=np.float32)]
+        results = [run_pipeline(image[None], specs[0], dtype=np.float32, map_major=True)]
     else:
         results = run_stack(image[None], specs, dtype=np.float32)
     layer_input = image if layer == 0 else results[layer - 1].final[0]

@@ -47,6 +47,10 @@ def _let_title_shrink(label):
     own_minimum = label.updateMin
 
     def update_min():
+        # The size hints from the text at its own size, not shrunk: hints that followed the
+        # shrinking fed back into the layout, which then resized the maps back and forth
+        # for ever (hundreds of refits a second with the window idle).
+        label.item.setScale(1.0)
         own_minimum()
         label.setMinimumWidth(0)
         room = label.rect()
@@ -86,6 +90,7 @@ class MapPlot:
         _let_title_shrink(self.plot.titleLabel)
         # Square pixels come from the board's one scale (convgui.board_scale), set on both axes.
         self.plot.setAspectLocked(False)
+        self._title = None  # (text, size) set last
         self.image_item = MapImageItem()
         self.plot.addItem(self.image_item)
         self.values = None
@@ -141,7 +146,10 @@ class MapPlot:
     def mark_cells(self, cells, outline=None):
         """Highlight ``cells`` (``(row, col)`` pairs) and optionally an ``outline`` rectangle
         ``(top, left, height, width)``; an empty list clears the highlight."""
-        self.marked = list(cells)
+        cells = list(cells)
+        if not cells and outline is None and not self.marked and self.marked_outline is None:
+            return  # nothing marked before or now: no repaint (a hover clears every map)
+        self.marked = cells
         self.marked_outline = outline
         path = QPainterPath()
         for row, col in cells:
@@ -158,18 +166,22 @@ class MapPlot:
         return self.plot.getViewBox()
 
     def set_title(self, text):
+        if self._title == (text, MapPlot.title_size):
+            return  # the same title again (every result sets it): no relayout of the board
+        self._title = (text, MapPlot.title_size)
         self.plot.setTitle(text, size=MapPlot.title_size)
         self.plot.titleLabel.setToolTip(text)  # the whole title, when a narrow map clips it
 
-    def set_values(self, values, shown, levels, lut=None, origin=(0, 0)):
+    def set_values(self, values, shown, levels, lut=None, origin=(0, 0), all_finite=None):
         """Show ``shown`` (already mapped) at ``origin`` = (top, left); keep ``values`` for
-        read-out. The board this map belongs to sets the view (:class:`BoardScale`)."""
+        read-out. The board this map belongs to sets the view (:class:`BoardScale`).
+        ``all_finite=True`` (known where the values were computed) skips looking for NaN."""
         self.values = values
         self.origin = origin
         self.auto_levels = None if levels is None else tuple(float(v) for v in levels)
         shown = np.asarray(shown)
         bad = None
-        if shown.dtype.kind == "f":
+        if shown.dtype.kind == "f" and all_finite is not True:
             finite = np.isfinite(shown)
             if not finite.all():
                 bad = ~finite if finite.ndim == 2 else ~finite.all(axis=2)

@@ -22,6 +22,7 @@ from core.explain import format_number as _fmt
 from core.geometry import input_window, outputs_reading
 
 from .pixel_ref import PixelRef
+from .steady_label import SteadyLabel
 
 __all__ = ["InspectorPanel", "Inspector", "sum_expression", "IDLE_HINT"]
 
@@ -70,9 +71,15 @@ class _Grid(QTableWidget):
         self.verticalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.setMinimumSize(120, 90)
         self.setItemDelegate(_DigitsThatFit(self))
+        self._shown = None  # what show_values shows now
 
     def show_values(self, values, mask=None, highlight=None):
         values = np.atleast_2d(values)
+        shown = (values.shape, values.tobytes(), None if mask is None else mask.tobytes(),
+                 highlight)
+        if shown == self._shown and self.rowCount():
+            return  # e.g. the kernel, the same for every pixel hovered: nothing to redraw
+        self._shown = shown
         self.setRowCount(values.shape[0])
         self.setColumnCount(values.shape[1])
         self._fit_height()
@@ -126,7 +133,8 @@ class InspectorPanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.heading = QLabel(IDLE_HINT)
+        # Steady labels: their texts change on every hover (see SteadyLabel).
+        self.heading = SteadyLabel(IDLE_HINT)
         self.heading.setMinimumWidth(1)  # a long heading wraps or is cut, never widens the dock
         self.heading.setWordWrap(True)
         self.heading.setObjectName("inspectorHeading")
@@ -146,7 +154,7 @@ class InspectorPanel(QWidget):
             grids.addWidget(title, 0, col)
             grids.addWidget(grid, 1, col)
             grids.setColumnStretch(col, 1)
-        self.formula = QLabel("")
+        self.formula = SteadyLabel("")
         self.formula.setWordWrap(True)
         self.formula.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.formula.setObjectName("inspectorFormula")

@@ -40,6 +40,11 @@ class Tile:
     raw: bool = False
     #: Drawn at the board's one scale (a map); False for a kernel, fitted on its own.
     to_scale: bool = True
+    #: ``core.sheets.finite_range(values)`` when it was computed with the values (off the GUI
+    #: thread); None: found when shown.
+    found_range: tuple = None
+    #: True when the values are known to hold no NaN or infinity (found with them).
+    all_finite: bool = None
 
 
 class MapBoard(pg.GraphicsLayoutWidget):
@@ -91,9 +96,10 @@ class MapBoard(pg.GraphicsLayoutWidget):
                     shown = values if values.ndim == 2 or values.shape[2] == 3 else values[..., 0]
                     plot.set_values(values, shown, levels=value_range)
                 else:
-                    levels = display.levels_for(values, mapping, value_range)
+                    levels = display.levels_for(values, mapping, value_range,
+                                                found=tile.found_range)
                     plot.set_values(values, display.mapped_values(values, mapping),
-                                    levels=levels, lut=lut)
+                                    levels=levels, lut=lut, all_finite=tile.all_finite)
                 plot.set_title(tile.title)
                 caption.setText(tile.caption)
         self.board_scale.set_members([

@@ -15,6 +15,7 @@ from PyQt5.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.choices import ACTIVATION_SHORT_LABELS, POOL_CHOICES, channel_names, label
 from core.pipeline import convolve
+from core.sheets import finite_range
 
 from .map_board import MapBoard, Tile, shape_text as _shape
 from .tab_work import StopWhenHidden, TabWork, busy_label
@@ -151,4 +152,7 @@ def layer_rows(view, k, channel):
         text += (f"Row 2: {each} meets its own grid of the kernel, and the "
                  "partial maps add up to the feature map. ")
     text += "The last row contrasts correlation with true convolution (kernel rotated 180°)."
+    for tile in (tile for row in rows for tile in row if not tile.raw):
+        tile.found_range = finite_range(tile.values)  # here, not on the GUI thread
+        tile.all_finite = bool(np.isfinite(tile.values).all())
     return rows, text

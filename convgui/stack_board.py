@@ -16,6 +16,7 @@ from PyQt5.QtGui import QColor, QFont, QFontMetrics, QPen
 from PyQt5.QtWidgets import QGraphicsRectItem
 
 from . import display
+from .map_image import MapImageItem
 from .pixel_ref import Spot
 
 pg.setConfigOptions(imageAxisOrder="row-major")
@@ -145,7 +146,7 @@ class StackBoard(pg.GraphicsLayoutWidget):
             for k in range(count):
                 r, c = divmod(k, cols)
                 top, x = r * (h + inner), left + c * (w + inner)
-                item = pg.ImageItem()
+                item = MapImageItem()  # drawn at the screen's resolution, not the map's
                 self.plot.addItem(item)
                 self.placed.append(_Placed(layer, stage, k, top, x, values, item))
             title = "Input" if stage == "input" else \

@@ -11,6 +11,7 @@ from PyQt5.QtCore import QObject
 from PyQt5.QtWidgets import QLabel
 
 from .pixel_ref import PixelRef
+from .steady_label import SteadyLabel
 
 __all__ = ["StatusReadout", "readout_text"]
 
@@ -56,7 +57,8 @@ class StatusReadout(QObject):
         super().__init__(parent)
         self.canvas, self.state = canvas, state
         self.hovered = None
-        self.label = QLabel("")
+        self.label = SteadyLabel("")  # changes on every mouse move: no window relayout
+        self.label.setWordWrap(False)
         self.label.setMinimumWidth(240)
         self.label.setContentsMargins(0, 0, 16, 0)  # apart from the timing beside it
         self.timing = QLabel("")

@@ -16,7 +16,10 @@ How it is fast (see ``benchmarks/bench_core.py`` and the grid in ``benchmarks/be
   ``kh + kw`` taps instead of ``kh * kw``.
 * For float32 results, large kernels go through the FFT (``core.spectral``) when its cost
   estimate is below the direct methods'. float64 results never do: they stay exact to 1e-12.
-* Pooling combines the window's rows first (on whole image rows), then its columns.
+* Pooling (``core.pooling``) combines the window's rows first (on whole image rows), then its
+  columns.
+* Large work is split over the cores, and a caller can stop superseded work between blocks
+  (``core.engine_threads``).
 
 Which path runs (all take their padded source from ``_Source``, so padding modes work on each):
 separable if the kernel factors exactly, else FFT if float32 and cheaper, else the tap loop
@@ -27,22 +30,17 @@ compute ``dtype`` before any multiplication, so integers never wrap around; the 
 dtype: float64 by default (exact enough to check homework against), float32 for interactive views.
 """
 
-import contextlib
-import threading
-
 import numpy as np
 
 from ._blas import single_blas_thread
-from ._checks import as_array, as_pair, check_ndim, compute_dtype
 from .conv_arguments import conv_arguments, raise_non_finite
+from .engine_threads import Interrupted, checkpoint, interruptible, run_jobs, split_rows
 from .geometry import output_size, resolve_padding
 from .padding import check_padding_mode, fill_border
+from .pooling import POOL_MODES, pool2d
 from .spectral import direct_cost, fft_correlate, fft_cost
 
 __all__ = ["conv2d", "pool2d", "POOL_MODES", "Interrupted", "interruptible"]
-
-#: Pooling modes understood by :func:`pool2d`.
-POOL_MODES = ("max", "avg")
 
 # Bytes of one block's working buffer (the padded block for the tap loop, the gathered columns for
 # im2col), also the size of the row bands of a single large image. Measured on 28x28, 32x32x3 and
@@ -53,44 +51,6 @@ _IM2COL_BLOCK_BYTES = 4 << 20
 # Flat positions computed per output pixel above which a single kernel's tap loop uses strided
 # views instead (see _flat_pays).
 _FLAT_WASTE_LIMIT = 2.0
-
-
-class Interrupted(Exception):
-    """Raised by :func:`conv2d` / :func:`pool2d` inside :func:`interruptible` once the caller's
-    ``should_stop`` returns True: the work is no longer wanted (a newer request superseded it)."""
-
-
-_local = threading.local()
-
-
-@contextlib.contextmanager
-def interruptible(should_stop):
-    """Let ``should_stop()`` end the engine's work on this thread between two blocks or bands.
-
-    The check costs one call per block of about a megabyte, so superseded work stops within a
-    few milliseconds instead of running to the end.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> with interruptible(lambda: True):
-    ...     conv2d(np.ones((1, 4, 4)), np.ones((2, 2)))
-    Traceback (most recent call last):
-    ...
-    core.engine.Interrupted: the computation was superseded
-    """
-    previous = getattr(_local, "should_stop", None)
-    _local.should_stop = should_stop
-    try:
-        yield
-    finally:
-        _local.should_stop = previous
-
-
-def _checkpoint():
-    should_stop = getattr(_local, "should_stop", None)
-    if should_stop is not None and should_stop():
-        raise Interrupted("the computation was superseded")
 
 
 def _block_size(per_image_bytes, target, m):
@@ -191,8 +151,8 @@ def conv2d(images, kernels, *, padding="valid", stride=(1, 1), dilation=(1, 1), 
         method = _tap_loop
     else:
         method = _im2col
-    parts = _parts(m, h, oh, (t, b), (sh, dh, kh), padding_mode,
-                   m * oh * ow * taps * max(nc, 1))
+    parts = split_rows(m, h, oh, (t, b), (sh, dh, kh), padding_mode,
+                       m * oh * ow * taps * max(nc, 1), _PARALLEL_WORK)
     out4 = out.reshape(m, oh, ow, nc)
     jobs = []
     for (a, z), (r0, r1), (top, bottom), (i0, i1) in parts:
@@ -202,103 +162,35 @@ def conv2d(images, kernels, *, padding="valid", stride=(1, 1), dilation=(1, 1), 
                      (i1 - i0 + top + bottom, w + l + r), part_geometry,
                      (part_pads, padding_mode), factors))
     try:
-        _run_all(jobs)
+        run_jobs(_run_part, jobs)
     except ValueError:
         if len(jobs) == 1:
             raise
         # Run as one piece to report the offending image by its index in the whole batch.
-        _run_all([(method, images, k4, out4, ((t, b), (l, r)), padded_hw, geometry, border,
+        run_jobs(_run_part, [(method, images, k4, out4, ((t, b), (l, r)), padded_hw, geometry, border,
                    factors)])
     if bias is not None:
         out += bias.astype(dt)
     return out
 
 
-# --------------------------------------------------------------------------------------------
-# Two cores: independent halves of the work in two threads
-# --------------------------------------------------------------------------------------------
-#
-# NumPy releases the GIL in its ufuncs, copies, matrix products and FFTs, so two threads each
-# computing half of the images (or, for one photo, half of the output rows) use two cores. BLAS
-# itself stays on one thread (core._blas): on a busy 2-core machine its own threads spin-wait,
-# while these halves are measured 1.3-1.6x faster than one thread even there (1024x1024 photo
-# with a 5x5x3x8 bank: 0.31 -> 0.20 s; 2000 CIFAR images with 3x3x3x8: 0.24 -> 0.16 s).
-
-# Multiply-adds below which the work stays on the calling thread (a thread hop costs ~0.1 ms).
+# Multiply-adds below which the work stays on the calling thread (a thread hop costs ~0.1 ms);
+# above, it is split over the cores (core.engine_threads).
 _PARALLEL_WORK = 20_000_000
-_pool = None
 
 
-def _workers():
-    """The engine's thread pool (created on first use), one worker per core up to 4."""
-    global _pool
-    if _pool is None:
-        import concurrent.futures
-        import os
-
-        _pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 4),
-                                                      thread_name_prefix="conv2d")
-    return _pool
-
-
-def _parts(m, h, oh, pads_tb, rows, padding_mode, work):
-    """``[((a, z), (r0, r1), (top, bottom), (i0, i1))]``: images ``a:z``, output rows ``r0:r1``,
-    their zero padding and the image rows ``i0:i1`` they read, one per thread.
-
-    Batches are split by images; a single image by output rows, each part padded on its own
-    (zero padding only: other modes fill the border from rows another part holds).
-    """
-    import os
-
-    t, b = pads_tb
-    sh, dh, kh = rows
-    count = min(os.cpu_count() or 1, 4)
-    whole = [((0, m), (0, oh), (t, b), (0, h))]
-    if count < 2 or work < _PARALLEL_WORK:
-        return whole
-    if m >= count:
-        cuts = [m * i // count for i in range(count + 1)]
-        return [((cuts[i], cuts[i + 1]), (0, oh), (t, b), (0, h)) for i in range(count)]
-    eh = (kh - 1) * dh + 1
-    if m > 1 or padding_mode != "zeros" or oh < 4 * count:
-        return whole
-    cuts = [oh * i // count for i in range(count + 1)]
-    parts = []
-    for r0, r1 in zip(cuts[:-1], cuts[1:]):
-        first, last = r0 * sh - t, (r1 - 1) * sh + eh - t  # image rows read, padding < 0 or >= h
-        i0, i1 = max(first, 0), min(last, h)
-        if i1 <= i0:  # a part of padding only: not worth the special case
-            return whole
-        parts.append(((0, 1), (r0, r1), (i0 - first, last - i1), (i0, i1)))
-    return parts
-
-
-def _run_all(jobs):
-    """Run ``(method, *arguments)`` jobs, in the pool when there are several."""
-    def run(job):
-        method, images, k4, out4, pads, padded_hw, geometry, border, factors = job
-        (t, _), (l, _) = pads
-        if method is _tap_loop:
-            _tap_loop(images, k4[:, :, :, 0], out4[..., 0], (t, l), padded_hw, geometry, border,
-                      factors)
-        elif method is _spectral:
-            _spectral(images, k4, out4, (t, l), padded_hw, geometry, border)
-        else:
-            with single_blas_thread():
-                _im2col(images, k4, out4, (t, l), padded_hw, geometry, border)
-
-    if len(jobs) == 1:
-        run(jobs[0])
-        return
-    should_stop = getattr(_local, "should_stop", None)
-
-    def run_interruptible(job):
-        with interruptible(should_stop):
-            run(job)
-
-    futures = [_workers().submit(run_interruptible, job) for job in jobs]
-    for future in futures:
-        future.result()
+def _run_part(job):
+    """Run one part of :func:`conv2d`'s work: ``(method, *arguments)``."""
+    method, images, k4, out4, pads, padded_hw, geometry, border, factors = job
+    (t, _), (l, _) = pads
+    if method is _tap_loop:
+        _tap_loop(images, k4[:, :, :, 0], out4[..., 0], (t, l), padded_hw, geometry, border,
+                  factors)
+    elif method is _spectral:
+        _spectral(images, k4, out4, (t, l), padded_hw, geometry, border)
+    else:
+        with single_blas_thread():
+            _im2col(images, k4, out4, (t, l), padded_hw, geometry, border)
 
 
 # --------------------------------------------------------------------------------------------
@@ -514,7 +406,7 @@ def _tap_loop(images, kernel, out, top_left, padded_hw, geometry, border=None, f
     # images themselves are checked (a sum of the block, still in cache, is cheap).
     check_images = (factors is not None or len(taps) < kh * kw * c) and images.dtype.kind == "f"
     for start, stop in blocks:
-        _checkpoint()
+        checkpoint()
         if taps:
             run(source, start, stop)
         else:
@@ -562,7 +454,7 @@ def _tap_loop_flat(taps, out, nb, per_image, padded_hw, geometry):
         n = stop - start
         for first, count, rows, r0, r1 in _flat_units(n, oh, padded_hw, reach, per_image,
                                                       _TAP_BLOCK_BYTES):
-            _checkpoint()
+            checkpoint()
             p0, p1 = _padded_rows(n, first, count, reach, padded_hw)
             src = source.rows(start, stop, p0, p1)
             slabs = [src[ch].reshape(-1) for ch in range(src.shape[0])]  # contiguous: no copy
@@ -634,7 +526,7 @@ def _separable_flat(factors, out, nb, per_image, padded_hw, geometry):
         n = stop - start
         for first, count, rows, r0, r1 in _flat_units(n, oh, padded_hw, reach, per_image,
                                                       _TAP_BLOCK_BYTES):
-            _checkpoint()
+            checkpoint()
             p0, p1 = _padded_rows(n, first, count, reach, padded_hw)
             src = source.rows(start, stop, p0, p1)
             base = first - p0 * wp
@@ -675,7 +567,7 @@ def _spectral(images, kernels, out, top_left, padded_hw, geometry, border=None):
     nb, blocks = _blocks(m, per_image, _FFT_BLOCK_BYTES)
     source = _Source(images, nb, out.dtype, top_left, padded_hw, border)
     for start, stop in blocks:
-        _checkpoint()
+        checkpoint()
         fft_correlate(source.block(start, stop), kernels, geometry, out[start:stop])
         if not np.isfinite(out[start:stop]).all():
             raise_non_finite(images, start, stop)
@@ -723,12 +615,12 @@ def _im2col(images, kernels, out, top_left, padded_hw, geometry, border=None):
         return res
 
     for start, stop in blocks:
-        _checkpoint()
+        checkpoint()
         n = stop - start
         if flat:
             for first, count, rows, r0, r1 in _flat_units(n, oh, padded_hw, reach, per_image,
                                                           _IM2COL_BLOCK_BYTES):
-                _checkpoint()
+                checkpoint()
                 p0, p1 = _padded_rows(n, first, count, reach, padded_hw)
                 taps_view = _flat_taps_view(source.rows(start, stop, p0, p1), (kh, kw),
                                             (dh, dw), reach)
@@ -742,7 +634,7 @@ def _im2col(images, kernels, out, top_left, padded_hw, geometry, border=None):
         else:
             taps_view = _strided_taps_view(source.block(start, stop), (kh, kw), geometry)
             for r0, r1 in _bands(n, oh, per_image, _IM2COL_BLOCK_BYTES):
-                _checkpoint()
+                checkpoint()
                 count = n * (r1 - r0) * ow
                 cols = cols_flat[:taps * count].reshape(c, kh, kw, n, r1 - r0, ow)
                 cols[...] = taps_view[:, :, :, :, r0:r1]
@@ -772,89 +664,3 @@ def _strided_taps_view(src, kernel_hw, geometry):
     return np.lib.stride_tricks.as_strided(
         src, shape=(src.shape[0], kh, kw, src.shape[1], oh, ow),
         strides=(s_c, dh * s_h, dw * s_w, s_n, sh * s_h, sw * s_w), writeable=False)
-
-
-def pool2d(images, kernel_shape, *, stride=None, mode="max", dtype=np.float64):
-    """Max or average pooling over windows, channel by channel, without padding.
-
-    Parameters
-    ----------
-    images : ndarray, shape (m, h, w) or (m, h, w, c)
-    kernel_shape : int or (kh, kw)
-        Window size.
-    stride : int or (sh, sw), optional
-        Step between windows; defaults to ``kernel_shape`` (non-overlapping windows).
-    mode : {'max', 'avg'}
-    dtype : {float64, float32}
-        Output dtype.
-
-    Returns
-    -------
-    ndarray, shape (m, oh, ow[, c])
-        ``oh = (h - kh) // sh + 1``, likewise ``ow``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> pool2d(np.arange(16).reshape(1, 4, 4), (2, 2), mode='max')
-    array([[[ 5.,  7.],
-            [13., 15.]]])
-    """
-    images = as_array(images, "images")
-    check_ndim(images, "images", (3, 4), "(m, h, w) or (m, h, w, c)")
-    kh, kw = as_pair(kernel_shape, "kernel_shape")
-    sh, sw = as_pair((kh, kw) if stride is None else stride, "stride")
-    if mode not in POOL_MODES:
-        raise ValueError(f"mode must be one of {POOL_MODES}, got {mode!r}")
-    dt = compute_dtype(dtype)
-    m, h, w = images.shape[:3]
-    try:
-        oh = output_size(h, kh, 0, sh)
-        ow = output_size(w, kw, 0, sw)
-    except ValueError as exc:
-        raise ValueError(f"kernel_shape: {exc}") from None
-    out = np.empty((m, oh, ow) + images.shape[3:], dtype=dt)
-    per_image = int(np.prod(images.shape[1:])) * images.dtype.itemsize
-    nb = _block_size(per_image, _TAP_BLOCK_BYTES, m)
-    # Rows of the window first, then its columns: see _pool_rows_then_columns.
-    for start in range(0, m, nb):
-        _checkpoint()
-        stop = min(m, start + nb)
-        _pool_rows_then_columns(images[start:stop], out[start:stop], (kh, kw), (sh, sw), mode)
-    return out
-
-
-def _pool_rows_then_columns(block, acc, window, stride, mode):
-    """Pool one block in two stages: the window's rows first, then its columns.
-
-    Stage 1 combines whole image rows (long contiguous runs, where NumPy is fastest); stage 2
-    combines the ``kw`` columns of that smaller result. That is ``kh + kw - 2`` operations instead
-    of ``kh * kw - 1`` on short strided runs. The maximum is taken in the images' own dtype
-    (rounding to the output dtype afterwards is monotonic), so it is exact. Averages sum in an
-    accumulator that loses nothing the tap-by-tap sum keeps: uint16 for uint8 windows of at most
-    257 taps (exact integers), float64 otherwise (exact for integers below 2**53; for float
-    images within a few float64 roundings of any summation order), divided once into the
-    output dtype.
-    """
-    (kh, kw), (sh, sw) = window, stride
-    oh, ow = acc.shape[1:3]
-    rows = [block[:, i:i + sh * (oh - 1) + 1:sh] for i in range(kh)]
-    if mode == "max":
-        combine, work = np.maximum, block.dtype
-    elif block.dtype == np.uint8 and kh * kw <= 257:
-        combine, work = np.add, np.uint16
-    else:
-        combine, work = np.add, np.float64
-    part = rows[0].astype(work)
-    for row in rows[1:]:
-        combine(part, row, out=part)
-    cols = [part[:, :, j:j + sw * (ow - 1) + 1:sw] for j in range(kw)]
-    if mode == "max":
-        acc[...] = cols[0]
-        for col in cols[1:]:
-            combine(acc, col, out=acc)
-        return
-    total = cols[0].copy()
-    for col in cols[1:]:
-        total += col
-    np.divide(total, kh * kw, out=acc, dtype=acc.dtype)

@@ -13,6 +13,7 @@ from .choices import ACTIVATIONS, POOLINGS
 from .engine import conv2d, pool2d
 from .geometry import output_shape
 from .padding import check_padding_mode
+from .pooling import empty_map_major
 from .transpose import conv_transpose2d
 
 __all__ = ["ACTIVATIONS", "PipelineSpec", "PipelineResult", "run_pipeline", "run_pipeline_into",
@@ -120,8 +121,12 @@ class PipelineResult:
         return self.activated if self.pooled is None else self.pooled
 
 
-def run_pipeline(images, spec, *, dtype=np.float64):
+def run_pipeline(images, spec, *, dtype=np.float64, map_major=False):
     """Run convolution → activation → pooling on ``images`` ((m, h, w) or (m, h, w, c)).
+
+    ``map_major=True`` lays every stage out map by map in memory (same shapes and values, see
+    :func:`core.pooling.empty_map_major`): what a window drawing one map at a time reads
+    fastest, written there by the engine itself instead of copied afterwards.
 
     Examples
     --------
@@ -130,8 +135,20 @@ def run_pipeline(images, spec, *, dtype=np.float64):
     >>> result = run_pipeline(np.ones((1, 8, 8)), spec)
     >>> result.conv.shape, result.pooled.shape
     ((1, 6, 6, 2), (1, 3, 3, 2))
+    >>> run_pipeline(np.ones((1, 8, 8)), spec, map_major=True).pooled[0, :, :, 1].flags.c_contiguous
+    True
     """
-    conv = convolve(images, spec, dtype=dtype)
+    out = None
+    if map_major and spec.kernels.shape[3] > 1:
+        images = np.asarray(images)
+        try:
+            conv_hw, _ = spec.shapes(images.shape[1:3])
+        except (ValueError, TypeError, IndexError):
+            conv_hw = None  # the convolution itself says what is wrong
+        if conv_hw is not None:
+            out = empty_map_major((len(images),) + conv_hw + (spec.kernels.shape[3],),
+                                  np.dtype(dtype))
+    conv = convolve(images, spec, dtype=dtype, out=out)
     activated = activate(conv, spec.activation)
     pooled = None
     if spec.pooled:

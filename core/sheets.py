@@ -159,6 +159,12 @@ def finite_range(values):
     values = np.asarray(values)
     if values.dtype.kind in "uib":
         return (float(values.min()), float(values.max())) if values.size else None
+    if values.size:
+        # Both ends finite means every value is (NaN reaches min and max): two passes over the
+        # values instead of a mask, a copy of the finite ones and two passes over that.
+        low, high = float(values.min()), float(values.max())
+        if np.isfinite(low) and np.isfinite(high):
+            return (low, high)
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return None
@@ -228,12 +234,14 @@ def mapped_values(values, mapping):
     return np.abs(values) if mapping == "abs" else values
 
 
-def levels_for(values, mapping, image_range=(0.0, 255.0)):
+def levels_for(values, mapping, image_range=(0.0, 255.0), *, found=None):
     """Display levels ``(low, high)`` for ``values`` under ``mapping``.
 
     ``image_range`` is the value range of the source images ((0, 1) for float data in [0, 1],
     (0, 255) for 8-bit), which ``'clip'`` uses. Only finite values count: a NaN or an inf
-    never blacks out the rest (all non-finite gives ``(0, 1)``).
+    never blacks out the rest (all non-finite gives ``(0, 1)``). ``found``, when given, is
+    ``finite_range(values)`` computed before (e.g. off the GUI thread, with the values):
+    ``values`` are then not read again.
 
     Examples
     --------
@@ -242,19 +250,27 @@ def levels_for(values, mapping, image_range=(0.0, 255.0)):
     (-2.0, 2.0)
     >>> levels_for(np.array([np.nan, 3.0, np.inf, 5.0]), 'minmax')
     (3.0, 5.0)
+    >>> levels_for(None, 'abs', found=(-4.0, -1.0))
+    (1.0, 4.0)
     >>> levels_for(np.zeros(4), 'symmetric')
     (-1.0, 1.0)
     """
     if mapping == "clip":
         return (float(image_range[0]), float(image_range[1]))
-    found = finite_range(mapped_values(np.asarray(values), mapping))
+    if found is None:
+        found = finite_range(values)
+    if mapping == "abs" and found is not None:
+        if found[0] >= 0 or found[1] <= 0:  # one sign: the range of |x| follows from x's
+            found = tuple(sorted(abs(v) for v in found))
+        else:  # |x| closest to 0 is not known from the ends
+            found = finite_range(np.abs(values))
     low, high = (0.0, 1.0) if found is None else found
     if mapping == "symmetric":
         bound = max(abs(low), abs(high)) or 1.0  # all zeros: 0 stays in the middle (white)
         low, high = -bound, bound
     if high <= low:
         high = low + 1.0
-    return (low, high)
+    return (float(low), float(high))
 
 
 def draw_label(canvas, text, row, col, *, scale=1, value=255):

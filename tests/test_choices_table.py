@@ -19,7 +19,7 @@ CHOICE_WORDS = {"none", "relu", "abs", "valid", "same", "full", "custom", "off",
 ORIGINS = {
     "core/choices.py": "the table itself",
     "core/geometry.py": "PADDING_WORDS, the words the geometry resolves (read by the table)",
-    "core/engine.py": "POOL_MODES, the modes pool2d computes (read by the table)",
+    "core/pooling.py": "POOL_MODES, the modes pool2d computes (read by the table)",
     "core/padding.py": "PADDING_MODES, the border fills it computes, with their NumPy names",
     "convgui/display.py": "which pyqtgraph colour map draws each colormap of the table",
     "core/nn/optim.py": "default learning rates, keyed by the table's optimisers",
