@@ -59,16 +59,21 @@ class _RefitOnLayoutChange(QObject):
         return False
 
     def _refit(self):
-        fit_side_dock(self.dock)
+        # Only wider: a panel that shrank back when a cell went from "-1" to "0.5" re-laid out
+        # the whole window on every edit.
+        fit_side_dock(self.dock, grow_only=True)
 
 
-def fit_side_dock(dock):
+def fit_side_dock(dock, grow_only=False):
     """Make ``dock`` at least as wide as its controls need (plus a vertical scroll bar), so it
-    never needs a horizontal scroll bar; call again after its controls or fonts changed."""
+    never needs a horizontal scroll bar; call again after its controls or fonts changed.
+    ``grow_only`` keeps a wider minimum the panel already has."""
     scroll = dock.widget()
     content = scroll.widget()
     bar = scroll.style().pixelMetric(QStyle.PM_ScrollBarExtent)
-    dock.setMinimumWidth(content.minimumSizeHint().width() + bar + 4)
+    width = content.minimumSizeHint().width() + bar + 4
+    if not grow_only or width > dock.minimumWidth():
+        dock.setMinimumWidth(width)
 
 
 def available_screen(window):

@@ -155,3 +155,19 @@ def test_a_bank_of_four_kernels_shows_every_tab(make_window, qtbot, desktop_font
     qtbot.wait(30)
     for index in range(4):                       # no tab behind the scroll arrows
         assert tabs.rect().contains(tabs.tabRect(index)), (index, tabs.tabRect(index))
+
+
+def test_typing_weights_never_changes_the_panels_width(make_window, qtbot, desktop_font):
+    """A weight that draws wider ("-1") must not re-lay out the window on every edit."""
+    window = _sized(make_window, qtbot, (1366, 768))
+    grid = window.kernel_editor.grid
+    qtbot.wait(50)
+    widths = []
+    for text in ("-1", "0.5", "-0.25", "2"):
+        line = grid.edit_cell(1, 1)
+        line.clear()
+        qtbot.keyClicks(line, text)
+        qtbot.keyClick(line, Qt.Key_Return)
+        qtbot.wait(30)
+        widths.append((window.right_dock.width(), window.canvas.width()))
+    assert len(set(widths)) == 1, widths
