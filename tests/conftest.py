@@ -171,3 +171,18 @@ def relu_max_pool_loops():
         return pooled[..., None]
 
     return layer
+
+
+def background_window(qtbot):
+    """A window that loads datasets off the GUI thread, and the list that records, at each
+    change of its busy state, whether the busy cursor was shown."""
+    from PyQt5.QtWidgets import QApplication
+
+    from convgui.main_window import MainWindow
+
+    window = MainWindow(restore=False, load_in_background=True)
+    qtbot.addWidget(window)
+    cursors = []
+    window.loader.busyChanged.connect(
+        lambda busy: cursors.append(QApplication.overrideCursor() is not None))
+    return window, cursors

@@ -430,13 +430,9 @@ def test_opening_in_the_background_shows_busy_then_the_dataset(qtbot, tmp_path):
     images = np.arange(3 * 5 * 7, dtype=np.float32).reshape(3, 5, 7)
     path = tmp_path / "three.npy"
     np.save(path, images)
-    from convgui.main_window import MainWindow
+    from conftest import background_window
 
-    window = MainWindow(restore=False, load_in_background=True)
-    qtbot.addWidget(window)
-    busy_cursor = []
-    window.loader.busyChanged.connect(
-        lambda busy: busy_cursor.append(QApplication.overrideCursor() is not None))
+    window, busy_cursor = background_window(qtbot)
     with qtbot.waitSignal(window.state.datasetChanged, timeout=10_000):
         window.open_path(str(path))
     qtbot.waitUntil(lambda: not window.loader.is_busy(), timeout=5000)

@@ -26,16 +26,11 @@ def test_a_sample_array_loads_the_same_images_as_the_sample_file():
 
 
 def test_another_array_opens_in_the_background_and_is_remembered(qtbot):
-    from PyQt5.QtWidgets import QApplication
-
+    from conftest import background_window
     from convgui.main_window import MainWindow
     from convgui.session import save_session
 
-    window = MainWindow(restore=False, load_in_background=True)
-    qtbot.addWidget(window)
-    cursors = []
-    window.loader.busyChanged.connect(
-        lambda busy: cursors.append(QApplication.overrideCursor() is not None))
+    window, cursors = background_window(qtbot)
     with qtbot.waitSignal(window.state.datasetChanged, timeout=10_000):
         window.open_array("X_test")
     qtbot.waitUntil(lambda: not window.loader.is_busy(), timeout=5000)
