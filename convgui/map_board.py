@@ -10,7 +10,7 @@ import pyqtgraph as pg
 
 from . import display
 from .board_scale import BoardScale
-from .feature_canvas import MapPlot
+from .map_plot import MapPlot
 
 __all__ = ["Tile", "MapBoard", "shape_text"]
 

@@ -62,7 +62,7 @@ def text_is_dark(rgb):
 
 
 class PixelNumbers(QGraphicsObject):
-    """Paints the values of one :class:`~convgui.feature_canvas.MapPlot`'s visible pixels."""
+    """Paints the values of one :class:`~convgui.map_plot.MapPlot`'s visible pixels."""
 
     def __init__(self, map_plot):
         super().__init__()

@@ -50,7 +50,7 @@ class Presentation:
         if self.active:
             return
         w = self.window
-        from .feature_canvas import MapPlot
+        from .map_plot import MapPlot
 
         panel = w.inspector_panel
         enlarged = [w, panel, panel.heading, panel.formula, *panel.grid_titles, w.caption]
@@ -75,7 +75,7 @@ class Presentation:
         if not self.active:
             return
         w = self.window
-        from .feature_canvas import MapPlot
+        from .map_plot import MapPlot
 
         saved, self._saved = self._saved, None
         for widget, font in saved["fonts"].items():
