@@ -136,7 +136,7 @@ class StackBoard(pg.GraphicsLayoutWidget):
         height = stages[0][2].shape[0]
         gap = max(2, round(height / 6))
         left = 0.0
-        counts = {"above": 0, "below": 0}
+        placed_titles = 0
         for layer, stage, values in stages:
             h, w = values.shape[:2]
             count = 1 if stage == "input" else values.shape[2]
@@ -151,14 +151,13 @@ class StackBoard(pg.GraphicsLayoutWidget):
                 self.placed.append(_Placed(layer, stage, k, top, x, values, item))
             title = "Input" if stage == "input" else \
                 f"L{layer + 1} {'conv' if stage == 'conv' else 'pool'}"
-            # Conv titles above the blocks, pool titles below them (shapes are in the size
-            # arithmetic), every other one on a side a line further out: never colliding.
-            below = stage == "pooled"
-            side = "below" if below else "above"
-            lift = counts[side] % 2
-            counts[side] += 1
-            text = pg.TextItem(title, color="#dddddd",
-                               anchor=(0, -lift) if below else (0, 1 + lift))
+            title += f" {h}×{w}"
+            # Every title just above its own block, every other one a line higher: neighbours
+            # never collide, and each title stays next to the maps it names.
+            below = False
+            lift = placed_titles % 2
+            placed_titles += 1
+            text = pg.TextItem(title, color="#dddddd", anchor=(0, 1 + lift))
             text.setFont(self._title_font)
             text.setPos(left, -0.5)
             text.below = below
