@@ -365,3 +365,18 @@ def test_the_size_formula_is_the_selected_layers(make_window, qtbot):
     assert "7 + 1 + 1 − 3 + 1 = 7" in formula and "28" not in formula
     window.state.selected_layer = 0
     qtbot.waitUntil(lambda: "28 + 1 + 1 − 3 + 1 = 28" in window.operation_panel.formula.text())
+
+
+def test_every_layer_title_sits_above_its_own_block_with_its_shape(window, qtbot):
+    _two_layers(qtbot, window)
+    window.tabs.setCurrentWidget(window.layers_tab)
+    board = window.layers_tab.board
+    qtbot.waitUntil(lambda: len(board.texts) >= 3)
+    lefts = {}
+    for placed in board.placed:                 # each stage's block starts at its first map
+        lefts.setdefault((placed.layer, placed.stage), placed.left)
+    titles = [text.toPlainText() for text in board.texts]
+    assert titles[0] == "Input 28×28" and titles[1].startswith("L1 conv ")
+    for text, left in zip(board.texts, lefts.values()):
+        assert text.pos().x() == left                          # over its own block
+        assert text.mapRectToView(text.boundingRect()).bottom() <= 0    # above the maps
