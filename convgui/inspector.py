@@ -31,8 +31,8 @@ IDLE_HINT = "Hover a pixel to see how it is computed; click to pin it."
 
 
 class _DigitsThatFit(QStyledItemDelegate):
-    """Draws a cell's number as precisely as its width allows (4 significant digits down to 1
-    decimal): a narrow cell (large presentation digits) shows "0.25", never an elided "0.…".
+    """Draws a cell's number as precisely as its width allows (4 significant digits down to 2
+    decimals): a narrow cell (large presentation digits) shows "0.25", never an elided "0.…".
     The item's text keeps 4 digits and its tooltip 8."""
 
     def initStyleOption(self, option, index):
@@ -48,12 +48,11 @@ class _DigitsThatFit(QStyledItemDelegate):
 
 
 def _shorter_numbers(value):
-    """Ever shorter ways to write ``value``: 4, 3, 2 significant digits, then 2 and 1 decimals
+    """Ever shorter ways to write ``value``: 4, 3, 2 significant digits, then 2 decimals
     (0.0314 becomes "0.03", not "0.031")."""
     yield from (_fmt(value, digits=digits) for digits in (4, 3, 2))
     if float(value) != int(value):
-        for decimals in (2, 1):
-            yield f"{value:.{decimals}f}"
+        yield f"{value:.2f}"  # never fewer decimals: 0.97 must not read "1.0", −0.03 "−0.0"
 
 
 class _Grid(QTableWidget):
@@ -150,6 +149,8 @@ class InspectorPanel(QWidget):
                                              (self.kernel_grid, "× Kernel (as applied)"),
                                              (self.product_grid, "= Products"))):
             title = QLabel(f"<b>{label}</b>")
+            title.setWordWrap(True)     # a long title wraps; the three grids share the width
+            title.setMinimumWidth(1)
             self.grid_titles.append(title)
             grids.addWidget(title, 0, col)
             grids.addWidget(grid, 1, col)

@@ -1,7 +1,7 @@
 """Presentation mode (F11): kernel visible with large digits, inspector numbers ≥ 32 px, drawn
 play/pause icons, panels back from the keyboard; leaving restores every font and the layout."""
 
-from PyQt5.QtCore import Qt
+from PyQt5.QtCore import QRect, Qt
 from PyQt5.QtGui import QFontInfo
 
 from conftest import settle
@@ -48,6 +48,8 @@ def test_presentation_keeps_the_kernel_and_reads_from_the_back(
     # The projector's 1366×768 screen (the offscreen one is 800×600, which full screen would
     # take): the window is sized by hand instead.
     monkeypatch.setattr(window, "showFullScreen", window.show)
+    monkeypatch.setattr("convgui.presentation.available_screen",
+                        lambda _window: QRect(0, 0, 1366, 768))
     window.resize(1366, 768)
     settle(qtbot, window)
     activate(qtbot, window)
