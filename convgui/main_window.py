@@ -9,7 +9,6 @@ all end in :meth:`report_error`.
 """
 
 import numpy as np
-import pyqtgraph as pg
 from PyQt5.QtCore import QEvent, QObject, QSignalBlocker, Qt, QTimer
 from PyQt5.QtWidgets import (QAction, QApplication, QDockWidget, QLabel, QMainWindow,
                              QScrollArea, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
@@ -507,12 +506,3 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event):
         save_session(self)
         super().closeEvent(event)
-
-    def event(self, event):
-        if event.type() == QEvent.DeferredDelete:
-            # pyqtgraph's views emptied while the window still stands: left to the widgets'
-            # destructors, a histogram line asked its already deleted view box for its size
-            # (and Qt 5.15.0 crashed).
-            for view in self.findChildren(pg.GraphicsView):
-                view.close()
-        return super().event(event)
