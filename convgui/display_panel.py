@@ -2,13 +2,35 @@
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt5.QtCore import QSignalBlocker, QTimer
+from PyQt5.QtCore import QRectF, QSignalBlocker, QTimer
 from PyQt5.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from . import display
 from .widgets import choice_combo
 
 __all__ = ["DisplayPanel"]
+
+
+def _bounds_without_a_view(histogram):
+    """Let the level lines of ``histogram`` (a ``HistogramLUTWidget``) report empty bounds once
+    their view box is gone.
+
+    pyqtgraph's ``InfiniteLine`` looks its view box up twice while computing its bounds; while
+    a window is being destroyed the box can go between the two, the computation raises inside
+    Qt's C++ and Qt 5.15.0 then crashed.
+    """
+    for line in histogram.scene().items():
+        if not isinstance(line, pg.InfiniteLine):
+            continue
+        compute = line._computeBoundingRect
+
+        def bounds(compute=compute):
+            try:
+                return compute()
+            except AttributeError:  # its view box went while the bounds were computed
+                return QRectF()
+
+        line._computeBoundingRect = bounds
 
 
 class DisplayPanel(QWidget):
@@ -27,6 +49,7 @@ class DisplayPanel(QWidget):
         self.histogram.setToolTip("Histogram of the selected feature map; drag the bounds to "
                                   "change its display levels. Click a map to select it.")
         self.histogram.setMinimumHeight(140)
+        _bounds_without_a_view(self.histogram)
         self.selected_label = QLabel("")
         self.selected_label.setWordWrap(True)      # a long map title wraps, never widens the panel
         self.selected_label.setMinimumWidth(1)

@@ -126,3 +126,4 @@ def test_leaving_gives_the_side_panels_back_their_width(
     assert window.canvas.width() == maps_width
     assert [dock.widget().verticalScrollBar().maximum()               # no scroll bar left over
             for dock in (window.left_dock, window.right_dock)] == scrolls
+
